@@ -1,0 +1,90 @@
+import { and, eq, lt, sql } from "drizzle-orm";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import { attempts, users, type Attempt, type User } from "./schema";
+
+export type Db = DrizzleD1Database<Record<string, never>>;
+
+export const openDb = (d1: D1Database): Db => drizzle(d1);
+
+export interface AttemptWithUser {
+  attempt: Attempt;
+  user: User | null;
+}
+
+export async function insertAttempt(db: Db, attempt: Pick<Attempt, "merchantUid" | "browserHash" | "createdAt" | "expiresAt">) {
+  await db.insert(attempts).values(attempt);
+}
+
+export async function findAttempt(db: Db, merchantUid: string): Promise<AttemptWithUser | null> {
+  const row = await db
+    .select({ attempt: attempts, user: users })
+    .from(attempts)
+    .leftJoin(users, eq(attempts.userId, users.id))
+    .where(eq(attempts.merchantUid, merchantUid))
+    .get();
+  return row ?? null;
+}
+
+export interface Completion {
+  merchantUid: string;
+  impUid: string;
+  certifiedAt: number;
+  age: number;
+  now: number;
+  newUser: Omit<User, "createdByMerchantUid" | "createdAt" | "updatedAt">;
+}
+
+/**
+ * Completes a pending attempt and creates its user if the person is new, atomically, in one round-trip.
+ * D1 has no interactive transactions, so the decisions live in SQL: the user is inserted only while the
+ * attempt is still pending (and only if nobody holds this identity key yet), the attempt is completed only
+ * if still pending, and `attempts.imp_uid` UNIQUE makes a second consumer of an imp_uid fail the whole batch.
+ * Returns the attempt as it stands afterwards: completed by `impUid` means this call (or an identical one) won.
+ */
+export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWithUser | null> {
+  const u = c.newUser;
+  const [, , after] = await db.batch([
+    // Column order is the table's: id, identity_key, site_identity_key, name, gender, birthday,
+    // created_by_merchant_uid, created_at, updated_at.
+    db
+      .insert(users)
+      .select(
+        sql`SELECT ${u.id}, ${u.identityKey}, ${u.siteIdentityKey}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.merchantUid}, ${c.now}, ${c.now}
+            WHERE EXISTS (SELECT 1 FROM ${attempts} WHERE ${attempts.merchantUid} = ${c.merchantUid} AND ${attempts.state} = 'pending')`,
+      )
+      .onConflictDoNothing({ target: users.identityKey }),
+    db
+      .update(attempts)
+      .set({
+        state: "completed",
+        impUid: c.impUid,
+        userId: sql`(SELECT ${users.id} FROM ${users} WHERE ${users.identityKey} = ${u.identityKey})`,
+        certifiedAt: c.certifiedAt,
+        age: c.age,
+        completedAt: c.now,
+      })
+      .where(and(eq(attempts.merchantUid, c.merchantUid), eq(attempts.state, "pending"))),
+    db
+      .select({ attempt: attempts, user: users })
+      .from(attempts)
+      .leftJoin(users, eq(attempts.userId, users.id))
+      .where(eq(attempts.merchantUid, c.merchantUid)),
+  ]);
+  return after[0] ?? null;
+}
+
+/** Pending attempts are worthless once expired; completed ones stay so that every imp_uid remains single-use. */
+export async function deleteExpiredAttempts(db: Db, before: number): Promise<number> {
+  const deleted = await db
+    .delete(attempts)
+    .where(and(eq(attempts.state, "pending"), lt(attempts.expiresAt, before)))
+    .returning({ merchantUid: attempts.merchantUid });
+  return deleted.length;
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (/UNIQUE constraint failed/i.test(e.message)) return true;
+  }
+  return false;
+}

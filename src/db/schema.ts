@@ -1,0 +1,48 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * A verification attempt: one `merchant_uid` issued by `POST /certifications/prepare`, bound to the browser
+ * that asked for it, completed at most once by exactly one `imp_uid`.
+ */
+export const attempts = sqliteTable(
+  "attempts",
+  {
+    merchantUid: text("merchant_uid").primaryKey(),
+    /** SHA-256 of the random browser-binding cookie; the cookie itself is never stored. */
+    browserHash: text("browser_hash").notNull(),
+    createdAt: integer("created_at").notNull(), // epoch ms
+    expiresAt: integer("expires_at").notNull(), // epoch ms
+    state: text("state", { enum: ["pending", "completed"] }).notNull().default("pending"),
+    /** The certification that consumed this attempt; UNIQUE makes every imp_uid single-use. */
+    impUid: text("imp_uid"),
+    userId: text("user_id").references(() => users.id),
+    certifiedAt: integer("certified_at"), // epoch seconds, as i'mport sends it
+    /** Age under the rule in force when it completed, so a repeated request returns the same body. */
+    age: integer("age"),
+    completedAt: integer("completed_at"), // epoch ms
+  },
+  (t) => [uniqueIndex("attempts_imp_uid_unique").on(t.impUid), index("attempts_expires_at_idx").on(t.expiresAt)],
+);
+
+/** One row per person: `identity_key` is the HMAC-SHA-256 of i'mport's `unique_key` (CI), never the CI itself. */
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    identityKey: text("identity_key").notNull(),
+    /** HMAC-SHA-256 of `unique_in_site` (DI) when the PG provides it. */
+    siteIdentityKey: text("site_identity_key"),
+    name: text("name").notNull(),
+    gender: text("gender", { enum: ["male", "female"] }),
+    birthday: text("birthday").notNull(), // YYYY-MM-DD
+    /** The attempt that created the user: an attempt whose merchant_uid is here saw `new_user`. */
+    createdByMerchantUid: text("created_by_merchant_uid").notNull(),
+    createdAt: integer("created_at").notNull(), // epoch ms
+    updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
+  },
+  (t) => [uniqueIndex("users_identity_key_unique").on(t.identityKey), index("users_site_identity_key_idx").on(t.siteIdentityKey)],
+);
+
+export type Attempt = typeof attempts.$inferSelect;
+export type User = typeof users.$inferSelect;

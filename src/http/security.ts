@@ -1,0 +1,28 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../app";
+import { errorBody } from "../verification/errors";
+
+/** Headers every response carries; pages add their own Content-Security-Policy. */
+export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  const h = c.res.headers;
+  h.set("X-Content-Type-Options", "nosniff");
+  h.set("Referrer-Policy", "no-referrer");
+  h.set("X-Frame-Options", "DENY");
+  if (new URL(c.req.url).protocol === "https:") {
+    h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  }
+  if (!h.has("Cache-Control")) h.set("Cache-Control", "no-store");
+});
+
+/** Origins allowed to POST: the app's own and `ALLOWED_ORIGINS`. A request without `Origin` is not a browser's. */
+export const sameOriginPosts = createMiddleware<AppEnv>(async (c, next) => {
+  const origin = c.req.header("Origin");
+  if (c.req.method === "POST" && origin !== undefined) {
+    const own = new URL(c.req.url).origin;
+    if (origin !== own && !c.var.config.allowedOrigins.includes(origin)) {
+      return c.json(errorBody("forbidden_origin"), 403);
+    }
+  }
+  await next();
+});

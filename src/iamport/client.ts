@@ -1,0 +1,160 @@
+import { AppError } from "../verification/errors";
+import type { TokenCache } from "./token-cache";
+
+/** What `GET /certifications/{imp_uid}` returns, reduced to the fields the verification relies on. */
+export interface Certification {
+  impUid: string;
+  merchantUid: string | null;
+  certified: boolean;
+  certifiedAt: number | null; // UNIX seconds
+  name: string | null;
+  gender: "male" | "female" | null;
+  birthday: string | null; // YYYY-MM-DD
+  birth: number | null; // UNIX seconds at 00:00 KST
+  uniqueKey: string | null;
+  uniqueInSite: string | null;
+}
+
+export interface Token {
+  accessToken: string;
+  expiredAt: number; // UNIX seconds
+}
+
+export interface ImpClientOptions {
+  apiBase: string;
+  impKey: string;
+  impSecret: string;
+  timeoutMs: number;
+  /** The upstream: global fetch in live mode, the in-process simulator in sandbox mode, a stub in tests. */
+  fetch: typeof fetch;
+  tokens: TokenCache;
+  /** Called once per upstream round-trip, for the verification log line (no URLs with ids, no bodies). */
+  onCall?: (call: UpstreamCall) => void;
+}
+
+export interface UpstreamCall {
+  op: "getToken" | "getCertification";
+  status: number | "timeout" | "network";
+  ms: number;
+}
+
+interface Envelope {
+  code: number;
+  message: string | null;
+  response: unknown;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+/**
+ * A small REST client for i'mport (PortOne V1): envelopes, timeouts, bearer tokens from the shared cache,
+ * and one renewal-and-retry on 401 (a token can expire between the cache check and the call).
+ */
+export class ImpClient {
+  constructor(private readonly options: ImpClientOptions) {}
+
+  /** `null` when i'mport has no such certification (404). */
+  async getCertification(impUid: string): Promise<Certification | null> {
+    const path = `/certifications/${encodeURIComponent(impUid)}`;
+    let token = await this.token();
+    let res = await this.call("getCertification", path, { headers: { Authorization: `Bearer ${token}` } });
+    if (res.status === 401) {
+      token = await this.token(token);
+      res = await this.call("getCertification", path, { headers: { Authorization: `Bearer ${token}` } });
+      if (res.status === 401) throw new AppError("upstream_unauthorized", "401 after token renewal");
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return null;
+    }
+    const envelope = await readEnvelope(res, "getCertification");
+    return parseCertification(envelope.response, impUid);
+  }
+
+  /** A valid access token; `rejected` is one the API just refused, which must not be handed out again. */
+  private token(rejected?: string): Promise<string> {
+    const { apiBase, impKey, tokens } = this.options;
+    return tokens.get({ apiBase, impKey }, () => this.fetchToken(), rejected);
+  }
+
+  private async fetchToken(): Promise<Token> {
+    const res = await this.call("getToken", "/users/getToken", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ imp_key: this.options.impKey, imp_secret: this.options.impSecret }),
+    });
+    if (res.status === 401 || res.status === 400) {
+      await res.body?.cancel();
+      throw new AppError("upstream_unauthorized", `getToken answered ${res.status}`);
+    }
+    const { response } = await readEnvelope(res, "getToken");
+    const accessToken = isRecord(response) ? str(response.access_token) : null;
+    const expiredAt = isRecord(response) ? num(response.expired_at) : null;
+    const now = isRecord(response) ? num(response.now) : null;
+    if (!accessToken || expiredAt === null) throw new AppError("upstream_error", "getToken: unexpected response shape");
+    // Trust the token's lifetime, not i'mport's clock: shift expired_at onto ours when `now` is given.
+    const skew = now === null ? 0 : Math.floor(Date.now() / 1000) - now;
+    return { accessToken, expiredAt: expiredAt + skew };
+  }
+
+  private async call(op: UpstreamCall["op"], path: string, init: RequestInit): Promise<Response> {
+    const started = Date.now();
+    const report = (status: UpstreamCall["status"]) => this.options.onCall?.({ op, status, ms: Date.now() - started });
+    try {
+      const res = await this.options.fetch(`${this.options.apiBase}${path}`, {
+        ...init,
+        headers: { Accept: "application/json", ...init.headers },
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      report(res.status);
+      return res;
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+      report(timedOut ? "timeout" : "network");
+      throw timedOut
+        ? new AppError("upstream_timeout", `${op} timed out`)
+        : new AppError("upstream_error", `${op} network error`);
+    }
+  }
+}
+
+async function readEnvelope(res: Response, op: string): Promise<Envelope> {
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch (err) {
+    if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
+      throw new AppError("upstream_timeout", `${op} body timed out`);
+    }
+    throw new AppError("upstream_error", `${op}: HTTP ${res.status}, unparseable body`);
+  }
+  if (!isRecord(body) || typeof body.code !== "number") {
+    throw new AppError("upstream_error", `${op}: HTTP ${res.status}, not an envelope`);
+  }
+  // Success is HTTP 200 *and* code 0; i'mport also answers 200 with code != 0 for failures.
+  if (res.status !== 200 || body.code !== 0) {
+    throw new AppError("upstream_error", `${op}: HTTP ${res.status}, code ${body.code}`);
+  }
+  return { code: body.code, message: str(body.message), response: body.response };
+}
+
+function parseCertification(response: unknown, impUid: string): Certification {
+  if (!isRecord(response) || response.imp_uid !== impUid) {
+    throw new AppError("upstream_error", "getCertification: unexpected response shape");
+  }
+  const gender = response.gender === "male" || response.gender === "female" ? response.gender : null;
+  return {
+    impUid,
+    merchantUid: str(response.merchant_uid),
+    certified: response.certified === true,
+    certifiedAt: num(response.certified_at),
+    name: str(response.name),
+    gender,
+    birthday: str(response.birthday),
+    birth: num(response.birth),
+    uniqueKey: str(response.unique_key),
+    uniqueInSite: str(response.unique_in_site),
+  };
+}

@@ -1,0 +1,49 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * The contract's error table (../shared/API.md, "Errors"): one source of truth for every code, its HTTP
+ * status and the plain-words message that API clients and the redirect page show.
+ */
+export const ERRORS = {
+  invalid_request: { status: 400, message: "The request is malformed or missing a required field." },
+  payload_too_large: { status: 413, message: "The request body is larger than 8 KiB." },
+  unsupported_media_type: { status: 415, message: "The request body must be application/json." },
+  forbidden_origin: { status: 403, message: "Requests from this origin are not allowed." },
+  certification_not_found: { status: 404, message: "i'mport has no certification with this imp_uid." },
+  unknown_merchant_uid: { status: 403, message: "This certification does not belong to a verification started here." },
+  session_mismatch: { status: 403, message: "This verification was started in another browser." },
+  session_expired: { status: 410, message: "This verification attempt has expired. Please start again." },
+  imp_uid_reused: { status: 409, message: "This verification was already used." },
+  not_certified: { status: 422, message: "The identity verification was not completed." },
+  identity_unavailable: { status: 422, message: "The verification did not return a usable identity." },
+  age_restricted: { status: 403, message: "You do not meet the minimum age for this service." },
+  rate_limited: { status: 429, message: "Too many attempts. Please wait and try again." },
+  upstream_unauthorized: { status: 502, message: "The identity service rejected this site's credentials." },
+  upstream_error: { status: 502, message: "The identity service failed. Please try again." },
+  upstream_timeout: { status: 504, message: "The identity service did not answer in time. Please try again." },
+  not_configured: { status: 503, message: "Identity verification is not configured on this server." },
+  not_found: { status: 404, message: "Not found." },
+  internal_error: { status: 500, message: "Something went wrong on our side. Please try again." },
+} as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An expected failure with a code from the table; anything else thrown becomes `internal_error`. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    /** Internal detail for logs only (never PII); the client always gets the table's message. */
+    readonly detail?: string,
+  ) {
+    super(detail ? `${code}: ${detail}` : code);
+    this.name = "AppError";
+  }
+
+  get status(): ContentfulStatusCode {
+    return ERRORS[this.code].status;
+  }
+}
+
+export function errorBody(code: ErrorCode) {
+  return { error: { code, message: ERRORS[code].message } };
+}

@@ -1,0 +1,95 @@
+import type { ErrorCode } from "../verification/errors";
+
+export type Lang = "ko" | "en";
+
+/** Every outcome and error in plain words, in Korean and English; the page and the result page share them. */
+export const MESSAGES = {
+  ko: {
+    title: "휴대폰 본인인증",
+    intro: "휴대폰 본인인증으로 가입하고 나이를 확인합니다. 이름·생년월일은 인증 결과로만 받습니다.",
+    start: "본인인증 시작",
+    preparing: "인증을 준비하는 중…",
+    waiting: "인증 창에서 본인인증을 진행해 주세요…",
+    verifying: "인증 결과를 확인하는 중…",
+    retry: "다시 시도",
+    back: "처음으로",
+    new_user: "환영합니다! 가입이 완료되었습니다.",
+    existing_user: "이미 가입된 계정이 있습니다. 기존 계정으로 로그인해 주세요.",
+    cancelled: "본인인증이 취소되었거나 실패했습니다.",
+    sdk_unavailable: "본인인증 모듈을 불러오지 못했습니다. 네트워크를 확인하고 다시 시도해 주세요.",
+    network: "서버에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.",
+    language: "English",
+    errors: {
+      invalid_request: "요청이 올바르지 않습니다.",
+      payload_too_large: "요청이 너무 큽니다.",
+      unsupported_media_type: "지원하지 않는 요청 형식입니다.",
+      forbidden_origin: "허용되지 않은 사이트에서 보낸 요청입니다.",
+      certification_not_found: "인증 결과를 찾을 수 없습니다. 다시 시도해 주세요.",
+      unknown_merchant_uid: "이 사이트에서 시작한 인증이 아닙니다.",
+      session_mismatch: "다른 브라우저에서 시작한 인증입니다. 이 브라우저에서 다시 시작해 주세요.",
+      session_expired: "인증 시간이 만료되었습니다. 다시 시작해 주세요.",
+      imp_uid_reused: "이미 사용된 인증입니다. 다시 시작해 주세요.",
+      not_certified: "본인인증이 완료되지 않았습니다.",
+      identity_unavailable: "인증 결과에 본인 확인 정보가 없습니다. 다른 방법으로 다시 시도해 주세요.",
+      age_restricted: "이용 가능한 나이가 아닙니다.",
+      rate_limited: "시도가 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+      upstream_unauthorized: "본인인증 서비스 설정에 문제가 있습니다. 사이트 관리자에게 문의해 주세요.",
+      upstream_error: "본인인증 서비스에 문제가 생겼습니다. 잠시 후 다시 시도해 주세요.",
+      upstream_timeout: "본인인증 서비스의 응답이 늦어지고 있습니다. 잠시 후 다시 시도해 주세요.",
+      not_configured: "이 사이트에 본인인증이 설정되지 않았습니다.",
+      not_found: "찾을 수 없습니다.",
+      internal_error: "일시적인 오류가 발생했습니다. 다시 시도해 주세요.",
+    } satisfies Record<ErrorCode, string>,
+  },
+  en: {
+    title: "Mobile identity verification",
+    intro: "Sign up and confirm your age with your mobile phone. We only receive your name and birthday from the verification.",
+    start: "Verify with my phone",
+    preparing: "Getting ready…",
+    waiting: "Please complete the verification in the verification window…",
+    verifying: "Checking the verification result…",
+    retry: "Try again",
+    back: "Start over",
+    new_user: "Welcome! Your account has been created.",
+    existing_user: "You already have an account. Please sign in with it.",
+    cancelled: "The verification was cancelled or failed.",
+    sdk_unavailable: "The verification module could not be loaded. Check your connection and try again.",
+    network: "Could not reach the server. Please try again shortly.",
+    language: "한국어",
+    errors: {
+      invalid_request: "The request was not valid.",
+      payload_too_large: "The request was too large.",
+      unsupported_media_type: "The request format is not supported.",
+      forbidden_origin: "Requests from this site are not allowed.",
+      certification_not_found: "The verification result could not be found. Please try again.",
+      unknown_merchant_uid: "This verification was not started on this site.",
+      session_mismatch: "This verification was started in another browser. Please start again in this one.",
+      session_expired: "The verification took too long and expired. Please start again.",
+      imp_uid_reused: "This verification was already used. Please start again.",
+      not_certified: "The identity verification was not completed.",
+      identity_unavailable: "The verification did not include your identity. Please try another method.",
+      age_restricted: "You do not meet the minimum age for this service.",
+      rate_limited: "Too many attempts. Please wait a moment and try again.",
+      upstream_unauthorized: "The verification service is misconfigured. Please contact the site's administrator.",
+      upstream_error: "The verification service had a problem. Please try again shortly.",
+      upstream_timeout: "The verification service is slow to answer. Please try again shortly.",
+      not_configured: "Identity verification is not set up on this site.",
+      not_found: "Not found.",
+      internal_error: "Something went wrong on our side. Please try again.",
+    } satisfies Record<ErrorCode, string>,
+  },
+} as const;
+
+/** Korean when the browser prefers it over English, otherwise English. */
+export function preferredLang(acceptLanguage: string | undefined): Lang {
+  const ranked = (acceptLanguage ?? "")
+    .split(",")
+    .map((part) => {
+      const [tag = "", ...params] = part.trim().toLowerCase().split(";");
+      const q = params.map((p) => /^\s*q=([\d.]+)/.exec(p)?.[1]).find(Boolean);
+      return { lang: tag.split("-")[0], q: q ? Number(q) : 1 };
+    })
+    .filter((e) => e.lang === "ko" || e.lang === "en")
+    .sort((a, b) => b.q - a.q);
+  return ranked[0]?.lang === "ko" ? "ko" : "en";
+}

@@ -1,0 +1,45 @@
+import { html } from "hono/html";
+import type { ErrorCode } from "../verification/errors";
+import type { VerificationResult } from "../verification/verify";
+import { MESSAGES, type Lang } from "./messages";
+
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+type Shown = { result: VerificationResult } | { error: ErrorCode; cancelled?: boolean };
+
+/** The `m_redirect_url` result page. Everything interpolated is escaped by `html`. */
+export function renderResultPage(shown: Shown, lang: Lang) {
+  const other: Lang = lang === "ko" ? "en" : "ko";
+  const text = (l: Lang) =>
+    "result" in shown
+      ? MESSAGES[l][shown.result.outcome]
+      : shown.cancelled
+        ? MESSAGES[l].cancelled
+        : MESSAGES[l].errors[shown.error];
+  const hook =
+    "result" in shown
+      ? html`<section class="result ok" role="status" data-outcome="${shown.result.outcome}">`
+      : html`<section class="result error" role="alert" data-error-code="${shown.error}">`;
+  return html`<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${MESSAGES[lang].title}</title>
+<link rel="stylesheet" href="/app.css">
+</head>
+<body>
+<main>
+<h1>${MESSAGES[lang].title}</h1>
+${hook}
+<p class="message">${text(lang)}</p>
+<p class="message secondary" lang="${other}">${text(other)}</p>
+${"result" in shown ? html`<p class="who">${shown.result.user.name}</p>` : ""}
+</section>
+<p><a class="button" href="/">${"result" in shown ? MESSAGES[lang].back : MESSAGES[lang].retry}</a></p>
+</main>
+</body>
+</html>`;
+}

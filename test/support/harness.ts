@@ -1,0 +1,72 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { createApp } from "../../src/app";
+import { clearTokenMemory } from "../../src/iamport/token-cache";
+import { ImpStub, type StubCertification } from "./iamport-stub";
+
+export const ORIGIN = "http://localhost:8787";
+
+let counter = 0;
+
+/**
+ * The real Worker app, in workerd, with the real local D1 and KV, talking to a fresh i'mport stub. Each harness
+ * gets its own REST key, so isolate-wide token caches of different tests never meet.
+ */
+export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
+  clearTokenMemory();
+  const impKey = `key_${Date.now()}_${counter++}`;
+  const stub = new ImpStub(impKey, "test_secret");
+  const testEnv = { ...env, IMP_KEY: impKey, ...vars } as Env;
+  const app = createApp({ upstream: () => stub.fetch });
+  const logs: string[] = [];
+
+  async function request(path: string, init: RequestInit = {}): Promise<Response> {
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request(new URL(path, ORIGIN), init), testEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  }
+
+  /** A browser with its own cookie jar. */
+  function browser() {
+    let cookie = "";
+    const send = async (path: string, init: RequestInit = {}) => {
+      const headers = new Headers(init.headers);
+      if (cookie) headers.set("Cookie", cookie);
+      const res = await request(path, { ...init, headers });
+      const set = res.headers.get("Set-Cookie");
+      if (set) cookie = set.split(";")[0] ?? "";
+      return res;
+    };
+    return {
+      get cookie() {
+        return cookie;
+      },
+      set cookie(value: string) {
+        cookie = value;
+      },
+      send,
+      async prepare(): Promise<{ merchant_uid: string; expires_at: string; imp_code: string; params: Record<string, string> }> {
+        const res = await send("/certifications/prepare", { method: "POST", headers: { Origin: ORIGIN } });
+        if (res.status !== 201) throw new Error(`prepare answered ${res.status}: ${await res.text()}`);
+        return res.json();
+      },
+      verify(body: unknown) {
+        return send("/certifications", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Origin: ORIGIN },
+          body: JSON.stringify(body),
+        });
+      },
+      /** prepare, then i'mport certifies this person for that attempt. */
+      async certified(fields: Partial<StubCertification> = {}) {
+        const { merchant_uid } = await this.prepare();
+        return stub.certify({ merchant_uid, ...fields });
+      },
+    };
+  }
+
+  return { stub, env: testEnv, request, browser, logs, impKey };
+}
+
+export type Browser = ReturnType<ReturnType<typeof harness>["browser"]>;

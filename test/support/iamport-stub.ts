@@ -34,6 +34,8 @@ export type Fault =
 type Op = "getToken" | "getCertification" | "deleteCertification";
 
 const TOKEN_LIFETIME_S = 30 * 60;
+// imp_uids are unique across all of i'mport, so across every stub of a test run too.
+let nextImpUid = 100_000_000_000 + Math.floor(Math.random() * 1e11);
 
 export class ImpStub {
   readonly calls: Record<Op, number> = { getToken: 0, getCertification: 0, deleteCertification: 0 };
@@ -47,7 +49,6 @@ export class ImpStub {
   private faults: Array<{ op: Op; fault: Fault }> = [];
   private tokens = new Map<string, number>(); // access_token → expired_at
   private current: string | null = null;
-  private nextImpUid = 100_000_000_000;
 
   constructor(
     readonly impKey = "test_key",
@@ -60,7 +61,7 @@ export class ImpStub {
 
   /** Creates a certification as i'mport holds it once the person has finished (override any field). */
   certify(fields: Partial<StubCertification> = {}): StubCertification {
-    const imp_uid = fields.imp_uid ?? `imp_${this.nextImpUid++}`;
+    const imp_uid = fields.imp_uid ?? `imp_${nextImpUid++}`;
     const record: StubCertification = {
       imp_uid,
       merchant_uid: null,

@@ -1,0 +1,325 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { hmacHex } from "../src/verification/crypto";
+import { count, setAttempt, snapshot } from "./support/db";
+import { harness, ORIGIN } from "./support/harness";
+
+const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+
+describe("POST /certifications — the happy path", () => {
+  it("creates a new user, then recognises the same person as an existing user", async () => {
+    const h = harness();
+    const first = h.browser();
+    const cert = await first.certified({ name: "김하나", gender: "female", birthday: "1991-04-05", unique_key: "CI-kim" });
+    const res = await first.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body).toEqual({
+      outcome: "new_user",
+      user: {
+        id: expect.stringMatching(/^usr_/),
+        name: "김하나",
+        gender: "female",
+        birthday: "1991-04-05",
+        age: expect.any(Number),
+        created_at: expect.any(String),
+      },
+      verification: {
+        imp_uid: cert.imp_uid,
+        merchant_uid: cert.merchant_uid,
+        certified_at: new Date(cert.certified_at * 1000).toISOString(),
+      },
+    });
+
+    const again = h.browser();
+    const second = await again.certified({ name: "김하나", birthday: "1991-04-05", unique_key: "CI-kim" });
+    const res2 = await again.verify({ imp_uid: second.imp_uid });
+    expect(res2.status).toBe(200);
+    const body2 = (await res2.json()) as any;
+    expect(body2.outcome).toBe("existing_user");
+    expect(body2.user.id).toBe(body.user.id);
+    expect(await count("users", "identity_key = ?", await hmacHex(env.IDENTITY_HMAC_KEY, "CI-kim"))).toBe(1);
+  });
+
+  it("stores only keyed hashes of CI and DI", async () => {
+    const h = harness();
+    const b = h.browser();
+    const cert = await b.certified({ unique_key: "CI-secret-value", unique_in_site: "DI-secret-value" });
+    expect((await b.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
+    const dump = await snapshot();
+    expect(dump).not.toContain("CI-secret-value");
+    expect(dump).not.toContain("DI-secret-value");
+    expect(dump).toContain(await hmacHex(env.IDENTITY_HMAC_KEY, "CI-secret-value"));
+  });
+
+  it("accepts a body with only imp_uid, as the seed sends it", async () => {
+    const h = harness();
+    const b = h.browser();
+    const cert = await b.certified();
+    expect((await b.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
+  });
+
+  it("answers a repeated request for a finished attempt with the same body and changes nothing", async () => {
+    const h = harness();
+    const b = h.browser();
+    const cert = await b.certified();
+    const first = await (await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid })).text();
+    const before = await snapshot();
+    const again = await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
+    expect(again.status).toBe(200);
+    expect(await again.text()).toBe(first);
+    const withoutMerchantUid = await b.verify({ imp_uid: cert.imp_uid });
+    expect(await withoutMerchantUid.text()).toBe(first);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("falls back to `birth` (seconds at 00:00 KST) when `birthday` is missing", async () => {
+    const h = harness();
+    const b = h.browser();
+    const cert = await b.certified({ birthday: null, birth: Date.UTC(1980, 4, 31, 15) / 1000 });
+    const body = (await (await b.verify({ imp_uid: cert.imp_uid })).json()) as any;
+    expect(body.user.birthday).toBe("1980-06-01");
+  });
+});
+
+describe("POST /certifications — attacks", () => {
+  it("refuses someone else's imp_uid (another browser) and leaves it usable for its owner", async () => {
+    const h = harness();
+    const victim = h.browser();
+    const attacker = h.browser();
+    await attacker.prepare();
+    const cert = await victim.certified();
+    const res = await attacker.verify({ imp_uid: cert.imp_uid });
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toBe("session_mismatch");
+    expect((await victim.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
+  });
+
+  it("refuses a request without the binding cookie", async () => {
+    const h = harness();
+    const b = h.browser();
+    const cert = await b.certified();
+    b.cookie = "";
+    const res = await b.verify({ imp_uid: cert.imp_uid });
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toBe("session_mismatch");
+  });
+
+  it("refuses a certification whose merchant_uid was not issued here", async () => {
+    const h = harness();
+    const b = h.browser();
+    await b.prepare();
+    for (const merchant_uid of ["ORD20180131-0000011", null]) {
+      const cert = h.stub.certify({ merchant_uid });
+      const res = await b.verify({ imp_uid: cert.imp_uid });
+      expect(res.status).toBe(403);
+      expect(await errorOf(res)).toBe("unknown_merchant_uid");
+    }
+  });
+
+  it("refuses a body merchant_uid that differs from the certification's", async () => {
+    const h = harness();
+    const b = h.browser();
+    const other = await b.prepare();
+    const cert = await b.certified();
+    const res = await b.verify({ imp_uid: cert.imp_uid, merchant_uid: other.merchant_uid });
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toBe("unknown_merchant_uid");
+  });
+
+  it("completes an attempt once: a second certification for it is refused", async () => {
+    const h = harness();
+    const b = h.browser();
+    const cert = await b.certified();
+    expect((await b.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
+    const replay = h.stub.certify({ merchant_uid: cert.merchant_uid, unique_key: "CI-someone-else" });
+    const before = await snapshot();
+    const res = await b.verify({ imp_uid: replay.imp_uid });
+    expect(res.status).toBe(409);
+    expect(await errorOf(res)).toBe("imp_uid_reused");
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("refuses an expired attempt", async () => {
+    const h = harness();
+    const b = h.browser();
+    const cert = await b.certified();
+    await setAttempt(cert.merchant_uid!, { expires_at: Date.now() - 1000 });
+    const res = await b.verify({ imp_uid: cert.imp_uid });
+    expect(res.status).toBe(410);
+    expect(await errorOf(res)).toBe("session_expired");
+  });
+
+  it("requires certified === true, and leaves the attempt usable until it is", async () => {
+    const h = harness();
+    const b = h.browser();
+    const cert = await b.certified({ certified: false });
+    const res = await b.verify({ imp_uid: cert.imp_uid });
+    expect(res.status).toBe(422);
+    expect(await errorOf(res)).toBe("not_certified");
+    cert.certified = true;
+    expect((await b.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
+  });
+
+  it("requires certified_at inside the attempt's lifetime", async () => {
+    const h = harness();
+    const b = h.browser();
+    const early = await b.certified({ certified_at: Math.floor(Date.now() / 1000) - 3600 });
+    const res = await b.verify({ imp_uid: early.imp_uid });
+    expect(res.status).toBe(422);
+    expect(await errorOf(res)).toBe("not_certified");
+    const late = await b.certified({ certified_at: Math.floor(Date.now() / 1000) + 3600 });
+    expect(await errorOf(await b.verify({ imp_uid: late.imp_uid }))).toBe("not_certified");
+  });
+
+  it("refuses a certification without a usable unique_key", async () => {
+    const h = harness();
+    const b = h.browser();
+    for (const unique_key of ["", null, "   "]) {
+      const cert = await b.certified({ unique_key });
+      const before = await snapshot();
+      const res = await b.verify({ imp_uid: cert.imp_uid });
+      expect(res.status).toBe(422);
+      expect(await errorOf(res)).toBe("identity_unavailable");
+      expect(await snapshot()).toBe(before);
+    }
+  });
+
+  it("answers 404 for an imp_uid i'mport does not know", async () => {
+    const h = harness();
+    const b = h.browser();
+    await b.prepare();
+    const res = await b.verify({ imp_uid: "imp_999999999999" });
+    expect(res.status).toBe(404);
+    expect(await errorOf(res)).toBe("certification_not_found");
+  });
+});
+
+describe("POST /certifications — minimum age", () => {
+  const seoulToday = () => new Date(Date.now() + 9 * 3600_000);
+  const yearsAgo = (years: number, dayShift = 0) => {
+    const t = seoulToday();
+    const d = new Date(Date.UTC(t.getUTCFullYear() - years, t.getUTCMonth(), t.getUTCDate() + dayShift));
+    return d.toISOString().slice(0, 10);
+  };
+
+  it("international: 19 on the birthday is allowed, the day before is not", async () => {
+    const h = harness({ MIN_AGE: "19", AGE_RULE: "international" });
+    const b = h.browser();
+    const tooYoung = await b.certified({ birthday: yearsAgo(19, 1) });
+    const res = await b.verify({ imp_uid: tooYoung.imp_uid });
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toBe("age_restricted");
+    const today = await b.certified({ birthday: yearsAgo(19) });
+    const ok = await b.verify({ imp_uid: today.imp_uid });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as any).user.age).toBe(19);
+  });
+
+  it("youth_act: allowed from 1 January of the year one turns 19", async () => {
+    const h = harness({ MIN_AGE: "19", AGE_RULE: "youth_act" });
+    const b = h.browser();
+    const year = seoulToday().getUTCFullYear();
+    const late = await b.certified({ birthday: `${year - 19}-12-31` });
+    expect((await b.verify({ imp_uid: late.imp_uid })).status).toBe(200);
+    const next = await b.certified({ birthday: `${year - 18}-01-01` });
+    expect(await errorOf(await b.verify({ imp_uid: next.imp_uid }))).toBe("age_restricted");
+  });
+
+  it("MIN_AGE=0 turns the check off", async () => {
+    const h = harness({ MIN_AGE: "0" });
+    const b = h.browser();
+    const child = await b.certified({ birthday: yearsAgo(8) });
+    expect((await b.verify({ imp_uid: child.imp_uid })).status).toBe(200);
+  });
+});
+
+describe("POST /certifications — bad input changes nothing", () => {
+  const cases: Array<[string, RequestInit, number, string]> = [
+    ["malformed JSON", { body: "{imp_uid:", headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
+    ["an array", { body: "[]", headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
+    ["no imp_uid", { body: "{}", headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
+    ["a numeric imp_uid", { body: '{"imp_uid":123}', headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
+    ["an imp_uid that is not imp_ + digits", { body: '{"imp_uid":"imp_12a"}', headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
+    ["an ill-typed merchant_uid", { body: '{"imp_uid":"imp_1","merchant_uid":7}', headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
+    ["a body over 8 KiB", { body: JSON.stringify({ imp_uid: "imp_1", pad: "x".repeat(9000) }), headers: { "Content-Type": "application/json" } }, 413, "payload_too_large"],
+    ["a form body", { body: "imp_uid=imp_1", headers: { "Content-Type": "application/x-www-form-urlencoded" } }, 415, "unsupported_media_type"],
+    ["no content type", { body: '{"imp_uid":"imp_1"}' }, 415, "unsupported_media_type"],
+    ["a foreign Origin", { body: '{"imp_uid":"imp_1"}', headers: { "Content-Type": "application/json", Origin: "https://evil.example" } }, 403, "forbidden_origin"],
+  ];
+
+  it.each(cases)("%s", async (_name, init, status, code) => {
+    const h = harness();
+    const b = h.browser();
+    await b.certified();
+    const before = await snapshot();
+    const res = await b.send("/certifications", { method: "POST", ...init });
+    expect(res.status).toBe(status);
+    expect(await res.json()).toEqual({ error: { code, message: expect.any(String) } });
+    expect(await snapshot()).toBe(before);
+    expect(h.stub.calls.getCertification).toBe(0);
+  });
+
+  it("allows origins listed in ALLOWED_ORIGINS", async () => {
+    const h = harness({ ALLOWED_ORIGINS: "https://shop.example, https://app.example" });
+    const res = await h.request("/certifications/prepare", { method: "POST", headers: { Origin: "https://app.example" } });
+    expect(res.status).toBe(201);
+  });
+});
+
+describe("POST /certifications/prepare", () => {
+  it("issues an unguessable merchant_uid bound to an HttpOnly cookie", async () => {
+    const h = harness({ IMP_CHANNEL_KEY: "channel-key-1", IMP_COMPANY: "example.com" });
+    const res = await h.request("/certifications/prepare", { method: "POST", headers: { Origin: ORIGIN } });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as any;
+    expect(body).toEqual({
+      merchant_uid: expect.stringMatching(/^mid_[A-Za-z0-9_-]{22}$/),
+      expires_at: expect.any(String),
+      imp_code: "imp12345678",
+      params: { channelKey: "channel-key-1", company: "example.com" },
+    });
+    const expiresIn = Date.parse(body.expires_at) - Date.now();
+    expect(expiresIn).toBeGreaterThan(890_000);
+    expect(expiresIn).toBeLessThanOrEqual(900_000);
+    const cookie = res.headers.get("Set-Cookie")!;
+    expect(cookie).toMatch(/^imp_browser=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).toMatch(/Path=\/certifications/);
+    expect(cookie).not.toMatch(/Secure/); // http://localhost
+    expect(await count("attempts", "merchant_uid = ?", body.merchant_uid)).toBe(1);
+  });
+
+  it("marks the cookie Secure on any other origin", async () => {
+    const h = harness();
+    const res = await h.request("https://verify.example.com/certifications/prepare", { method: "POST" });
+    expect(res.headers.get("Set-Cookie")).toMatch(/; Secure/);
+  });
+
+  it("refuses a body that is not {}", async () => {
+    const h = harness();
+    const res = await h.request("/certifications/prepare", { method: "POST", body: "nope" });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe("configuration", () => {
+  it.each(["IMP_KEY", "IMP_SECRET", "IMP_CODE", "IDENTITY_HMAC_KEY"])(
+    "live mode without %s answers 503 not_configured, never the sandbox",
+    async (name) => {
+      const h = harness({ [name]: "" });
+      const prepare = await h.request("/certifications/prepare", { method: "POST" });
+      expect(prepare.status).toBe(503);
+      expect(await errorOf(prepare)).toBe("not_configured");
+      const verify = await h.request("/certifications", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: '{"imp_uid":"imp_1"}',
+      });
+      expect(verify.status).toBe(503);
+      expect(h.stub.calls.getToken).toBe(0);
+      expect(await (await h.request("/healthz")).json()).toEqual({ ok: true, mode: "live" });
+    },
+  );
+});

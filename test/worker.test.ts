@@ -1,0 +1,50 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { harness } from "./support/harness";
+
+describe("the deployed entry point", () => {
+  it("GET /healthz reports the mode", async () => {
+    const res = await exports.default.fetch("http://localhost/healthz");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, mode: "live" });
+    expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+  });
+
+  it("answers unknown routes with a JSON 404", async () => {
+    const res = await exports.default.fetch("http://localhost/nope");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: { code: "not_found", message: "Not found." } });
+  });
+});
+
+describe("logs", () => {
+  it("carry one line per verification with codes and timings, and no personal data, tokens or keys", async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+    const spies = [vi.spyOn(console, "log"), vi.spyOn(console, "warn"), vi.spyOn(console, "error")].map((s) =>
+      s.mockImplementation(capture),
+    );
+    try {
+      const h = harness();
+      const b = h.browser();
+      const secrets = { name: "박민수", birthday: "1988-07-21", unique_key: "CI-log-probe", unique_in_site: "DI-log-probe", phone: "01012345678" };
+      const cert = await b.certified(secrets);
+      await b.verify({ imp_uid: cert.imp_uid });
+      h.stub.fail("getCertification", { kind: "status", status: 500 });
+      const failed = await b.certified(secrets);
+      await b.verify({ imp_uid: failed.imp_uid });
+
+      const verificationLines = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "verification");
+      expect(verificationLines).toHaveLength(2);
+      expect(verificationLines[0]).toMatchObject({ outcome: "new_user", token: ["fetched"] });
+      expect(verificationLines[1]).toMatchObject({ error_code: "upstream_error", token: ["memory"] });
+      const all = lines.join("\n");
+      const token = h.stub.authorizations[0]!.replace("Bearer ", "");
+      for (const value of [...Object.values(secrets), token, h.impKey, "test_secret", "test-identity-hmac-key", "1988"]) {
+        expect(all).not.toContain(value);
+      }
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+    }
+  });
+});

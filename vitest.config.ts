@@ -4,27 +4,47 @@ import { defineConfig } from "vitest/config";
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          // Live mode against the test stub (test/support/iamport-stub.ts), injected by test/support/harness.ts.
-          bindings: {
-            IMP_MODE: "live",
-            IMP_CODE: "imp12345678",
-            IMP_KEY: "test_key",
-            IMP_SECRET: "test_secret",
-            IDENTITY_HMAC_KEY: "test-identity-hmac-key",
-            IMP_API_BASE: "https://api.iamport.test",
-            TEST_MIGRATIONS: migrations,
+    test: {
+      projects: [
+        {
+          // The Worker in workerd, with real local D1 and KV, against the i'mport stub (test/support).
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                // Live mode; test/support/harness.ts injects the stub as the upstream.
+                bindings: {
+                  IMP_MODE: "live",
+                  IMP_CODE: "imp12345678",
+                  IMP_KEY: "test_key",
+                  IMP_SECRET: "test_secret",
+                  IDENTITY_HMAC_KEY: "test-identity-hmac-key",
+                  IMP_API_BASE: "https://api.iamport.test",
+                  TEST_MIGRATIONS: migrations,
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "worker",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/browser/**"],
+            setupFiles: ["./test/support/apply-migrations.ts"],
           },
         },
-      }),
-    ],
-    test: {
-      include: ["test/**/*.test.ts"],
-      exclude: ["test/browser/**"],
-      setupFiles: ["./test/support/apply-migrations.ts"],
+        {
+          // The page in headless Chromium, against `wrangler dev` in sandbox mode (test/browser/global-setup.ts).
+          test: {
+            name: "browser",
+            include: ["test/browser/**/*.test.ts"],
+            environment: "node",
+            globalSetup: ["./test/browser/global-setup.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
+      ],
     },
   };
 });

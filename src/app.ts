@@ -6,6 +6,7 @@ import { TokenCache, type TokenSource } from "./iamport/token-cache";
 import { health } from "./routes/health";
 import { certifications } from "./routes/certifications";
 import { page } from "./routes/page";
+import { sandbox } from "./sandbox/routes";
 import { AppError, errorBody } from "./verification/errors";
 import { securityHeaders } from "./http/security";
 
@@ -37,7 +38,11 @@ export interface AppOptions {
 }
 
 export function createApp(options: AppOptions = {}) {
-  const upstreamFor: UpstreamFor = options.upstream ?? (() => fetch);
+  // In sandbox mode the unchanged client talks to the simulator by HTTP semantics, in-process.
+  const upstreamFor: UpstreamFor =
+    options.upstream ??
+    ((env, config) =>
+      config.mode === "sandbox" ? (input, init) => Promise.resolve(app.fetch(new Request(input, init), env)) : fetch);
 
   const app = new Hono<AppEnv>()
     .use(async (c, next) => {
@@ -70,7 +75,8 @@ export function createApp(options: AppOptions = {}) {
     .use(securityHeaders)
     .route("/", page)
     .route("/", health)
-    .route("/certifications", certifications);
+    .route("/certifications", certifications)
+    .route("/sandbox", sandbox);
 
   app.notFound((c) => c.json(errorBody("not_found"), 404));
 

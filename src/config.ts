@@ -28,7 +28,8 @@ export const SANDBOX_CREDENTIALS = {
   impKey: "sandbox_key",
   impSecret: "sandbox_secret",
   identityHmacKey: "sandbox-identity-hmac-key-not-for-production",
-  apiBase: "https://sandbox.invalid",
+  /** The client calls the simulator in-process (a Worker cannot fetch its own hostname), so the host is moot. */
+  apiBase: "https://sandbox.invalid/sandbox/api",
 } as const;
 
 type Vars = Partial<Record<keyof Env, unknown>>;

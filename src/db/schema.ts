@@ -46,3 +46,32 @@ export const users = sqliteTable(
 
 export type Attempt = typeof attempts.$inferSelect;
 export type User = typeof users.$inferSelect;
+
+/**
+ * The offline simulator's own state (sandbox mode only; empty in live mode). Certifications as i'mport would
+ * hold them, with the OTP that the simulated phone receives.
+ */
+export const sandboxCertifications = sqliteTable("sandbox_certifications", {
+  impUid: text("imp_uid").primaryKey(),
+  merchantUid: text("merchant_uid"),
+  name: text("name").notNull(),
+  gender: text("gender", { enum: ["male", "female"] }),
+  birthday: text("birthday").notNull(),
+  phone: text("phone").notNull(),
+  carrier: text("carrier").notNull(),
+  uniqueKey: text("unique_key").notNull(),
+  uniqueInSite: text("unique_in_site").notNull(),
+  origin: text("origin"),
+  otp: text("otp").notNull(),
+  otpExpiresAt: integer("otp_expires_at").notNull(), // epoch seconds
+  certified: integer("certified", { mode: "boolean" }).notNull().default(false),
+  certifiedAt: integer("certified_at"), // epoch seconds
+  createdAt: integer("created_at").notNull(), // epoch seconds
+});
+
+/** The simulator's current REST token per API key (i'mport hands out one token per key while it is valid). */
+export const sandboxTokens = sqliteTable("sandbox_tokens", {
+  impKey: text("imp_key").primaryKey(),
+  accessToken: text("access_token").notNull(),
+  expiredAt: integer("expired_at").notNull(), // epoch seconds
+});

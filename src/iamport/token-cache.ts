@@ -1,3 +1,4 @@
+import { sha256Hex } from "../verification/crypto";
 import type { Token } from "./client";
 
 /** Stop handing a token out this long before i'mport says it expires (covers clock skew and slow calls). */
@@ -103,14 +104,9 @@ export class TokenCache {
   private async kvKey(id: string): Promise<string> {
     let key = kvKeys.get(id);
     if (!key) {
-      const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(id));
-      key = `imp-token:${toHex(digest).slice(0, 32)}`;
+      key = `imp-token:${(await sha256Hex(id)).slice(0, 32)}`;
       kvKeys.set(id, key);
     }
     return key;
   }
-}
-
-export function toHex(buffer: ArrayBuffer): string {
-  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,4 +1,13 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app";
+import { preferredLang } from "../views/messages";
+import { pageCsp, renderPage } from "../views/page";
 
-export const page = new Hono<AppEnv>().get("/", (c) => c.text("TODO"));
+export const page = new Hono<AppEnv>().get("/", (c) => {
+  const { config } = c.var;
+  const requested = c.req.query("lang");
+  const lang = requested === "ko" || requested === "en" ? requested : preferredLang(c.req.header("Accept-Language"));
+  c.header("Content-Security-Policy", pageCsp(config));
+  c.header("Vary", "Accept-Language");
+  return c.html(renderPage(config, lang, new URL(c.req.url).origin));
+});

@@ -1,5 +1,3 @@
-import { toHex } from "../iamport/token-cache";
-
 const encoder = new TextEncoder();
 
 /** `bytes` random bytes as base64url (no padding). */
@@ -22,4 +20,8 @@ export async function hmacHex(secret: string, value: string): Promise<string> {
     hmacKeys.set(secret, key);
   }
   return toHex(await crypto.subtle.sign("HMAC", await key, encoder.encode(value)));
+}
+
+export function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  return Array.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -29,16 +29,19 @@ export function renderResultPage(shown: Shown, lang: Lang) {
 <meta name="referrer" content="no-referrer">
 <title>${MESSAGES[lang].title}</title>
 <link rel="stylesheet" href="/app.css">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <main>
 <h1>${MESSAGES[lang].title}</h1>
+<div class="card">
 ${hook}
 <p class="message">${text(lang)}</p>
 <p class="message secondary" lang="${other}">${text(other)}</p>
 ${"result" in shown ? html`<p class="who">${shown.result.user.name}</p>` : ""}
 </section>
-<p><a class="button" href="/">${"result" in shown ? MESSAGES[lang].back : MESSAGES[lang].retry}</a></p>
+<p><a class="button wide" href="/">${"result" in shown ? MESSAGES[lang].back : MESSAGES[lang].retry}</a></p>
+</div>
 </main>
 </body>
 </html>`;

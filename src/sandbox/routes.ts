@@ -1,0 +1,147 @@
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../app";
+import { openDb } from "../db/queries";
+import { parseBirthday } from "../verification/age";
+import { errorBody } from "../verification/errors";
+import {
+  CARRIERS,
+  certificationResponse,
+  confirmOtp,
+  deleteCertification,
+  findCertification,
+  issueToken,
+  requestOtp,
+  tokenIsValid,
+  type Carrier,
+  type ConfirmOutcome,
+  type Person,
+} from "./simulator";
+import { SANDBOX_CREDENTIALS } from "../config";
+
+/** i'mport's envelope: `{ code, message, response }`; success is HTTP 200 and code 0. */
+const envelope = (c: Context, status: 200 | 400 | 401 | 404, message: string | null, response: unknown = null) =>
+  c.json({ code: status === 200 ? 0 : -1, message, response }, status);
+
+const CONFIRM_MESSAGES: Record<Exclude<ConfirmOutcome, "confirmed" | "not_found">, string> = {
+  already_confirmed: "이미 인증이 완료된 건입니다.",
+  wrong_otp: "인증번호가 일치하지 않습니다.",
+  expired_otp: "인증번호 입력 시간이 초과되었습니다.",
+};
+
+/** The REST subset of i'mport, as the app's client (and anyone with the sandbox keys) sees it. */
+const api = new Hono<AppEnv>()
+  .post("/users/getToken", async (c) => {
+    const body = await readBody(c);
+    if (!body.imp_key || !body.imp_secret) return envelope(c, 400, "imp_key, imp_secret 파라미터가 누락되었습니다.");
+    if (body.imp_key !== SANDBOX_CREDENTIALS.impKey || body.imp_secret !== SANDBOX_CREDENTIALS.impSecret) {
+      return envelope(c, 401, "imp_key, imp_secret 정보가 올바르지 않습니다.");
+    }
+    return envelope(c, 200, null, await issueToken(openDb(c.env.DB), body.imp_key));
+  })
+  .use("/certifications/*", async (c, next) => {
+    const token = (c.req.header("Authorization") ?? "").replace(/^Bearer\s+/i, "");
+    if (!token || !(await tokenIsValid(openDb(c.env.DB), token))) return envelope(c, 401, "Unauthorized");
+    await next();
+  })
+  .post("/certifications/otp/request", async (c) => {
+    const body = await readBody(c);
+    const person = personFromOtpRequest(body);
+    if (!person) return envelope(c, 400, "name, phone, birth, gender_digit, carrier 파라미터를 확인해 주세요.");
+    const impUid = await requestOtp(openDb(c.env.DB), person, body.merchant_uid || null, null);
+    return envelope(c, 200, null, { imp_uid: impUid });
+  })
+  .post("/certifications/otp/confirm/:imp_uid", async (c) => {
+    const { otp } = await readBody(c);
+    if (!otp) return envelope(c, 400, "otp 파라미터가 누락되었습니다.");
+    const db = openDb(c.env.DB);
+    const outcome = await confirmOtp(db, c.req.param("imp_uid"), otp);
+    if (outcome === "not_found") return envelope(c, 404, "인증결과가 존재하지 않습니다.");
+    if (outcome !== "confirmed") return envelope(c, 400, CONFIRM_MESSAGES[outcome]);
+    return envelope(c, 200, null, certificationResponse((await findCertification(db, c.req.param("imp_uid")))!));
+  })
+  .get("/certifications/:imp_uid", async (c) => {
+    const row = await findCertification(openDb(c.env.DB), c.req.param("imp_uid"));
+    return row ? envelope(c, 200, null, certificationResponse(row)) : envelope(c, 404, "인증결과가 존재하지 않습니다.");
+  })
+  .delete("/certifications/:imp_uid", async (c) => {
+    const row = await deleteCertification(openDb(c.env.DB), c.req.param("imp_uid"));
+    return row ? envelope(c, 200, null, certificationResponse(row)) : envelope(c, 404, "인증결과가 존재하지 않습니다.");
+  });
+
+/** What the simulated carrier window's page calls: it stands for the carrier's servers and the person's phone. */
+const window = new Hono<AppEnv>()
+  .post("/request", async (c) => {
+    const body = await readBody(c);
+    const person = personFromWindow(body);
+    if (!person) return c.json({ error: "invalid_person" }, 400);
+    const impUid = await requestOtp(openDb(c.env.DB), person, body.merchant_uid || null, body.origin || null);
+    return c.json({ imp_uid: impUid });
+  })
+  /** The simulated phone's inbox: the SMS the carrier "sent". */
+  .get("/sms/:imp_uid", async (c) => {
+    const row = await findCertification(openDb(c.env.DB), c.req.param("imp_uid"));
+    if (!row) return c.json({ error: "not_found" }, 404);
+    return c.json({ to: row.phone, otp: row.otp, text: `[본인인증] 인증번호 [${row.otp}]를 입력해 주세요.` });
+  })
+  .post("/confirm", async (c) => {
+    const { imp_uid: impUid = "", otp = "" } = await readBody(c);
+    const outcome = await confirmOtp(openDb(c.env.DB), impUid, otp);
+    if (outcome === "confirmed") return c.json({ ok: true });
+    return c.json({ error: outcome, message: outcome === "not_found" ? "not found" : CONFIRM_MESSAGES[outcome] }, 400);
+  });
+
+/** Everything under /sandbox; none of it exists in live mode. */
+export const sandbox = new Hono<AppEnv>()
+  .use(async (c, next) => {
+    if (c.var.config.mode !== "sandbox") return c.json(errorBody("not_found"), 404);
+    await next();
+  })
+  .route("/api", api)
+  .route("/window", window)
+  // The SDK shim and the carrier window's page are static files, served only in sandbox mode.
+  .get("/*", async (c) => {
+    const res = await c.env.ASSETS.fetch(c.req.raw);
+    return new Response(res.body, res);
+  });
+
+async function readBody(c: Context): Promise<Record<string, string>> {
+  const type = c.req.header("Content-Type") ?? "";
+  const text = await c.req.text();
+  let entries: Record<string, unknown> = {};
+  if (type.includes("application/json")) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) entries = parsed as Record<string, unknown>;
+    } catch {
+      // an empty record: the handlers answer 400 for what is missing
+    }
+  } else {
+    entries = Object.fromEntries(new URLSearchParams(text));
+  }
+  return Object.fromEntries(
+    Object.entries(entries).map(([k, v]) => [k, typeof v === "string" ? v.trim() : typeof v === "number" || typeof v === "boolean" ? String(v) : ""]),
+  );
+}
+
+const validName = (name: string | undefined) => !!name && name.length <= 50;
+const validPhone = (phone: string | undefined) => !!phone && /^01\d{8,9}$/.test(phone.replace(/-/g, ""));
+
+function personFromWindow(b: Record<string, string>): Person | null {
+  const birthday = parseBirthday(b.birthday);
+  if (!validName(b.name) || !birthday || !validPhone(b.phone)) return null;
+  if (b.gender !== "male" && b.gender !== "female") return null;
+  if (!CARRIERS.includes(b.carrier as Carrier)) return null;
+  return { name: b.name!, birthday: b.birthday!, gender: b.gender, phone: b.phone!.replace(/-/g, ""), carrier: b.carrier as Carrier };
+}
+
+/** The OTP REST body: birth `YYMMDD` and the gender digit of the resident number give the full birthday. */
+function personFromOtpRequest(b: Record<string, string>): Person | null {
+  const digit = Number(b.gender_digit);
+  const birth = /^\d{6}$/.test(b.birth ?? "") ? b.birth! : "";
+  if (!birth || !Number.isInteger(digit) || digit < 1 || digit > 8) return null;
+  const century = digit <= 2 || digit === 5 || digit === 6 ? "19" : "20";
+  const birthday = `${century}${birth.slice(0, 2)}-${birth.slice(2, 4)}-${birth.slice(4, 6)}`;
+  const mvno = b.is_mvno === "true";
+  const carrier = ["SKT", "KT", "LGT"].includes(b.carrier ?? "") ? `${b.carrier}${mvno ? "_MVNO" : ""}` : "";
+  return personFromWindow({ ...b, birthday, gender: digit % 2 === 1 ? "male" : "female", carrier });
+}

@@ -1,0 +1,142 @@
+import { and, eq, gt, lte, sql } from "drizzle-orm";
+import type { Db } from "../db/queries";
+import { sandboxCertifications, sandboxTokens } from "../db/schema";
+import { randomToken, toHex } from "../verification/crypto";
+
+/**
+ * The state machine of the offline i'mport simulator, shared by its REST API (what the app's client talks to)
+ * and by its carrier window (what a person sees). Facts from ../shared/IAMPORT.md.
+ */
+
+const TOKEN_LIFETIME_S = 30 * 60;
+const TOKEN_EXTENSION_S = 5 * 60;
+const OTP_LIFETIME_S = 3 * 60;
+export const CARRIERS = ["SKT", "KT", "LGT", "SKT_MVNO", "KT_MVNO", "LGT_MVNO"] as const;
+export type Carrier = (typeof CARRIERS)[number];
+
+const nowS = () => Math.floor(Date.now() / 1000);
+
+/** The same token while it is valid, extended by 5 minutes in its last minute, a new one after expiry. */
+export async function issueToken(db: Db, impKey: string) {
+  const now = nowS();
+  const [, , rows] = await db.batch([
+    db
+      .insert(sandboxTokens)
+      .values({ impKey, accessToken: randomToken(24), expiredAt: now + TOKEN_LIFETIME_S })
+      .onConflictDoUpdate({
+        target: sandboxTokens.impKey,
+        set: { accessToken: sql`excluded.access_token`, expiredAt: sql`excluded.expired_at` },
+        setWhere: lte(sandboxTokens.expiredAt, now),
+      }),
+    db
+      .update(sandboxTokens)
+      .set({ expiredAt: sql`${sandboxTokens.expiredAt} + ${TOKEN_EXTENSION_S}` })
+      .where(and(eq(sandboxTokens.impKey, impKey), gt(sandboxTokens.expiredAt, now), lte(sandboxTokens.expiredAt, now + 60))),
+    db.select().from(sandboxTokens).where(eq(sandboxTokens.impKey, impKey)),
+  ]);
+  const row = rows[0]!;
+  return { access_token: row.accessToken, now, expired_at: row.expiredAt };
+}
+
+export async function tokenIsValid(db: Db, token: string): Promise<boolean> {
+  const row = await db
+    .select({ impKey: sandboxTokens.impKey })
+    .from(sandboxTokens)
+    .where(and(eq(sandboxTokens.accessToken, token), gt(sandboxTokens.expiredAt, nowS())))
+    .get();
+  return row !== undefined;
+}
+
+export interface Person {
+  name: string;
+  birthday: string; // YYYY-MM-DD
+  gender: "male" | "female";
+  phone: string; // digits
+  carrier: Carrier;
+}
+
+/** Starts a verification: the record exists (certified: false) and an OTP goes to the simulated phone. */
+export async function requestOtp(db: Db, person: Person, merchantUid: string | null, origin: string | null) {
+  const identity = `${person.name}|${person.birthday}|${person.gender}`;
+  const impUid = `imp_${randomDigits(12)}`;
+  await db.insert(sandboxCertifications).values({
+    impUid,
+    merchantUid,
+    ...person,
+    // Deterministic per person, so verifying twice finds the existing account: CI is 88 base64 characters,
+    // DI 64 characters, as i'mport's are.
+    uniqueKey: toBase64(await digest("SHA-512", `sandbox-ci|${identity}`)),
+    uniqueInSite: toHex(await digest("SHA-256", `sandbox-di|${identity}`)),
+    origin,
+    otp: randomDigits(6),
+    otpExpiresAt: nowS() + OTP_LIFETIME_S,
+    createdAt: nowS(),
+  });
+  return impUid;
+}
+
+export type ConfirmOutcome = "confirmed" | "not_found" | "already_confirmed" | "wrong_otp" | "expired_otp";
+
+export async function confirmOtp(db: Db, impUid: string, otp: string): Promise<ConfirmOutcome> {
+  const row = await findCertification(db, impUid);
+  if (!row) return "not_found";
+  if (row.certified) return "already_confirmed";
+  if (row.otpExpiresAt < nowS()) return "expired_otp";
+  if (!timingSafeEqual(row.otp, otp)) return "wrong_otp";
+  const updated = await db
+    .update(sandboxCertifications)
+    .set({ certified: true, certifiedAt: nowS() })
+    .where(and(eq(sandboxCertifications.impUid, impUid), eq(sandboxCertifications.certified, false)))
+    .returning({ impUid: sandboxCertifications.impUid });
+  return updated.length === 1 ? "confirmed" : "already_confirmed";
+}
+
+export function findCertification(db: Db, impUid: string) {
+  return db.select().from(sandboxCertifications).where(eq(sandboxCertifications.impUid, impUid)).get();
+}
+
+export async function deleteCertification(db: Db, impUid: string) {
+  return db.delete(sandboxCertifications).where(eq(sandboxCertifications.impUid, impUid)).returning().get();
+}
+
+/** The certification object exactly as `GET /certifications/{imp_uid}` returns it. */
+export function certificationResponse(row: typeof sandboxCertifications.$inferSelect) {
+  const [y, m, d] = row.birthday.split("-").map(Number) as [number, number, number];
+  return {
+    imp_uid: row.impUid,
+    merchant_uid: row.merchantUid,
+    pg_tid: `sandbox_${row.impUid.slice(4)}`,
+    pg_provider: "danal",
+    name: row.name,
+    gender: row.gender,
+    birthday: row.birthday,
+    birth: Date.UTC(y, m - 1, d) / 1000 - 9 * 3600, // 00:00 KST
+    foreigner: false,
+    foreigner_v2: null,
+    phone: null, // only with i'mport's extra approval
+    carrier: null,
+    certified: row.certified,
+    certified_at: row.certifiedAt ?? 0,
+    unique_key: row.uniqueKey,
+    unique_in_site: row.uniqueInSite,
+    origin: row.origin,
+  };
+}
+
+function randomDigits(n: number): string {
+  const values = crypto.getRandomValues(new Uint32Array(n));
+  return Array.from(values, (v, i) => (i === 0 && n > 6 ? 1 + (v % 9) : v % 10)).join("");
+}
+
+async function digest(algorithm: "SHA-256" | "SHA-512", value: string) {
+  return new Uint8Array(await crypto.subtle.digest(algorithm, new TextEncoder().encode(value)));
+}
+
+const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+
+function timingSafeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

@@ -1,0 +1,84 @@
+import { html, raw } from "hono/html";
+import type { Config } from "../config";
+import { MESSAGES, type Lang } from "./messages";
+
+/** i'mport's and the PGs' hosts that the real SDK opens frames, popups and forms on. */
+const IAMPORT_HOSTS = [
+  "https://*.iamport.kr",
+  "https://*.iamport.co",
+  "https://*.portone.io",
+  "https://*.danal.co.kr",
+  "https://*.inicis.com",
+  "https://*.kcp.co.kr",
+];
+
+export const SANDBOX_SDK_PATH = "/sandbox/iamport.js";
+
+/**
+ * A strict policy that still lets the SDK work: scripts only from here and the SDK's origin; frames, forms and
+ * connections only to i'mport and the PGs (none at all in sandbox mode, where everything is same-origin).
+ */
+export function pageCsp(config: Config): string {
+  const live = config.mode === "live";
+  const sdkOrigin = live ? new URL(config.sdkUrl).origin : "";
+  const hosts = live ? ` ${IAMPORT_HOSTS.join(" ")}` : "";
+  return [
+    "default-src 'self'",
+    `script-src 'self'${live ? ` ${sdkOrigin}` : ""}`,
+    // The SDK styles the frames it injects with inline styles.
+    `style-src 'self' 'unsafe-inline'`,
+    `img-src 'self' data:${hosts}`,
+    `connect-src 'self'${hosts}`,
+    `frame-src 'self'${hosts}`,
+    `form-action 'self'${hosts}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/** The verification page. Texts come from the shared messages; app.js switches language without a reload. */
+export function renderPage(config: Config, lang: Lang, origin: string) {
+  const m = MESSAGES[lang];
+  const pageConfig = {
+    lang,
+    messages: MESSAGES,
+    sdkUrl: config.mode === "sandbox" ? SANDBOX_SDK_PATH : config.sdkUrl,
+    redirectUrl: `${origin}/certifications/redirect`,
+    sandbox: config.mode === "sandbox",
+  };
+  // JSON inside <script>: escape "<" so no value can close the element.
+  const json = JSON.stringify(pageConfig).replace(/</g, "\\u003c");
+  return html`<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${m.title}</title>
+<link rel="stylesheet" href="/app.css">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+</head>
+<body>
+<main>
+  <header>
+    <h1 data-text="title">${m.title}</h1>
+    <button type="button" class="link" id="language" lang="${lang === "ko" ? "en" : "ko"}">${m.language}</button>
+  </header>
+  ${config.mode === "sandbox" ? html`<p><span class="badge">SANDBOX</span></p>` : ""}
+  <div class="card">
+    <p class="intro" data-text="intro">${m.intro}</p>
+    <button type="button" class="wide" id="start" data-testid="start-verification" disabled data-text="start">${m.start}</button>
+    <p class="status" id="status" role="status" aria-live="polite" data-busy="true">${m.preparing}</p>
+    <section id="result" class="result" tabindex="-1" hidden>
+      <p class="message" id="result-message"></p>
+      <p class="detail" id="result-detail" hidden></p>
+    </section>
+    <button type="button" class="wide secondary" id="retry" hidden data-text="retry">${m.retry}</button>
+  </div>
+</main>
+<script type="application/json" id="page-config">${raw(json)}</script>
+<script type="module" src="/app.js"></script>
+</body>
+</html>`;
+}

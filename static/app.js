@@ -1,0 +1,148 @@
+// The verification page: prepare an attempt before the click (so the popup opens within the click's user
+// activation), run IMP.certification, send imp_uid to the server, show what the server decided.
+const config = JSON.parse(document.getElementById("page-config").textContent);
+const $ = (id) => document.getElementById(id);
+const ui = { start: $("start"), status: $("status"), result: $("result"), message: $("result-message"), detail: $("result-detail"), retry: $("retry"), language: $("language") };
+
+const query = new URLSearchParams(location.search);
+const MOBILE = /Android|iPhone|iPad|iPod|Mobile|wv\)|KAKAOTALK|NAVER|Instagram|FBAN|FBAV|Line\//i;
+const forced = query.get("mode");
+const popup = forced === "popup" ? true : forced === "redirect" ? false : !(navigator.userAgentData?.mobile || MOBILE.test(navigator.userAgent));
+
+let lang = config.lang;
+let attempt = null; // { merchant_uid, expires_at, imp_code, params }
+let renewTimer = null;
+let shown = { status: "preparing", busy: true }; // what is on screen, by message key, so a language switch can redraw it
+
+const t = (key) => config.messages[lang][key];
+const errorText = (code) => config.messages[lang].errors[code] ?? config.messages[lang].errors.internal_error;
+
+function render() {
+  document.documentElement.lang = lang;
+  document.title = t("title");
+  for (const el of document.querySelectorAll("[data-text]")) el.textContent = t(el.dataset.text);
+  ui.language.textContent = t("language");
+  ui.language.lang = lang === "ko" ? "en" : "ko";
+  ui.status.textContent = shown.status ? t(shown.status) : "";
+  ui.status.dataset.busy = String(Boolean(shown.busy));
+  ui.result.hidden = !shown.result;
+  if (shown.result) {
+    const { outcome, error, cancelled, detail, detailKey } = shown.result;
+    ui.message.textContent = outcome ? t(outcome) : cancelled ? t("cancelled") : errorText(error);
+    // detail: i'mport's own error_msg (text only); detailKey: one of our messages.
+    ui.detail.textContent = detailKey ? t(detailKey) : (detail ?? "");
+    ui.detail.hidden = !ui.detail.textContent;
+  }
+  ui.retry.textContent = shown.result?.outcome ? t("back") : t("retry");
+}
+
+function show(next) {
+  shown = next;
+  ui.retry.hidden = !next.result;
+  ui.start.hidden = Boolean(next.result);
+  ui.result.className = `result ${next.result?.outcome ? "ok" : "error"}`;
+  ui.result.removeAttribute("data-outcome");
+  ui.result.removeAttribute("data-error-code");
+  ui.result.removeAttribute("role");
+  if (next.result?.outcome) {
+    ui.result.dataset.outcome = next.result.outcome;
+    ui.result.setAttribute("role", "status");
+  } else if (next.result) {
+    ui.result.dataset.errorCode = next.result.error;
+    ui.result.setAttribute("role", "alert");
+  }
+  render();
+  if (next.result) ui.result.focus();
+}
+
+async function postJson(path, body) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch {
+    return { ok: false, error: "internal_error", detailKey: "network" };
+  }
+  const json = await res.json().catch(() => null);
+  return res.ok ? { ok: true, json } : { ok: false, error: json?.error?.code ?? "internal_error" };
+}
+
+const failure = (res) => ({ result: { error: res.error, detailKey: res.detailKey } });
+
+async function prepare() {
+  clearTimeout(renewTimer);
+  ui.start.disabled = true;
+  const res = await postJson("/certifications/prepare", {});
+  if (!res.ok) {
+    attempt = null;
+    return show(failure(res));
+  }
+  attempt = res.json;
+  // Renew a minute before the attempt expires, so a click always starts a live attempt.
+  const renewIn = Date.parse(attempt.expires_at) - Date.now() - 60_000;
+  renewTimer = setTimeout(() => shown.result || shown.busy || prepare(), Math.max(renewIn, 5_000));
+  ui.start.disabled = !window.IMP;
+  if (window.IMP) show({ status: "", busy: false });
+}
+
+function loadSdk() {
+  return new Promise((resolve, reject) => {
+    if (window.IMP) return resolve();
+    const script = document.createElement("script");
+    script.src = config.sdkUrl;
+    script.onload = () => (window.IMP ? resolve() : reject(new Error("no IMP")));
+    script.onerror = () => reject(new Error("sdk"));
+    document.head.append(script);
+  });
+}
+
+async function verify(rsp) {
+  show({ status: "verifying", busy: true });
+  const res = await postJson("/certifications", { imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid ?? attempt?.merchant_uid });
+  attempt = null;
+  if (res.ok) return show({ result: { outcome: res.json.outcome } });
+  show(failure(res));
+}
+
+function start() {
+  if (!attempt || !window.IMP) return;
+  const { merchant_uid, imp_code, params } = attempt;
+  show({ status: "waiting", busy: true });
+  ui.start.disabled = true;
+  window.IMP.init(imp_code);
+  // Called synchronously in the click handler: browsers block popups opened later.
+  window.IMP.certification(
+    { ...params, merchant_uid, popup, ...(popup ? {} : { m_redirect_url: config.redirectUrl }) },
+    (rsp) => {
+      if (rsp && rsp.success && rsp.imp_uid) return verify(rsp);
+      attempt = null;
+      show({ result: { error: "not_certified", cancelled: true, detail: rsp?.error_msg || null } });
+    },
+  );
+}
+
+function retry() {
+  show({ status: "preparing", busy: true });
+  ui.start.hidden = false;
+  prepare();
+}
+
+ui.start.addEventListener("click", start);
+ui.retry.addEventListener("click", retry);
+ui.language.addEventListener("click", () => {
+  lang = lang === "ko" ? "en" : "ko";
+  render();
+});
+
+Promise.all([loadSdk(), prepare()])
+  .then(() => {
+    if (attempt && !shown.result) {
+      ui.start.disabled = false;
+      show({ status: "", busy: false });
+    }
+  })
+  .catch(() => show({ result: { error: "upstream_error", detailKey: "sdk_unavailable" } }));

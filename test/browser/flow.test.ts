@@ -1,0 +1,151 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { chromium, devices, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SHOTS = "test-results/screenshots";
+const baseUrl = inject("baseUrl");
+
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface Person {
+  name: string;
+  birthday: string;
+  gender?: "male" | "female";
+  carrier?: string;
+  phone?: string;
+}
+
+/** Fills the simulated carrier window, reads the SMS code shown on screen and types it back. */
+async function passCarrierWindow(win: Page, person: Person) {
+  await win.getByLabel(/이름/).fill(person.name);
+  await win.getByLabel(/생년월일/).fill(person.birthday);
+  await win.locator(`input[name=gender][value=${person.gender ?? "female"}]`).check();
+  await win.getByLabel(/통신사/).selectOption(person.carrier ?? "KT_MVNO");
+  await win.getByLabel(/휴대폰 번호/).fill(person.phone ?? "01012345678");
+  await win.getByRole("button", { name: /인증번호 받기/ }).click();
+  await win.locator("#otp-form").waitFor({ state: "visible", timeout: 10_000 });
+  const sms = await win.locator("#sms").textContent({ timeout: 10_000 });
+  const code = /\[(\d{6})\]/.exec(sms ?? "")?.[1];
+  expect(code, `SMS text: ${sms}`).toMatch(/^\d{6}$/);
+  await win.getByLabel(/인증번호 6자리/).fill(code!);
+  await win.getByRole("button", { name: /확인/ }).click();
+}
+
+async function desktopPage(lang = "en"): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale: lang === "ko" ? "ko-KR" : "en-US" });
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/`);
+  await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
+  return { context, page };
+}
+
+/** Clicks start and passes the popup window; returns the page's result element once it shows an outcome. */
+async function verifyInPopup(page: Page, person: Person) {
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
+  await popup.waitForLoadState();
+  await passCarrierWindow(popup, person);
+  const result = page.locator("#result[data-outcome], #result[data-error-code]");
+  await result.waitFor({ timeout: 15_000 });
+  return result;
+}
+
+describe("the verification page in Chromium (sandbox)", () => {
+  it("desktop popup: a new person gets an account, the same person again is recognised", async () => {
+    const { context, page } = await desktopPage();
+    const first = await verifyInPopup(page, { name: "홍길동", birthday: "1990-03-15", gender: "male", carrier: "SKT" });
+    expect(await first.getAttribute("data-outcome")).toBe("new_user");
+    await expect.poll(() => first.textContent()).toContain("Welcome");
+    await page.screenshot({ path: `${SHOTS}/desktop-new-user.png`, fullPage: true });
+
+    // Again, from a fresh page, started with the keyboard this time.
+    await page.reload();
+    await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
+    await page.getByTestId("start-verification").focus();
+    const [popup] = await Promise.all([page.waitForEvent("popup"), page.keyboard.press("Enter")]);
+    await passCarrierWindow(popup, { name: "홍길동", birthday: "1990-03-15", gender: "male", carrier: "KT", phone: "01099998888" });
+    const second = page.locator("#result[data-outcome]");
+    await second.waitFor({ timeout: 15_000 });
+    expect(await second.getAttribute("data-outcome")).toBe("existing_user");
+    await page.screenshot({ path: `${SHOTS}/desktop-existing-user.png`, fullPage: true });
+    await context.close();
+  });
+
+  it("mobile: redirect mode shows the outcome on the redirect page", async () => {
+    const context = await browser.newContext({ ...devices["Pixel 7"], locale: "ko-KR" });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/`);
+    await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
+    await page.getByTestId("start-verification").click();
+    await page.waitForURL(/\/sandbox\/certify\?/);
+    await passCarrierWindow(page, { name: "김모바일", birthday: "1985-11-30" });
+    await page.waitForURL(/\/certifications\/redirect\?/);
+    const result = page.locator("[data-outcome]");
+    await result.waitFor();
+    expect(await result.getAttribute("data-outcome")).toBe("new_user");
+    expect(await page.locator("html").getAttribute("lang")).toBe("ko");
+    await page.screenshot({ path: `${SHOTS}/mobile-redirect-new-user.png`, fullPage: true });
+    await context.close();
+  });
+
+  it("an under-age person is refused with age_restricted", async () => {
+    const { context, page } = await desktopPage();
+    const year = new Date().getFullYear() - 15;
+    const result = await verifyInPopup(page, { name: "이어린", birthday: `${year}-05-05` });
+    expect(await result.getAttribute("data-error-code")).toBe("age_restricted");
+    await expect.poll(() => result.textContent()).toContain("minimum age");
+    await page.screenshot({ path: `${SHOTS}/desktop-age-restricted.png`, fullPage: true });
+    await context.close();
+  });
+
+  it("a cancelled window shows a clear message, and trying again works", async () => {
+    const { context, page } = await desktopPage("ko");
+    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
+    await popup.getByRole("button", { name: /취소/ }).first().click();
+    const result = page.locator("#result[data-error-code]");
+    await result.waitFor({ timeout: 15_000 });
+    expect(await result.getAttribute("data-error-code")).toBe("not_certified");
+    await expect.poll(() => result.textContent()).toContain("취소");
+    await page.screenshot({ path: `${SHOTS}/desktop-cancelled.png`, fullPage: true });
+
+    await page.getByRole("button", { name: "다시 시도" }).click();
+    await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
+    const retried = await verifyInPopup(page, { name: "박재시도", birthday: "1979-01-02" });
+    expect(await retried.getAttribute("data-outcome")).toBe("new_user");
+    await context.close();
+  });
+
+  it("closing the popup counts as cancelling", async () => {
+    const { context, page } = await desktopPage();
+    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
+    await popup.close();
+    const result = page.locator("#result[data-error-code]");
+    await result.waitFor({ timeout: 15_000 });
+    expect(await result.getAttribute("data-error-code")).toBe("not_certified");
+    await context.close();
+  });
+
+  it("switches language without losing what it shows", async () => {
+    const { context, page } = await desktopPage("ko");
+    expect(await page.getByTestId("start-verification").textContent()).toBe("본인인증 시작");
+    await page.getByRole("button", { name: "English" }).click();
+    expect(await page.getByTestId("start-verification").textContent()).toBe("Verify with my phone");
+    expect(await page.locator("html").getAttribute("lang")).toBe("en");
+    await context.close();
+  });
+});

@@ -5,6 +5,7 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
     test: {
+      silent: "passed-only" as const,
       projects: [
         {
           // The Worker in workerd, with real local D1 and KV, against the i'mport stub (test/support).

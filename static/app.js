@@ -24,6 +24,7 @@ function render() {
   ui.language.textContent = t("language");
   ui.language.lang = lang === "ko" ? "en" : "ko";
   ui.status.textContent = shown.status ? t(shown.status) : "";
+  ui.status.hidden = !shown.status;
   ui.status.dataset.busy = String(Boolean(shown.busy));
   ui.result.hidden = !shown.result;
   if (shown.result) {

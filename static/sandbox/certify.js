@@ -94,7 +94,7 @@
         });
       })
       .then(function (sms) {
-        $("sms").textContent = "📱 " + sms.text;
+        $("sms").textContent = sms.text;
         $("person").hidden = true;
         $("otp-form").hidden = false;
         $("otp").focus();

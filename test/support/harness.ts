@@ -17,7 +17,8 @@ export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
   const impKey = `key_${Date.now()}_${counter++}`;
   const stub = new ImpStub(impKey, "test_secret");
   const testEnv = { ...env, IMP_KEY: impKey, ...vars } as Env;
-  const app = createApp({ upstream: () => stub.fetch });
+  // Sandbox mode keeps the app's own upstream (the simulator); live mode talks to the stub.
+  const app = createApp(vars.IMP_MODE === "sandbox" ? {} : { upstream: () => stub.fetch });
   const logs: string[] = [];
 
   async function request(path: string, init: RequestInit = {}): Promise<Response> {

@@ -1,0 +1,177 @@
+import { describe, expect, it, vi } from "vitest";
+import { SANDBOX_CREDENTIALS } from "../src/config";
+import { harness } from "./support/harness";
+
+/** The simulator, reached over HTTP exactly as a client of i'mport would reach it. */
+function sandbox() {
+  const h = harness({ IMP_MODE: "sandbox" });
+  const api = (path: string, init: RequestInit = {}) => h.request(`/sandbox/api${path}`, init);
+  const json = (body: unknown, token?: string): RequestInit => ({
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const getToken = async () => {
+    const res = await api("/users/getToken", json({ imp_key: SANDBOX_CREDENTIALS.impKey, imp_secret: SANDBOX_CREDENTIALS.impSecret }));
+    return ((await res.json()) as any).response as { access_token: string; now: number; expired_at: number };
+  };
+  return { h, api, json, getToken };
+}
+
+const person = { name: "최샌드", phone: "01055556666", birth: "950707", gender_digit: "2", carrier: "LGT", is_mvno: "true" };
+
+describe("sandbox REST API", () => {
+  it("getToken: 30-minute tokens, the same one while valid", async () => {
+    const { getToken } = sandbox();
+    const a = await getToken();
+    expect(a.expired_at - a.now).toBe(1800);
+    const b = await getToken();
+    expect(b.access_token).toBe(a.access_token);
+    expect(b.expired_at).toBe(a.expired_at);
+  });
+
+  it("getToken: 400 without keys, 401 with wrong ones, also form-encoded", async () => {
+    const { api, json } = sandbox();
+    const missing = await api("/users/getToken", json({ imp_key: "x" }));
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ code: -1, response: null });
+    const wrong = await api("/users/getToken", json({ imp_key: "x", imp_secret: "y" }));
+    expect(wrong.status).toBe(401);
+    const form = await api("/users/getToken", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: `imp_key=${SANDBOX_CREDENTIALS.impKey}&imp_secret=${SANDBOX_CREDENTIALS.impSecret}`,
+    });
+    expect(form.status).toBe(200);
+    expect(await form.json()).toMatchObject({ code: 0, message: null });
+  });
+
+  it("certifications need a valid Bearer token (401) and unknown ones are 404 with the documented message", async () => {
+    const { api, getToken } = sandbox();
+    expect((await api("/certifications/imp_123")).status).toBe(401);
+    expect((await api("/certifications/imp_123", { headers: { Authorization: "Bearer nope" } })).status).toBe(401);
+    const { access_token } = await getToken();
+    const res = await api("/certifications/imp_123", { headers: { Authorization: `Bearer ${access_token}` } });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ code: -1, message: "인증결과가 존재하지 않습니다.", response: null });
+  });
+
+  it("OTP request → the record exists uncertified → confirm → certified: true; then GET and DELETE", async () => {
+    const { h, api, json, getToken } = sandbox();
+    const { access_token: token } = await getToken();
+    const auth = { headers: { Authorization: `Bearer ${token}` } };
+    const requested = await api("/certifications/otp/request", json({ ...person, merchant_uid: "mid_x" }, token));
+    expect(requested.status).toBe(200);
+    const impUid = ((await requested.json()) as any).response.imp_uid as string;
+    expect(impUid).toMatch(/^imp_\d{12}$/);
+
+    const pending = ((await (await api(`/certifications/${impUid}`, auth)).json()) as any).response;
+    expect(pending).toMatchObject({ imp_uid: impUid, merchant_uid: "mid_x", certified: false, birthday: "1995-07-07", gender: "female" });
+
+    const wrong = await api(`/certifications/otp/confirm/${impUid}`, json({ otp: "000000x" }, token));
+    expect(wrong.status).toBe(400);
+    const sms = (await (await h.request(`/sandbox/window/sms/${impUid}`)).json()) as { otp: string };
+    const confirmed = await api(`/certifications/otp/confirm/${impUid}`, json({ otp: sms.otp }, token));
+    expect(confirmed.status).toBe(200);
+    const record = ((await confirmed.json()) as any).response;
+    expect(record).toMatchObject({ certified: true, pg_provider: "danal", foreigner: false });
+    expect(record.unique_key).toHaveLength(88);
+    expect(record.unique_in_site).toHaveLength(64);
+    expect(record.certified_at).toBeGreaterThan(0);
+    expect(record.birth).toBe(Date.UTC(1995, 6, 6, 15) / 1000); // 00:00 KST
+    expect((await api(`/certifications/otp/confirm/${impUid}`, json({ otp: sms.otp }, token))).status).toBe(400);
+
+    const deleted = await api(`/certifications/${impUid}`, { method: "DELETE", ...auth });
+    expect(deleted.status).toBe(200);
+    expect((await api(`/certifications/${impUid}`, auth)).status).toBe(404);
+  });
+
+  it("getToken: extended by 5 minutes in its last minute, a new token after expiry", async () => {
+    const { getToken } = sandbox();
+    const a = await getToken();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime((a.expired_at - 30) * 1000);
+      const b = await getToken();
+      expect(b.access_token).toBe(a.access_token);
+      expect(b.expired_at).toBe(a.expired_at + 300);
+      vi.setSystemTime((b.expired_at + 1) * 1000);
+      const c = await getToken();
+      expect(c.access_token).not.toBe(a.access_token);
+      expect(c.expired_at - c.now).toBe(1800);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("gives the same person the same unique_key on every verification", async () => {
+    const { api, json, getToken } = sandbox();
+    const { access_token: token } = await getToken();
+    const keys = [];
+    for (const phone of ["01055556666", "01077778888"]) {
+      const res = await api("/certifications/otp/request", json({ ...person, phone }, token));
+      const impUid = ((await res.json()) as any).response.imp_uid;
+      keys.push(((await (await api(`/certifications/${impUid}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as any).response.unique_key);
+    }
+    expect(keys[0]).toBe(keys[1]);
+  });
+});
+
+describe("sandbox mode end to end (the app's unchanged client against the simulator)", () => {
+  it("verifies a person who passed the carrier window", async () => {
+    const { h } = sandbox();
+    const b = h.browser();
+    const { merchant_uid } = await b.prepare();
+    const started = await h.request("/sandbox/window/request", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "정샌드", birthday: "1990-02-03", gender: "male", carrier: "SKT_MVNO", phone: "010-1234-5678", merchant_uid }),
+    });
+    const { imp_uid } = (await started.json()) as { imp_uid: string };
+    expect(await errorCode(await b.verify({ imp_uid }))).toBe("not_certified"); // not finished yet
+
+    const { otp } = (await (await h.request(`/sandbox/window/sms/${imp_uid}`)).json()) as { otp: string };
+    const confirm = await h.request("/sandbox/window/confirm", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ imp_uid, otp }),
+    });
+    expect(confirm.status).toBe(200);
+    const res = await b.verify({ imp_uid, merchant_uid });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).outcome).toBe("new_user");
+    expect(h.stub.calls.getToken).toBe(0); // the stub is not involved in sandbox mode
+  });
+
+  it("serves the SDK shim and the carrier window", async () => {
+    const { h } = sandbox();
+    const sdk = await h.request("/sandbox/iamport.js");
+    expect(sdk.status).toBe(200);
+    expect(await sdk.text()).toContain("window.IMP");
+    const page = await h.request("/");
+    expect(await page.text()).toContain('"sdkUrl":"/sandbox/iamport.js"');
+  });
+});
+
+describe("live mode", () => {
+  it.each(["/sandbox/iamport.js", "/sandbox/certify", "/sandbox/api/users/getToken", "/sandbox/window/sms/imp_1"])(
+    "has no sandbox: %s is 404",
+    async (path) => {
+      const h = harness();
+      expect((await h.request(path)).status).toBe(404);
+      expect((await h.request(path, { method: "POST" })).status).toBe(404);
+    },
+  );
+
+  it("missing keys never switch the sandbox on", async () => {
+    const h = harness({ IMP_KEY: "", IMP_SECRET: "", IDENTITY_HMAC_KEY: "" });
+    expect((await h.request("/sandbox/iamport.js")).status).toBe(404);
+    expect(await (await h.request("/healthz")).json()).toEqual({ ok: true, mode: "live" });
+    const page = await (await h.request("/")).text();
+    expect(page).toContain("https://cdn.iamport.kr/v1/iamport.js");
+  });
+});
+
+async function errorCode(res: Response) {
+  return ((await res.json()) as { error: { code: string } }).error.code;
+}

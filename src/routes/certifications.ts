@@ -6,7 +6,7 @@ import { createMiddleware } from "hono/factory";
 import { toAppError, type AppEnv } from "../app";
 import { assertConfigured } from "../config";
 import { openDb } from "../db/queries";
-import { sameOriginPosts } from "../http/security";
+import { enforceRateLimit, rateLimit, sameOriginPosts } from "../http/security";
 import { AppError } from "../verification/errors";
 import { randomToken } from "../verification/crypto";
 import { IMP_UID_PATTERN, prepareAttempt, verify, type VerificationResult } from "../verification/verify";
@@ -32,7 +32,7 @@ const limitBody = bodyLimit({
 export const certifications = new Hono<AppEnv>()
   .use(sameOriginPosts)
   .use(configured)
-  .post("/prepare", limitBody, async (c) => {
+  .post("/prepare", rateLimit((env) => env.PREPARE_LIMITER, "prepare"), limitBody, async (c) => {
     const raw = await c.req.text();
     if (raw.trim() !== "" && !isRecord(parseJson(raw))) throw new AppError("invalid_request", "prepare body is not {}");
     const { config } = c.var;
@@ -55,7 +55,7 @@ export const certifications = new Hono<AppEnv>()
       201,
     );
   })
-  .post("/", limitBody, async (c) => {
+  .post("/", rateLimit((env) => env.VERIFY_LIMITER, "verify"), limitBody, async (c) => {
     const type = c.req.header("Content-Type") ?? "";
     if (!/^application\/json\s*(;|$)/i.test(type)) throw new AppError("unsupported_media_type");
     const body = parseJson(await c.req.text());
@@ -70,6 +70,7 @@ export const certifications = new Hono<AppEnv>()
     const impUid = q.imp_uid;
     const reportedSuccess = q.success ?? q.imp_success;
     try {
+      await enforceRateLimit(c, c.env.VERIFY_LIMITER, "verify");
       if (!impUid) {
         // Only the wording depends on what the query string claims; the outcome never does.
         throw new AppError("not_certified", reportedSuccess === "false" ? "cancelled" : "no imp_uid");

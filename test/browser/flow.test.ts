@@ -33,6 +33,7 @@ interface Person {
 
 /** Fills the simulated carrier window, reads the SMS code shown on screen and types it back. */
 async function passCarrierWindow(win: Page, person: Person) {
+  await win.waitForLoadState();
   await win.getByLabel(/이름/).fill(person.name);
   await win.getByLabel(/생년월일/).fill(person.birthday);
   await win.locator(`input[name=gender][value=${person.gender ?? "female"}]`).check();
@@ -116,6 +117,7 @@ describe("the verification page in Chromium (sandbox)", () => {
   it("a cancelled window shows a clear message, and trying again works", async () => {
     const { context, page } = await desktopPage("ko");
     const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
+    await popup.waitForLoadState(); // the window's script listens once loaded
     await popup.getByRole("button", { name: /취소/ }).first().click();
     const result = page.locator("#result[data-error-code]");
     await result.waitFor({ timeout: 15_000 });

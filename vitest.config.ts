@@ -21,6 +21,7 @@ export default defineConfig(async () => {
                   IMP_SECRET: "test_secret",
                   IDENTITY_HMAC_KEY: "test-identity-hmac-key",
                   IMP_API_BASE: "https://api.iamport.test",
+                  RATE_LIMIT: "off", // test/rate-limit.test.ts turns it on
                   TEST_MIGRATIONS: migrations,
                 },
               },

@@ -17,6 +17,8 @@ export interface VerificationLog {
   error_code?: string;
   upstream: UpstreamCall[];
   token: TokenSource[];
+  /** D1 round-trips (a batch is one). */
+  d1: { roundTrips: number };
 }
 
 export type AppEnv = {

@@ -95,7 +95,7 @@ describe("GET /certifications/redirect", () => {
     const h = harness();
     const b = h.browser();
     const cert = await b.certified();
-    h.stub.fail("getCertification", { kind: "status", status: 500 });
+    h.stub.fail("getCertification", { kind: "status", status: 500 }, 2);
     const res = await b.send(redirect({ imp_uid: cert.imp_uid }));
     expect(res.status).toBe(502);
     expect(await res.text()).toContain('data-error-code="upstream_error"');

@@ -114,7 +114,9 @@ describe("upstream failures are not the user's fault: the attempt stays usable",
       const h = harness({ IMP_TIMEOUT_MS: "150" });
       const b = h.browser();
       const cert = await b.certified();
-      h.stub.fail(op, fault);
+      // A GET is retried once on a 5xx or a connection error, so there the fault has to persist.
+      const retried = op === "getCertification" && (fault.kind === "status" || fault.kind === "network");
+      h.stub.fail(op, fault, retried ? 2 : 1);
       const before = await snapshot();
       const res = await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
       expect(res.status).toBe(status);
@@ -124,6 +126,30 @@ describe("upstream failures are not the user's fault: the attempt stays usable",
       expect(retry.status).toBe(200);
     });
   }
+
+  it("a single 5xx or connection error on GET is retried once, after a pause", async () => {
+    const h = harness();
+    const b = h.browser();
+    for (const fault of [{ kind: "status", status: 502 }, { kind: "network" }] as const) {
+      const cert = await b.certified();
+      h.stub.fail("getCertification", fault);
+      const calls = h.stub.calls.getCertification;
+      expect((await b.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
+      expect(h.stub.calls.getCertification - calls).toBe(2);
+    }
+  });
+
+  it("nothing else is retried: getToken (a POST) and 4xx answers are tried once", async () => {
+    const h = harness();
+    const b = h.browser();
+    const cert = await b.certified();
+    h.stub.fail("getToken", { kind: "status", status: 500 });
+    expect((await b.verify({ imp_uid: cert.imp_uid })).status).toBe(502);
+    expect(h.stub.calls.getToken).toBe(1);
+    const calls = h.stub.calls.getCertification;
+    expect((await b.verify({ imp_uid: "imp_1" })).status).toBe(404);
+    expect(h.stub.calls.getCertification - calls).toBe(1);
+  });
 
   it("a slow answer within IMP_TIMEOUT_MS is fine", async () => {
     const h = harness({ IMP_TIMEOUT_MS: "1000" });

@@ -30,13 +30,13 @@ describe("logs", () => {
       const secrets = { name: "박민수", birthday: "1988-07-21", unique_key: "CI-log-probe", unique_in_site: "DI-log-probe", phone: "01012345678" };
       const cert = await b.certified(secrets);
       await b.verify({ imp_uid: cert.imp_uid });
-      h.stub.fail("getCertification", { kind: "status", status: 500 });
+      h.stub.fail("getCertification", { kind: "status", status: 500 }, 2);
       const failed = await b.certified(secrets);
       await b.verify({ imp_uid: failed.imp_uid });
 
       const verificationLines = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "verification");
       expect(verificationLines).toHaveLength(2);
-      expect(verificationLines[0]).toMatchObject({ outcome: "new_user", token: ["fetched"] });
+      expect(verificationLines[0]).toMatchObject({ outcome: "new_user", token: ["fetched"], d1: { roundTrips: 2 } });
       expect(verificationLines[1]).toMatchObject({ error_code: "upstream_error", token: ["memory"] });
       const all = lines.join("\n");
       const token = h.stub.authorizations[0]!.replace("Bearer ", "");

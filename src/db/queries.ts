@@ -4,7 +4,40 @@ import { attempts, users, type Attempt, type User } from "./schema";
 
 export type Db = DrizzleD1Database<Record<string, never>>;
 
-export const openDb = (d1: D1Database): Db => drizzle(d1);
+/** `roundTrips` counts requests to D1 (a batch is one), for the verification log line and the benchmark. */
+export const openDb = (d1: D1Database, stats?: { roundTrips: number }): Db => drizzle(stats ? counting(d1, stats) : d1);
+
+type CountedStatement = D1PreparedStatement & { readonly real: D1PreparedStatement };
+
+function counting(d1: D1Database, stats: { roundTrips: number }): D1Database {
+  const wrap = (real: D1PreparedStatement): CountedStatement => {
+    const counted = <T>(run: () => Promise<T>) => {
+      stats.roundTrips++;
+      return run();
+    };
+    return {
+      real,
+      bind: (...values: unknown[]) => wrap(real.bind(...values)),
+      first: (column?: string) => counted(() => (column === undefined ? real.first() : real.first(column))),
+      run: () => counted(() => real.run()),
+      all: () => counted(() => real.all()),
+      raw: (options?: { columnNames?: boolean }) => counted(() => real.raw(options as { columnNames: true })),
+    } as CountedStatement;
+  };
+  return {
+    prepare: (query: string) => wrap(d1.prepare(query)),
+    batch: (statements: D1PreparedStatement[]) => {
+      stats.roundTrips++;
+      return d1.batch(statements.map((s) => (s as CountedStatement).real ?? s));
+    },
+    exec: (query: string) => {
+      stats.roundTrips++;
+      return d1.exec(query);
+    },
+    withSession: d1.withSession.bind(d1),
+    dump: d1.dump.bind(d1),
+  } as D1Database;
+}
 
 export interface AttemptWithUser {
   attempt: Attempt;

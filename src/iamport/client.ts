@@ -44,6 +44,8 @@ interface Envelope {
   response: unknown;
 }
 
+const RETRY_BASE_MS = 50;
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
@@ -58,11 +60,12 @@ export class ImpClient {
   /** `null` when i'mport has no such certification (404). */
   async getCertification(impUid: string): Promise<Certification | null> {
     const path = `/certifications/${encodeURIComponent(impUid)}`;
+    const get = (token: string) => this.idempotentGet("getCertification", path, token);
     let token = await this.token();
-    let res = await this.call("getCertification", path, { headers: { Authorization: `Bearer ${token}` } });
+    let res = await get(token);
     if (res.status === 401) {
       token = await this.token(token);
-      res = await this.call("getCertification", path, { headers: { Authorization: `Bearer ${token}` } });
+      res = await get(token);
       if (res.status === 401) throw new AppError("upstream_unauthorized", "401 after token renewal");
     }
     if (res.status === 404) {
@@ -97,6 +100,23 @@ export class ImpClient {
     // Trust the token's lifetime, not i'mport's clock: shift expired_at onto ours when `now` is given.
     const skew = now === null ? 0 : Math.floor(Date.now() / 1000) - now;
     return { accessToken, expiredAt: expiredAt + skew };
+  }
+
+  /**
+   * A GET is safe to repeat: one retry, after a jittered pause, on a 5xx or a connection error. Timeouts are not
+   * retried (the user has already waited IMP_TIMEOUT_MS), and nothing that is not idempotent is ever retried.
+   */
+  private async idempotentGet(op: UpstreamCall["op"], path: string, token: string): Promise<Response> {
+    const init = { headers: { Authorization: `Bearer ${token}` } };
+    try {
+      const res = await this.call(op, path, init);
+      if (res.status < 500) return res;
+      await res.body?.cancel();
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== "upstream_error") throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS + Math.random() * RETRY_BASE_MS));
+    return this.call(op, path, init);
   }
 
   private async call(op: UpstreamCall["op"], path: string, init: RequestInit): Promise<Response> {

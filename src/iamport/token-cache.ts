@@ -3,6 +3,10 @@ import type { Token } from "./client";
 
 /** Stop handing a token out this long before i'mport says it expires (covers clock skew and slow calls). */
 const REFRESH_MARGIN_SECONDS = 60;
+/** A KV read slower than this counts as a miss: a direct getToken is faster than a sick KV. */
+const KV_READ_TIMEOUT_MS = 1000;
+/** A KV write (in waitUntil) is abandoned after this, so a sick KV cannot hold the invocation open. */
+const KV_WRITE_TIMEOUT_MS = 2000;
 /** KV rejects an `expirationTtl` under 60 seconds. */
 const KV_MIN_TTL_SECONDS = 60;
 
@@ -82,7 +86,9 @@ export class TokenCache {
     if (this.kv && ttl >= KV_MIN_TTL_SECONDS) {
       const kv = this.kv;
       this.waitUntil(
-        kv.put(kvKey, JSON.stringify(token), { expirationTtl: ttl }).catch(() => this.onKvError("put")),
+        withTimeout(kv.put(kvKey, JSON.stringify(token), { expirationTtl: ttl }), KV_WRITE_TIMEOUT_MS).catch(() =>
+          this.onKvError("put"),
+        ),
       );
     }
     return token;
@@ -91,7 +97,7 @@ export class TokenCache {
   private async kvGet(key: string): Promise<Token | null> {
     if (!this.kv) return null;
     try {
-      const value = await this.kv.get<Token>(key, "json");
+      const value = await withTimeout(this.kv.get<Token>(key, "json"), KV_READ_TIMEOUT_MS);
       return value && typeof value.accessToken === "string" && typeof value.expiredAt === "number" ? value : null;
     } catch {
       // KV down or slow to fail: a direct getToken still works, so a KV outage costs latency, not availability.
@@ -109,4 +115,14 @@ export class TokenCache {
     }
     return key;
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`KV did not answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => {
+    if (timer !== null) clearTimeout(timer);
+  });
 }

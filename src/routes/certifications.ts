@@ -94,12 +94,12 @@ async function runVerification(
   route: string,
   input: { impUid: string; merchantUid?: string },
 ): Promise<VerificationResult> {
-  const log = { route, upstream: [], token: [] } as NonNullable<AppEnv["Variables"]["log"]>;
+  const log: NonNullable<AppEnv["Variables"]["log"]> = { route, upstream: [], token: [], d1: { roundTrips: 0 } };
   c.set("log", log);
   const started = Date.now();
   try {
     const result = await verify(
-      { db: openDb(c.env.DB), config: c.var.config, client: c.var.impClient() },
+      { db: openDb(c.env.DB, log.d1), config: c.var.config, client: c.var.impClient() },
       { ...input, browserToken: validBrowserToken(getCookie(c, BROWSER_COOKIE)) },
     );
     log.outcome = result.outcome;

@@ -40,7 +40,7 @@ export default async function setup(project: TestProject) {
   let output = "";
   const dev: ChildProcess = spawn(
     process.execPath,
-    [WRANGLER, "dev", "--var", "IMP_MODE:sandbox", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false"],
+    [WRANGLER, "dev", "--var", "IMP_MODE:sandbox", "--var", "RATE_LIMIT:off", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false"],
     { env, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   dev.stdout?.on("data", (d) => (output += d));

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { harness, ORIGIN } from "./support/harness";
+
+describe("rate limiting (Workers Rate Limiting binding)", () => {
+  it("answers 429 rate_limited with Retry-After once a client exceeds the prepare limit", async () => {
+    const h = harness({ RATE_LIMIT: "on" });
+    const client = { "CF-Connecting-IP": "203.0.113.7", Origin: ORIGIN };
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      statuses.push((await h.request("/certifications/prepare", { method: "POST", headers: client })).status);
+    }
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(201));
+    const limited = await h.request("/certifications/prepare", { method: "POST", headers: client });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("Retry-After")).toBe("60");
+    expect(await limited.json()).toEqual({ error: { code: "rate_limited", message: expect.any(String) } });
+
+    const someoneElse = await h.request("/certifications/prepare", { method: "POST", headers: { "CF-Connecting-IP": "203.0.113.8" } });
+    expect(someoneElse.status).toBe(201);
+  });
+
+  it("limits verification per client, on the JSON route and the redirect page alike", async () => {
+    const h = harness({ RATE_LIMIT: "on" });
+    const client = { "CF-Connecting-IP": "198.51.100.9" };
+    let limited: Response | undefined;
+    for (let i = 0; i < 40 && !limited; i++) {
+      const res = await h.request("/certifications", {
+        method: "POST",
+        headers: { ...client, "Content-Type": "application/json" },
+        body: '{"imp_uid":"imp_1"}',
+      });
+      if (res.status === 429) limited = res;
+    }
+    expect(limited?.headers.get("Retry-After")).toBe("60");
+    const page = await h.request("/certifications/redirect?imp_uid=imp_1", { headers: client });
+    expect(page.status).toBe(429);
+    expect(await page.text()).toContain('data-error-code="rate_limited"');
+  });
+
+  it("RATE_LIMIT=off turns it off", async () => {
+    const h = harness({ RATE_LIMIT: "off" });
+    for (let i = 0; i < 30; i++) {
+      const res = await h.request("/certifications/prepare", { method: "POST", headers: { "CF-Connecting-IP": "192.0.2.1" } });
+      expect(res.status).toBe(201);
+    }
+  });
+});

@@ -44,7 +44,10 @@ export function createApp(options: AppOptions = {}) {
   const upstreamFor: UpstreamFor =
     options.upstream ??
     ((env, config) =>
-      config.mode === "sandbox" ? (input, init) => Promise.resolve(app.fetch(new Request(input, init), env)) : fetch);
+      config.mode === "sandbox"
+        ? (input, init) => Promise.resolve(app.fetch(new Request(input, init), env))
+        : // workerd's fetch must be called unbound ("Illegal invocation" as a method of another object).
+          (input, init) => fetch(input, init));
 
   const app = new Hono<AppEnv>()
     .use(async (c, next) => {

@@ -50,10 +50,13 @@ export class ImpStub {
   private tokens = new Map<string, number>(); // access_token → expired_at
   private current: string | null = null;
 
-  constructor(
-    readonly impKey = "test_key",
-    readonly impSecret = "test_secret",
-  ) {}
+  readonly impKey: string;
+  readonly impSecret: string;
+
+  constructor(impKey = "test_key", impSecret = "test_secret") {
+    this.impKey = impKey;
+    this.impSecret = impSecret;
+  }
 
   now(): number {
     return Math.floor(Date.now() / 1000) + this.clockOffsetS;

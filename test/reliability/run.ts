@@ -1,0 +1,294 @@
+// The reliability suite: drives the real Worker (wrangler dev, live mode) over HTTP on 127.0.0.1 against a
+// fault-injecting i'mport stub, and prints what was tried and what held. Every line asserts its figure.
+// Run: npm run test:reliability   (also part of npm test)
+import { spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ImpStub, type Fault } from "../support/iamport-stub.ts";
+import { HttpClient, percentile, pool } from "../support/http-client.ts";
+import { startStubServer } from "../support/stub-server.ts";
+import { startWranglerDev } from "../support/wrangler-dev.ts";
+
+const HMAC_KEY = "reliability-identity-hmac-key";
+const CODES = new Set([
+  "invalid_request", "payload_too_large", "unsupported_media_type", "forbidden_origin", "certification_not_found",
+  "unknown_merchant_uid", "session_mismatch", "session_expired", "imp_uid_reused", "not_certified",
+  "identity_unavailable", "age_restricted", "rate_limited", "upstream_unauthorized", "upstream_error",
+  "upstream_timeout", "not_configured", "not_found",
+]);
+
+interface Line {
+  check: string;
+  tried: string;
+  figure: string;
+  expected: string;
+  ok: boolean;
+}
+const lines: Line[] = [];
+const record = (line: Line) => {
+  lines.push(line);
+  console.log(`  ${line.ok ? "✓" : "✗"} ${line.check}: ${line.figure} (expected ${line.expected})`);
+};
+const step = (text: string) => console.log(`\n▶ ${text}`);
+
+const stub = new ImpStub("reliability_key", "reliability_secret");
+const upstream = await startStubServer(stub);
+step("starting the Worker (wrangler dev, live mode) against the stub");
+const dev = await startWranglerDev({
+  IMP_MODE: "live",
+  IMP_CODE: "imp12345678",
+  IMP_KEY: stub.impKey,
+  IMP_SECRET: stub.impSecret,
+  IDENTITY_HMAC_KEY: HMAC_KEY,
+  IMP_API_BASE: upstream.url,
+  IMP_TIMEOUT_MS: "1000",
+  RATE_LIMIT: "off",
+});
+const base = dev.baseUrl;
+const browser = () => new HttpClient(base);
+const snapshot = () =>
+  JSON.stringify(dev.query("SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM attempts) AS attempts, (SELECT COUNT(*) FROM attempts WHERE state = 'completed') AS completed, (SELECT group_concat(imp_uid) FROM attempts) AS imp_uids"));
+const certified = async (b: HttpClient, fields: Parameters<ImpStub["certify"]>[0] = {}) => {
+  const { merchant_uid } = await b.prepare();
+  return stub.certify({ merchant_uid, ...fields });
+};
+const codeOf = async (res: Response): Promise<string | null> => {
+  const text = await res.text();
+  if ((res.headers.get("Content-Type") ?? "").includes("text/html")) return /data-error-code="([a-z_]+)"/.exec(text)?.[1] ?? null;
+  try {
+    return (JSON.parse(text) as { error?: { code?: string } }).error?.code ?? null;
+  } catch {
+    return null;
+  }
+};
+
+try {
+  // ── 1. Bad inputs ───────────────────────────────────────────────────────────────────────────────────────────
+  step("bad inputs");
+  const owner = browser();
+  const ownerCert = await certified(owner);
+  const other = browser();
+  await other.prepare();
+  const done = browser();
+  const doneCert = await certified(done);
+  const setup = await done.verify({ imp_uid: doneCert.imp_uid });
+  if (setup.status !== 200) throw new Error(`setup verification failed: ${setup.status} ${await setup.text()}\n${dev.lines.slice(-20).join("\n")}`);
+
+  const badImpUids: unknown[] = [
+    1, 1.5, -1, 0, true, false, null, [], {}, ["imp_1"], { $gt: "" }, "", "imp_", "imp_abc", "IMP_123", "imp_1 ", " imp_1",
+    "imp_1\n", "imp_1' OR '1'='1", "imp_1; DROP TABLE users;--", "<script>alert(1)</script>", "imp_1\r\nSet-Cookie: a=b",
+    "imp_١٢٣", "imp_１２３", `imp_${"9".repeat(33)}`, "../../etc/passwd", "%00", "imp_1\u0000", "😀", "\u202eimp_1",
+    "imp_1\u200b", "imp_-1", "imp_1e5", "imp_0x1F", "\\u0069mp_1", "imp_1/../2", "imp_1?x=1", "imp_1#x", "imp_1%20",
+  ];
+  const badMerchantUids: unknown[] = [1, [], {}, true, null, "", "x".repeat(200), "' OR 1=1--", "<img src=x onerror=alert(1)>", "😀".repeat(40)];
+  const malformed = ["{", '{"imp_uid":', '{"imp_uid":"imp_1",}', "null", "true", "1", '"imp_1"', "[]", "", " ", "NaN", '{"imp_uid":"imp_1"}{}', "\u0000", "{'imp_uid':'imp_1'}", '{"imp_uid":"imp_1"', "\ufeff{}"];
+  type Probe = { name: string; run: () => Promise<Response> };
+  const probes: Probe[] = [];
+  const json = (body: string, client = owner) => () => client.verify(body);
+  for (const v of badImpUids) {
+    probes.push({ name: `imp_uid ${JSON.stringify(v)}`, run: json(JSON.stringify({ imp_uid: v })) });
+    probes.push({ name: `imp_uid ${JSON.stringify(v)} + merchant_uid`, run: json(JSON.stringify({ imp_uid: v, merchant_uid: ownerCert.merchant_uid })) });
+    if (typeof v === "string") {
+      probes.push({ name: `redirect imp_uid ${JSON.stringify(v)}`, run: () => owner.send(`/certifications/redirect?${new URLSearchParams({ imp_uid: v, success: "true" })}`) });
+    }
+  }
+  for (const v of badMerchantUids) {
+    probes.push({ name: `merchant_uid ${JSON.stringify(v)}`, run: json(JSON.stringify({ imp_uid: ownerCert.imp_uid, merchant_uid: v })) });
+  }
+  for (const body of malformed) probes.push({ name: `malformed ${JSON.stringify(body)}`, run: json(body) });
+  for (const depth of [100, 1000, 3000, 10000]) {
+    probes.push({ name: `nesting ${depth}`, run: json(`{"imp_uid":${"[".repeat(depth)}${"]".repeat(depth)}}`) });
+  }
+  for (const size of [8 * 1024 + 1, 64 * 1024, 1024 * 1024]) {
+    probes.push({ name: `body ${size} bytes`, run: json(JSON.stringify({ imp_uid: ownerCert.imp_uid, pad: "x".repeat(size) })) });
+  }
+  for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "application/json-patch+json", "", "application/jsonp"]) {
+    probes.push({
+      name: `content-type ${JSON.stringify(type)}`,
+      run: () => owner.send("/certifications", { method: "POST", headers: type ? { "Content-Type": type } : {}, body: JSON.stringify({ imp_uid: ownerCert.imp_uid }) }),
+    });
+  }
+  for (const origin of ["https://evil.example", "null", `${base}.evil.example`, "http://127.0.0.1:1", `${base}/`, "http://localhost:1", "file://", `${base}@evil.example`]) {
+    probes.push({
+      name: `origin ${origin}`,
+      run: () => owner.send("/certifications", { method: "POST", origin, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ imp_uid: ownerCert.imp_uid }) }),
+    });
+    probes.push({ name: `prepare from origin ${origin}`, run: () => owner.send("/certifications/prepare", { method: "POST", origin }) });
+  }
+  const forgedCookies = ["", "imp_browser=", "imp_browser=short", `imp_browser=${"A".repeat(43)}`, `imp_browser=${"x".repeat(5000)}`, "imp_browser=a;b=c", other.cookie, done.cookie, "imp_browser=../../etc/passwd"];
+  for (const cookie of forgedCookies) {
+    const forged = browser();
+    forged.cookie = cookie;
+    probes.push({ name: `cookie ${cookie.slice(0, 30)} → verify`, run: () => forged.verify({ imp_uid: ownerCert.imp_uid }) });
+    probes.push({ name: `cookie ${cookie.slice(0, 30)} → redirect`, run: () => forged.send(`/certifications/redirect?imp_uid=${ownerCert.imp_uid}&merchant_uid=${ownerCert.merchant_uid}&success=true`) });
+  }
+  for (const query of [
+    "success=true", "imp_success=true", `success=true&merchant_uid=${ownerCert.merchant_uid}`, "imp_uid=imp_999999999999&success=true",
+    `imp_uid=${doneCert.imp_uid}&success=true`, `imp_uid=${ownerCert.imp_uid}&merchant_uid=mid_forged&success=true`, "imp_uid=%00", "imp_uid=%FF%FE",
+    "imp_uid=imp_1&imp_uid=imp_2", `imp_uid=${"9".repeat(5000)}`, "merchant_uid=%E0%A4%A", "success=false", "",
+  ]) {
+    probes.push({ name: `redirect ?${query.slice(0, 40)}`, run: () => other.send(`/certifications/redirect?${query}`) });
+  }
+  for (const [method, path] of [["PUT", "/certifications"], ["DELETE", "/certifications"], ["PATCH", "/certifications/prepare"], ["GET", "/certifications"], ["GET", "/certifications/prepare"], ["POST", "/certifications/redirect"], ["POST", "/healthz"], ["DELETE", "/"], ["GET", "/sandbox/iamport.js"], ["POST", "/sandbox/api/users/getToken"]] as const) {
+    probes.push({ name: `${method} ${path}`, run: () => owner.send(path, { method, ...(method === "GET" ? {} : { body: "{}" }) }) });
+  }
+  for (const path of ["/%E0%A4%A", "/certifications/%2e%2e/%2e%2e/etc/passwd", "/certifications//", `/${"a".repeat(4000)}`, "/..%2f..%2f", "/%00"]) {
+    probes.push({ name: `path ${path.slice(0, 30)}`, run: () => owner.send(path) });
+  }
+  for (const body of ["nope", "[]", "{", "null", '"x"']) {
+    probes.push({ name: `prepare body ${body}`, run: () => owner.send("/certifications/prepare", { method: "POST", body, headers: { "Content-Type": "application/json" } }) });
+  }
+
+  const before = snapshot();
+  const answers = await pool(probes, 8, async (p) => {
+    const res = await p.run();
+    return { name: p.name, status: res.status, code: await codeOf(res) };
+  });
+  const serverErrors = answers.filter((a) => a.status >= 500);
+  const unknownCodes = answers.filter((a) => a.status >= 400 && a.code !== null && !CODES.has(a.code));
+  const uncoded = answers.filter((a) => a.status >= 400 && a.code === null);
+  const successes = answers.filter((a) => a.status < 400);
+  const after = snapshot();
+  for (const a of [...serverErrors, ...unknownCodes, ...uncoded, ...successes]) console.log(`    ! ${a.name} → ${a.status} ${a.code}`);
+  record({ check: "bad inputs", tried: `${probes.length} generated`, figure: `${serverErrors.length} answers of 5xx`, expected: "0 of ≥ 200", ok: probes.length >= 200 && serverErrors.length === 0 });
+  record({ check: "bad inputs: answers", tried: `${probes.length}`, figure: `${answers.length - successes.length - uncoded.length - unknownCodes.length} with a contract error code`, expected: `all ${probes.length}`, ok: successes.length + uncoded.length + unknownCodes.length === 0 });
+  record({ check: "bad inputs: rows changed", tried: `${probes.length}`, figure: before === after ? "0 rows changed" : "rows changed", expected: "0", ok: before === after });
+  const survivor = (await owner.verify({ imp_uid: ownerCert.imp_uid })).status;
+  record({ check: "bad inputs: the owner's attempt survives", tried: "1", figure: String(survivor), expected: "200", ok: survivor === 200 });
+
+  // ── 2. Upstream faults ──────────────────────────────────────────────────────────────────────────────────────
+  step("upstream faults");
+  const faults: Array<{ name: string; op: "getToken" | "getCertification"; fault: Fault; times: number; code: string; fresh?: boolean }> = [
+    { name: "getToken 500", op: "getToken", fault: { kind: "status", status: 500 }, times: 1, code: "upstream_error", fresh: true },
+    { name: "getToken timeout", op: "getToken", fault: { kind: "hang" }, times: 1, code: "upstream_timeout", fresh: true },
+    { name: "getToken connection error", op: "getToken", fault: { kind: "network" }, times: 1, code: "upstream_error", fresh: true },
+    { name: "getToken unparseable", op: "getToken", fault: { kind: "unparseable" }, times: 1, code: "upstream_error", fresh: true },
+    { name: "getToken code != 0 with 200", op: "getToken", fault: { kind: "code", code: -1, message: "오류" }, times: 1, code: "upstream_error", fresh: true },
+    { name: "GET 5xx (persistent)", op: "getCertification", fault: { kind: "status", status: 503 }, times: 2, code: "upstream_error" },
+    { name: "GET timeout", op: "getCertification", fault: { kind: "hang" }, times: 1, code: "upstream_timeout" },
+    { name: "GET connection error (persistent)", op: "getCertification", fault: { kind: "network" }, times: 2, code: "upstream_error" },
+    { name: "GET unparseable", op: "getCertification", fault: { kind: "unparseable" }, times: 1, code: "upstream_error" },
+    { name: "GET code != 0 with 200", op: "getCertification", fault: { kind: "code", code: 1, message: "오류" }, times: 1, code: "upstream_error" },
+    { name: "GET 401 twice (keys revoked)", op: "getCertification", fault: { kind: "unauthorized" }, times: 2, code: "upstream_unauthorized" },
+  ];
+  let correct = 0;
+  let recovered = 0;
+  for (const f of faults) {
+    const b = browser();
+    const cert = await certified(b);
+    if (f.fresh) stub.expireTokens(); // the Worker's cached token now fails once: it must fetch a new one
+    if (f.fresh) stub.fail("getCertification", { kind: "unauthorized" });
+    stub.fail(f.op, f.fault, f.times);
+    const code = await codeOf(await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid }));
+    if (code === f.code) correct++;
+    else console.log(`    ! ${f.name}: got ${code}, expected ${f.code}`);
+    const retry = await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
+    if (retry.status === 200) recovered++;
+    else console.log(`    ! ${f.name}: retry answered ${retry.status} ${await codeOf(retry)}`);
+  }
+  record({ check: "upstream faults: correct codes", tried: `${faults.length} faults`, figure: `${correct} correct`, expected: `${faults.length}`, ok: correct === faults.length });
+  record({ check: "upstream faults: attempts lost", tried: `${faults.length} retries`, figure: `${faults.length - recovered} lost`, expected: "0", ok: recovered === faults.length });
+
+  {
+    const b = browser();
+    const cert = await certified(b);
+    stub.fail("getCertification", { kind: "status", status: 502 });
+    const res = await b.verify({ imp_uid: cert.imp_uid });
+    record({ check: "transient GET 5xx retried once", tried: "1", figure: String(res.status), expected: "200", ok: res.status === 200 });
+  }
+  {
+    const b = browser();
+    const cert = await certified(b);
+    stub.fail("getCertification", { kind: "unauthorized" });
+    const tokens = stub.calls.getToken;
+    const res = await b.verify({ imp_uid: cert.imp_uid });
+    record({ check: "token expiring mid-flight → renew, retry once", tried: "1", figure: `${res.status}, ${stub.calls.getToken - tokens} getToken`, expected: "200, 1 getToken", ok: res.status === 200 && stub.calls.getToken - tokens === 1 });
+  }
+  {
+    const people = await Promise.all(Array.from({ length: 20 }, async () => { const b = browser(); return { b, cert: await certified(b) }; }));
+    stub.expireTokens();
+    const tokens = stub.calls.getToken;
+    const statuses = await Promise.all(people.map(async ({ b, cert }) => (await b.verify({ imp_uid: cert.imp_uid })).status));
+    const ok = statuses.filter((s) => s === 200).length;
+    const renewals = stub.calls.getToken - tokens;
+    record({ check: "401 storm (20 at once)", tried: "20", figure: `${ok} verified, ${renewals} getToken`, expected: "20 verified, ≤ 2 getToken", ok: ok === 20 && renewals <= 2 });
+  }
+
+  // KV and D1 cannot be broken inside wrangler dev from outside: those faults run in workerd (test/faults.test.ts).
+  step("KV and D1 faults (in workerd: test/faults.test.ts)");
+  const report = join(mkdtempSync(join(tmpdir(), "imp-rel-")), "faults.json");
+  const vitest = spawnSync(process.execPath, [join("node_modules", "vitest", "vitest.mjs"), "run", "--project", "worker", "test/faults.test.ts", "--reporter=json", `--outputFile=${report}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const results = (JSON.parse(readFileSync(report, "utf8")) as { testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }> }).testResults.flatMap((r) => r.assertionResults);
+  if (results.length === 0) console.log(vitest.stdout, vitest.stderr);
+  for (const r of results) record({ check: `KV/D1: ${r.title}`, tried: "1", figure: r.status, expected: "passed", ok: r.status === "passed" });
+
+  // ── 3. Races ────────────────────────────────────────────────────────────────────────────────────────────────
+  step("races");
+  {
+    const ci = `CI-race-${Date.now()}`;
+    const people = await Promise.all(Array.from({ length: 50 }, async () => { const b = browser(); return { b, cert: await certified(b, { unique_key: ci }) }; }));
+    const outcomes = await Promise.all(people.map(async ({ b, cert }) => ((await (await b.verify({ imp_uid: cert.imp_uid })).json()) as { outcome?: string }).outcome));
+    const created = outcomes.filter((o) => o === "new_user").length;
+    const existing = outcomes.filter((o) => o === "existing_user").length;
+    const key = createHmac("sha256", HMAC_KEY).update(ci).digest("hex");
+    const rows = dev.query<{ n: number }>(`SELECT COUNT(*) AS n FROM users WHERE identity_key = '${key}'`)[0]?.n;
+    record({ check: "50 concurrent verifications of one person", tried: "50", figure: `${created} new_user, ${existing} existing_user, ${rows} user row`, expected: "1, 49, 1", ok: created === 1 && existing === 49 && rows === 1 });
+  }
+  {
+    const owner = browser();
+    const cert = await certified(owner);
+    const others = await Promise.all(Array.from({ length: 19 }, async () => { const b = browser(); return { b, own: await b.prepare() }; }));
+    const statuses = await Promise.all([
+      owner.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid }).then((r) => r.status),
+      ...others.map(({ b, own }) => b.verify({ imp_uid: cert.imp_uid, merchant_uid: own.merchant_uid }).then((r) => r.status)),
+    ]);
+    const wins = statuses.filter((s) => s === 200).length;
+    record({ check: "20 concurrent submissions of one imp_uid from different attempts", tried: "20", figure: `${wins} success`, expected: "1", ok: wins === 1 && statuses[0] === 200 });
+  }
+
+  // ── 4. Bounded load ─────────────────────────────────────────────────────────────────────────────────────────
+  const LOAD = Number(process.env.RELIABILITY_LOAD ?? 1000);
+  const CONCURRENCY = 32;
+  step(`load: ${LOAD} verifications at concurrency ${CONCURRENCY}`);
+  {
+    stub.expireTokens();
+    const tokens = stub.calls.getToken;
+    const started = Date.now();
+    let finished = 0;
+    const timings: number[] = [];
+    const errors: string[] = [];
+    const tty = process.stdout.isTTY;
+    const progress = setInterval(() => (tty ? process.stdout.write(`\r    ${finished}/${LOAD} done`) : console.log(`    ${finished}/${LOAD} done`)), tty ? 500 : 5000);
+    await pool(Array.from({ length: LOAD }, (_, i) => i), CONCURRENCY, async () => {
+      const t0 = performance.now();
+      try {
+        const b = browser();
+        const cert = await certified(b);
+        const res = await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
+        if (res.status !== 200) errors.push(`${res.status} ${await codeOf(res)}`);
+        else await res.arrayBuffer();
+      } catch (err) {
+        errors.push(String(err));
+      }
+      timings.push(performance.now() - t0);
+      finished++;
+    });
+    clearInterval(progress);
+    console.log(`${tty ? "\r" : ""}    ${finished}/${LOAD} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    timings.sort((a, b) => a - b);
+    const renewals = stub.calls.getToken - tokens;
+    if (errors.length) console.log(`    ! first errors: ${errors.slice(0, 5).join("; ")}`);
+    record({ check: "bounded load", tried: `${LOAD} at concurrency ${CONCURRENCY}`, figure: `${errors.length} errors, ${renewals} getToken, p50 ${percentile(timings, 50).toFixed(0)} ms, p99 ${percentile(timings, 99).toFixed(0)} ms (prepare + verify)`, expected: "0 errors, ≤ 2 getToken", ok: errors.length === 0 && renewals <= 2 });
+  }
+} finally {
+  dev.stop();
+  await upstream.close();
+}
+
+console.log("\n| check | tried | figure | expected | |\n|---|---|---|---|---|");
+for (const l of lines) console.log(`| ${l.check} | ${l.tried} | ${l.figure} | ${l.expected} | ${l.ok ? "✓" : "✗"} |`);
+const failed = lines.filter((l) => !l.ok).length;
+console.log(`\nreliability: ${lines.length - failed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -64,6 +64,14 @@ export async function startWranglerDev(vars: Record<string, string>, options: { 
     }
     rmSync(state, { recursive: true, force: true });
   };
+  // Never leave a server behind, even when interrupted.
+  process.once("exit", stop);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      stop();
+      process.exit(130);
+    });
+  }
 
   const deadline = Date.now() + (options.timeoutMs ?? 90_000);
   for (;;) {

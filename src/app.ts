@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { readConfig, type Config } from "./config";
+import type { D1Stats } from "./db/queries";
 import { ImpClient, type UpstreamCall } from "./iamport/client";
 import { TokenCache, type TokenSource } from "./iamport/token-cache";
 import { health } from "./routes/health";
@@ -17,8 +18,8 @@ export interface VerificationLog {
   error_code?: string;
   upstream: UpstreamCall[];
   token: TokenSource[];
-  /** D1 round-trips (a batch is one). */
-  d1: { roundTrips: number };
+  /** D1 round-trips (a batch is one) and the time spent on them. */
+  d1: D1Stats;
 }
 
 export type AppEnv = {
@@ -62,6 +63,7 @@ export function createApp(options: AppOptions = {}) {
           c.env.CACHE,
           (p) => c.executionCtx.waitUntil(p),
           (op) => console.warn(JSON.stringify({ level: "warn", msg: "kv_error", op, request_id: c.var.requestId })),
+          config.tokenCache,
         );
         if (log) log.token = tokens.sources;
         client = new ImpClient({

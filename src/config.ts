@@ -20,6 +20,8 @@ export interface Config {
   identityHmacKey: string;
   allowedOrigins: string[];
   rateLimit: boolean;
+  /** `TOKEN_CACHE=off` fetches a new token for every verification, as the seed's sample does (benchmark baseline). */
+  tokenCache: boolean;
 }
 
 /** Sandbox credentials: the simulator accepts exactly these, so sandbox mode needs no secrets. */
@@ -73,6 +75,7 @@ export function readConfig(env: Vars): Config {
       .map((o) => o.trim().replace(/\/+$/, ""))
       .filter(Boolean),
     rateLimit: text(env.RATE_LIMIT) !== "off",
+    tokenCache: text(env.TOKEN_CACHE) !== "off",
   };
   cache.set(env, config);
   return config;

@@ -94,7 +94,7 @@ async function runVerification(
   route: string,
   input: { impUid: string; merchantUid?: string },
 ): Promise<VerificationResult> {
-  const log: NonNullable<AppEnv["Variables"]["log"]> = { route, upstream: [], token: [], d1: { roundTrips: 0 } };
+  const log: NonNullable<AppEnv["Variables"]["log"]> = { route, upstream: [], token: [], d1: { roundTrips: 0, ms: 0 } };
   c.set("log", log);
   const started = Date.now();
   try {

@@ -38,6 +38,8 @@ describe("POST /certifications — the happy path", () => {
     const body2 = (await res2.json()) as any;
     expect(body2.outcome).toBe("existing_user");
     expect(body2.user.id).toBe(body.user.id);
+    expect(body2.user.created_at).toBe(body.user.created_at); // the account's creation, not this attempt's
+    expect(Math.abs(Date.parse(body.user.created_at) - Date.now())).toBeLessThan(60_000);
     expect(await count("users", "identity_key = ?", await hmacHex(env.IDENTITY_HMAC_KEY, "CI-kim"))).toBe(1);
   });
 
@@ -93,6 +95,19 @@ describe("POST /certifications — attacks", () => {
     expect(res.status).toBe(403);
     expect(await errorOf(res)).toBe("session_mismatch");
     expect((await victim.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
+  });
+
+  it("says nothing about someone else's certification: session_mismatch before age or completeness", async () => {
+    const h = harness();
+    const victim = h.browser();
+    const attacker = h.browser();
+    await attacker.prepare();
+    for (const fields of [{ birthday: "2015-01-01" }, { certified: false }, { unique_key: "" }]) {
+      const cert = await victim.certified(fields);
+      const res = await attacker.verify({ imp_uid: cert.imp_uid });
+      expect(res.status).toBe(403);
+      expect(await errorOf(res)).toBe("session_mismatch");
+    }
   });
 
   it("refuses a request without the binding cookie", async () => {

@@ -36,7 +36,7 @@ describe("logs", () => {
 
       const verificationLines = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "verification");
       expect(verificationLines).toHaveLength(2);
-      expect(verificationLines[0]).toMatchObject({ outcome: "new_user", token: ["fetched"], d1: { roundTrips: 2, ms: expect.any(Number) } });
+      expect(verificationLines[0]).toMatchObject({ outcome: "new_user", token: ["fetched"], d1: { roundTrips: 1, ms: expect.any(Number) } });
       expect(verificationLines[1]).toMatchObject({ error_code: "upstream_error", token: ["memory"] });
       const all = lines.join("\n");
       const token = h.stub.authorizations[0]!.replace("Bearer ", "");

@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, gte, lt, lte, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { attempts, users, type Attempt, type User } from "./schema";
 
@@ -46,8 +46,24 @@ function counting(d1: D1Database, stats: D1Stats): D1Database {
 
 export interface AttemptWithUser {
   attempt: Attempt;
-  user: User | null;
+  user: Pick<User, "id" | "name" | "gender" | "birthday" | "createdByMerchantUid" | "createdAt"> | null;
 }
+
+/**
+ * An attempt with the user who completed it. users.created_at is aliased: inside a D1 batch, drizzle maps rows
+ * by column name, and two `created_at` columns would collapse into one and shift every column after it.
+ */
+const attemptWithUser = {
+  attempt: attempts,
+  user: {
+    id: users.id,
+    name: users.name,
+    gender: users.gender,
+    birthday: users.birthday,
+    createdByMerchantUid: users.createdByMerchantUid,
+    createdAt: sql<number>`${users.createdAt}`.as("user_created_at"),
+  },
+};
 
 export async function insertAttempt(db: Db, attempt: Pick<Attempt, "merchantUid" | "browserHash" | "createdAt" | "expiresAt">) {
   await db.insert(attempts).values(attempt);
@@ -55,32 +71,47 @@ export async function insertAttempt(db: Db, attempt: Pick<Attempt, "merchantUid"
 
 export async function findAttempt(db: Db, merchantUid: string): Promise<AttemptWithUser | null> {
   const row = await db
-    .select({ attempt: attempts, user: users })
+    .select(attemptWithUser)
     .from(attempts)
     .leftJoin(users, eq(attempts.userId, users.id))
     .where(eq(attempts.merchantUid, merchantUid))
     .get();
-  return row ?? null;
+  return row ? withNullUser(row) : null;
 }
+
+// A left join with no user gives a user of nulls where a column is computed; make it null.
+const withNullUser = (row: AttemptWithUser): AttemptWithUser => (row.user?.id ? row : { ...row, user: null });
 
 export interface Completion {
   merchantUid: string;
   impUid: string;
-  certifiedAt: number;
+  /** Only the browser that started the attempt may complete it. */
+  browserHash: string;
+  certifiedAt: number; // UNIX seconds; must fall inside the attempt's lifetime, give or take clockSkewMs
+  clockSkewMs: number;
   age: number;
   now: number;
   newUser: Omit<User, "createdByMerchantUid" | "createdAt" | "updatedAt">;
 }
 
 /**
- * Completes a pending attempt and creates its user if the person is new, atomically, in one round-trip.
- * D1 has no interactive transactions, so the decisions live in SQL: the user is inserted only while the
- * attempt is still pending (and only if nobody holds this identity key yet), the attempt is completed only
- * if still pending, and `attempts.imp_uid` UNIQUE makes a second consumer of an imp_uid fail the whole batch.
- * Returns the attempt as it stands afterwards: completed by `impUid` means this call (or an identical one) won.
+ * Completes an attempt and creates its user if the person is new, atomically, in one round-trip. D1 has no
+ * interactive transactions, so the decisions live in SQL: the attempt is completable only while it is pending,
+ * bound to this browser, unexpired and certified within its lifetime; the user is inserted only then (and only
+ * if nobody holds this identity key yet); `attempts.imp_uid` UNIQUE makes a second consumer of an imp_uid fail
+ * the whole batch. Returns the attempt as it stands afterwards, for the caller to tell what happened.
  */
 export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWithUser | null> {
   const u = c.newUser;
+  const certifiedAtMs = c.certifiedAt * 1000;
+  const completable = and(
+    eq(attempts.merchantUid, c.merchantUid),
+    eq(attempts.state, "pending"),
+    eq(attempts.browserHash, c.browserHash),
+    gte(attempts.expiresAt, c.now),
+    lte(attempts.createdAt, certifiedAtMs + c.clockSkewMs),
+    gte(attempts.expiresAt, certifiedAtMs - c.clockSkewMs),
+  );
   const [, , after] = await db.batch([
     // Column order is the table's: id, identity_key, site_identity_key, name, gender, birthday,
     // created_by_merchant_uid, created_at, updated_at.
@@ -88,7 +119,7 @@ export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWit
       .insert(users)
       .select(
         sql`SELECT ${u.id}, ${u.identityKey}, ${u.siteIdentityKey}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.merchantUid}, ${c.now}, ${c.now}
-            WHERE EXISTS (SELECT 1 FROM ${attempts} WHERE ${attempts.merchantUid} = ${c.merchantUid} AND ${attempts.state} = 'pending')`,
+            WHERE EXISTS (SELECT 1 FROM ${attempts} WHERE ${completable})`,
       )
       .onConflictDoNothing({ target: users.identityKey }),
     db
@@ -101,14 +132,14 @@ export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWit
         age: c.age,
         completedAt: c.now,
       })
-      .where(and(eq(attempts.merchantUid, c.merchantUid), eq(attempts.state, "pending"))),
+      .where(completable),
     db
-      .select({ attempt: attempts, user: users })
+      .select(attemptWithUser)
       .from(attempts)
       .leftJoin(users, eq(attempts.userId, users.id))
       .where(eq(attempts.merchantUid, c.merchantUid)),
   ]);
-  return after[0] ?? null;
+  return after[0] ? withNullUser(after[0]) : null;
 }
 
 /** Pending attempts are worthless once expired; completed ones stay so that every imp_uid remains single-use. */

@@ -52,87 +52,102 @@ export async function verify(
   const { db, config, client } = deps;
   const browserHash = input.browserToken ? await sha256Hex(input.browserToken) : null;
 
-  // With the merchant_uid in the body, the attempt is read while i'mport answers, and a repeated request for
-  // a finished attempt is answered from D1 alone.
-  const certificationCall = client.getCertification(input.impUid);
-  certificationCall.catch(() => {}); // awaited below, unless D1 answers first (and then its failure is moot)
-  const early = input.merchantUid ? await findAttempt(db, input.merchantUid) : null;
-  if (early && isCompletedBy(early, input.impUid) && early.attempt.browserHash === browserHash) {
-    return resultOf(early);
-  }
-
-  const cert = await certificationCall;
+  const cert = await client.getCertification(input.impUid);
   if (!cert) throw new AppError("certification_not_found");
   if (!cert.merchantUid || (input.merchantUid !== undefined && cert.merchantUid !== input.merchantUid)) {
     throw new AppError("unknown_merchant_uid");
   }
-  const found = input.merchantUid ? early : await findAttempt(db, cert.merchantUid);
-  if (!found) throw new AppError("unknown_merchant_uid");
-  const { attempt } = found;
-  if (!browserHash || attempt.browserHash !== browserHash) throw new AppError("session_mismatch");
-  if (attempt.state === "completed") {
-    if (isCompletedBy(found, input.impUid)) return resultOf(found);
-    throw new AppError("imp_uid_reused", "attempt already completed by another imp_uid");
+  const merchantUid = cert.merchantUid;
+  const now = deps.now?.() ?? Date.now();
+
+  // What the certification alone decides. Its failures are reported only after the attempt's own checks, so that
+  // someone else's imp_uid never reveals anything about its owner (age, completeness): that costs a read, but
+  // only on this failure path.
+  let checked: ReturnType<typeof checkCertification>;
+  try {
+    checked = checkCertification(cert, now, config);
+  } catch (err) {
+    const found = await findAttempt(db, merchantUid);
+    const attemptError = found && attemptFailure(found, input.impUid, browserHash, now, cert);
+    if (found && !attemptError && isCompletedBy(found, input.impUid)) return resultOf(found);
+    throw attemptError ?? (found ? err : new AppError("unknown_merchant_uid"));
   }
 
-  const now = deps.now?.() ?? Date.now();
-  if (now > attempt.expiresAt) throw new AppError("session_expired");
-  const certifiedAt = checkCertified(cert, attempt.createdAt, attempt.expiresAt);
-  const identity = identityOf(cert);
-  const age = ageOn(identity.birthday, seoulDate(new Date(now)), config.ageRule);
-  if (config.minAge > 0 && age < config.minAge) throw new AppError("age_restricted");
-
   const [identityKey, siteIdentityKey] = await Promise.all([
-    hmacHex(config.identityHmacKey, identity.uniqueKey),
-    identity.uniqueInSite ? hmacHex(config.identityHmacKey, `site:${identity.uniqueInSite}`) : null,
+    hmacHex(config.identityHmacKey, checked.uniqueKey),
+    checked.uniqueInSite ? hmacHex(config.identityHmacKey, `site:${checked.uniqueInSite}`) : null,
   ]);
 
+  // One round-trip: the batch completes the attempt only if it is still pending, bound to this browser,
+  // unexpired and certified within its lifetime; afterwards the attempt as it stands tells what happened.
   let after: AttemptWithUser | null;
   try {
     after = await completeAttempt(db, {
-      merchantUid: attempt.merchantUid,
+      merchantUid,
       impUid: input.impUid,
-      certifiedAt,
-      age,
+      browserHash: browserHash ?? "",
+      certifiedAt: checked.certifiedAt,
+      clockSkewMs: CLOCK_SKEW_MS,
+      age: checked.age,
       now,
       newUser: {
         id: `usr_${randomToken(16)}`,
         identityKey,
         siteIdentityKey,
-        name: identity.name,
+        name: checked.name,
         gender: cert.gender,
-        birthday: formatDate(identity.birthday),
+        birthday: formatDate(checked.birthday),
       },
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new AppError("imp_uid_reused", "imp_uid consumed by another attempt");
     throw err;
   }
-  if (!after || !isCompletedBy(after, input.impUid)) {
-    throw new AppError("imp_uid_reused", "attempt completed concurrently by another imp_uid");
-  }
+  if (!after) throw new AppError("unknown_merchant_uid");
+  const failure = attemptFailure(after, input.impUid, browserHash, now, cert);
+  if (failure) throw failure;
+  if (!isCompletedBy(after, input.impUid)) throw new Error("attempt neither completed nor refused");
   return resultOf(after);
 }
 
 const isCompletedBy = ({ attempt, user }: AttemptWithUser, impUid: string) =>
   attempt.state === "completed" && attempt.impUid === impUid && user !== null;
 
-function checkCertified(cert: Certification, createdAt: number, expiresAt: number): number {
-  if (!cert.certified || cert.certifiedAt === null) throw new AppError("not_certified", "certified is not true");
-  const at = cert.certifiedAt * 1000;
-  if (at < createdAt - CLOCK_SKEW_MS || at > expiresAt + CLOCK_SKEW_MS) {
-    throw new AppError("not_certified", "certified_at outside the attempt's lifetime");
+/**
+ * Why this attempt cannot be completed by this certification, in the contract's order of precedence; `null`
+ * when it can, or when it already was by this very imp_uid (a repeated request).
+ */
+function attemptFailure(
+  found: AttemptWithUser,
+  impUid: string,
+  browserHash: string | null,
+  now: number,
+  cert: Certification,
+): AppError | null {
+  const { attempt } = found;
+  if (!browserHash || attempt.browserHash !== browserHash) return new AppError("session_mismatch");
+  if (attempt.state === "completed") {
+    return isCompletedBy(found, impUid) ? null : new AppError("imp_uid_reused", "attempt already completed by another imp_uid");
   }
-  return cert.certifiedAt;
+  if (now > attempt.expiresAt) return new AppError("session_expired");
+  const at = (cert.certifiedAt ?? 0) * 1000;
+  if (at < attempt.createdAt - CLOCK_SKEW_MS || at > attempt.expiresAt + CLOCK_SKEW_MS) {
+    return new AppError("not_certified", "certified_at outside the attempt's lifetime");
+  }
+  return null;
 }
 
-function identityOf(cert: Certification) {
+/** The checks that depend on the certification alone: finished, a usable identity, old enough. */
+function checkCertification(cert: Certification, now: number, config: Config) {
+  if (!cert.certified || cert.certifiedAt === null) throw new AppError("not_certified", "certified is not true");
   const uniqueKey = cert.uniqueKey?.trim();
   if (!uniqueKey) throw new AppError("identity_unavailable", "no unique_key");
   const birthday = parseBirthday(cert.birthday) ?? birthdayFromBirth(cert.birth);
   if (!birthday) throw new AppError("identity_unavailable", "no usable birthday");
   if (cert.name === null) throw new AppError("identity_unavailable", "no name");
-  return { uniqueKey, uniqueInSite: cert.uniqueInSite?.trim() || null, birthday, name: cert.name };
+  const age = ageOn(birthday, seoulDate(new Date(now)), config.ageRule);
+  if (config.minAge > 0 && age < config.minAge) throw new AppError("age_restricted");
+  return { uniqueKey, uniqueInSite: cert.uniqueInSite?.trim() || null, birthday, name: cert.name, age, certifiedAt: cert.certifiedAt };
 }
 
 function resultOf({ attempt, user }: AttemptWithUser): VerificationResult {

@@ -77,12 +77,7 @@ describe("401 storms", () => {
     const w = await warm.certified();
     await warm.verify({ imp_uid: w.imp_uid });
     h.stub.expireTokens();
-    const people = await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        const b = h.browser();
-        return { b, cert: await b.certified() };
-      }),
-    );
+    const people = await h.certifiedPeople(10);
     const results = await Promise.all(people.map(({ b, cert }) => b.verify({ imp_uid: cert.imp_uid })));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(h.stub.calls.getToken).toBe(2);

@@ -7,9 +7,7 @@ import { harness } from "./support/harness";
 describe("races", () => {
   it("the same person verifying in two attempts at once gets one account: one new_user, one existing_user", async () => {
     const h = harness();
-    const pairs = await Promise.all(
-      [h.browser(), h.browser()].map(async (b) => ({ b, cert: await b.certified({ unique_key: "CI-twins-race" }) })),
-    );
+    const pairs = await h.certifiedPeople(2, { unique_key: "CI-twins-race" });
     const bodies = (await Promise.all(
       pairs.map(async ({ b, cert }) => (await b.verify({ imp_uid: cert.imp_uid })).json()),
     )) as any[];
@@ -20,12 +18,7 @@ describe("races", () => {
 
   it("ten attempts of one person at once: exactly one new_user", async () => {
     const h = harness();
-    const pairs = await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        const b = h.browser();
-        return { b, cert: await b.certified({ unique_key: "CI-ten-race" }) };
-      }),
-    );
+    const pairs = await h.certifiedPeople(10, { unique_key: "CI-ten-race" });
     const bodies = (await Promise.all(
       pairs.map(async ({ b, cert }) => (await b.verify({ imp_uid: cert.imp_uid })).json()),
     )) as any[];

@@ -31,12 +31,7 @@ describe("the i'mport token", () => {
 
   it("is shared by concurrent requests: one getToken for a burst", async () => {
     const h = harness();
-    const people = await Promise.all(
-      Array.from({ length: 12 }, async () => {
-        const b = h.browser();
-        return { b, cert: await b.certified() };
-      }),
-    );
+    const people = await h.certifiedPeople(12);
     const results = await Promise.all(people.map(({ b, cert }) => b.verify({ imp_uid: cert.imp_uid })));
     expect(results.map((r) => r.status)).toEqual(Array(12).fill(200));
     expect(h.stub.calls.getToken).toBe(1);

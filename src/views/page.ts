@@ -1,6 +1,7 @@
 import { html, raw } from "hono/html";
 import type { Config } from "../config";
 import { MESSAGES, type Lang } from "./messages";
+import { documentStart } from "./result-page";
 
 /** i'mport's and the PGs' hosts that the real SDK opens frames, popups and forms on. */
 const IAMPORT_HOSTS = [
@@ -49,16 +50,7 @@ export function renderPage(config: Config, lang: Lang, origin: string) {
   };
   // JSON inside <script>: escape "<" so no value can close the element.
   const json = JSON.stringify(pageConfig).replace(/</g, "\\u003c");
-  return html`<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${m.title}</title>
-<link rel="stylesheet" href="/app.css">
-<link rel="icon" href="/favicon.svg" type="image/svg+xml">
-</head>
+  return html`${documentStart(lang, m.title)}
 <body>
 <main>
   <header>

@@ -6,6 +6,18 @@ import { MESSAGES, type Lang } from "./messages";
 export const PAGE_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/** The opening of every page: no referrer (URLs here can carry an imp_uid), the shared stylesheet and icon. */
+export const documentStart = (lang: Lang, title: string) => html`<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
+<link rel="stylesheet" href="/app.css">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+</head>`;
+
 type Shown = { result: VerificationResult } | { error: ErrorCode; cancelled?: boolean };
 
 /** The `m_redirect_url` result page. Everything interpolated is escaped by `html`. */
@@ -21,16 +33,7 @@ export function renderResultPage(shown: Shown, lang: Lang) {
     "result" in shown
       ? html`<section class="result ok" role="status" data-outcome="${shown.result.outcome}">`
       : html`<section class="result error" role="alert" data-error-code="${shown.error}">`;
-  return html`<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${MESSAGES[lang].title}</title>
-<link rel="stylesheet" href="/app.css">
-<link rel="icon" href="/favicon.svg" type="image/svg+xml">
-</head>
+  return html`${documentStart(lang, MESSAGES[lang].title)}
 <body>
 <main>
 <h1>${MESSAGES[lang].title}</h1>

@@ -67,7 +67,17 @@ export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
     };
   }
 
-  return { stub, env: testEnv, request, browser, logs, impKey };
+  /** `n` browsers, each with an attempt that i'mport has certified (with `fields`), ready to verify at once. */
+  function certifiedPeople(n: number, fields: Partial<StubCertification> = {}) {
+    return Promise.all(
+      Array.from({ length: n }, async () => {
+        const b = browser();
+        return { b, cert: await b.certified(fields) };
+      }),
+    );
+  }
+
+  return { stub, env: testEnv, request, browser, certifiedPeople, logs, impKey };
 }
 
 export type Browser = ReturnType<ReturnType<typeof harness>["browser"]>;

@@ -13,6 +13,7 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { ImpStub } from "../test/support/iamport-stub.ts";
 import { HttpClient, percentile, pool } from "../test/support/http-client.ts";
 import { startStubServer, type StubServer } from "../test/support/stub-server.ts";
+import { freePort } from "../test/support/wrangler-dev.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -21,11 +22,13 @@ const { values: flags } = parseArgs({
     latency: { type: "string" },
     rounds: { type: "string" },
     quick: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (flags.help) {
-  console.log("npm run bench -- [--count 2000] [--concurrency 32] [--latency 20] [--rounds 4] [--quick]");
+  console.log("npm run bench -- [--count 2000] [--concurrency 32] [--latency 20] [--rounds 4] [--quick] [--profile]");
+  console.log("  --profile: also record a CPU profile of the Worker (this app's mode) and list where its time goes");
   process.exit(0);
 }
 const COUNT = Number(flags.count ?? (flags.quick ? 120 : 2000));
@@ -50,6 +53,14 @@ const build = spawnSync(process.execPath, ["node_modules/wrangler/bin/wrangler.j
   env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
 });
 if (build.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${build.stdout}\n${build.stderr}`);
+if (flags.profile) {
+  // Profile readable names: the same code, unminified (sizes below are still the deployable bundle's).
+  const debug = spawnSync(process.execPath, ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--minify=false", "--outdir", join(OUT, "bundle-debug")], {
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  if (debug.status !== 0) throw new Error(`unminified build failed:\n${debug.stderr}`);
+}
 const bundleFiles = readdirSync(join(OUT, "bundle")).filter((f) => f.endsWith(".js"));
 const bundle = Buffer.concat(bundleFiles.map((f) => readFileSync(join(OUT, "bundle", f))));
 const size = { raw: bundle.length, gzip: gzipSync(bundle, { level: 9 }).length, files: bundleFiles };
@@ -83,6 +94,56 @@ interface Mode {
   elapsedMs: number;
   done: number;
   calls: { getToken: number; getCertification: number };
+  inspectorPort?: number;
+}
+
+/** A CPU profile of the Worker's isolate over `work`, through workerd's inspector (Chrome DevTools Protocol). */
+async function profileWorker(port: number, verifications: number, work: () => Promise<void>) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/core:user:app`);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  let id = 0;
+  const pending = new Map<number, (result: unknown) => void>();
+  ws.onmessage = (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  };
+  const send = (method: string, params: object = {}) =>
+    new Promise<any>((resolve) => {
+      pending.set(++id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await send("Profiler.enable");
+  await send("Profiler.setSamplingInterval", { interval: 100 });
+  await send("Profiler.start");
+  await work();
+  const { profile } = await send("Profiler.stop");
+  ws.close();
+  writeFileSync(join(OUT, "worker.cpuprofile"), JSON.stringify(profile));
+  // Self time per function, from the samples.
+  const nodes = new Map<number, { callFrame: { functionName: string; url: string; lineNumber: number } }>(
+    profile.nodes.map((n: { id: number }) => [n.id, n]),
+  );
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((nodeId: number, i: number) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const frame = nodes.get(nodeId)!.callFrame;
+    const key = `${frame.functionName || "(anonymous)"} ${frame.url.split("/").slice(-1)[0] ?? ""}:${frame.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  });
+  const idle = [...self.entries()].filter(([k]) => k.startsWith("(idle)")).reduce((a, [, v]) => a + v, 0);
+  // Shares, not absolute CPU: sampling every 100 µs slows the isolate down itself.
+  console.log(
+    `\n  Worker CPU profile over ${verifications} verifications: ${((100 * (total - idle)) / total).toFixed(0)} % of the isolate's time busy; top self time:`,
+  );
+  for (const [key, us] of [...self.entries()].filter(([k]) => !k.startsWith("(idle)")).sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    console.log(`    ${((100 * us) / (total - idle)).toFixed(1).padStart(5)} %  ${key}`);
+  }
+  console.log(`  full profile: ${join(OUT, "worker.cpuprofile")} (open in Chrome DevTools)`);
 }
 
 const migrations = readdirSync("migrations")
@@ -97,9 +158,12 @@ async function startMode(name: Mode["name"]): Promise<Mode> {
   stub.latencyMs = LATENCY_MS;
   const server = await startStubServer(stub);
   const logs: Mode["logs"] = new Map();
+  const inspectorPort = flags.profile && name === "cached" ? await freePort() : undefined;
   const mf = new Miniflare(convertV4MiniflareOptions({
+    name: "app",
+    ...(inspectorPort ? { inspectorPort, inspectorHost: "127.0.0.1" } : {}),
     modules: true,
-    scriptPath: join(OUT, "bundle", "index.js"),
+    scriptPath: join(OUT, inspectorPort ? "bundle-debug" : "bundle", "index.js"),
     compatibilityDate: "2026-11-01",
     host: "127.0.0.1",
     port: 0,
@@ -132,7 +196,7 @@ async function startMode(name: Mode["name"]): Promise<Mode> {
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const db = await mf.getD1Database("DB");
   for (const q of migrations) await db.prepare(q).run();
-  return { name, stub, server, mf, url, logs, samples: [], errors: [], elapsedMs: 0, done: 0, calls: { getToken: 0, getCertification: 0 } };
+  return { name, stub, server, mf, url, logs, inspectorPort, samples: [], errors: [], elapsedMs: 0, done: 0, calls: { getToken: 0, getCertification: 0 } };
 }
 
 async function verifyOnce(mode: Mode, id: string, measure: boolean) {
@@ -179,7 +243,10 @@ try {
     else console.log(text);
   }, tty ? 300 : 5000);
   for (let r = 0; r < ROUNDS; r++) {
-    for (const mode of r % 2 === 0 ? modes : [...modes].reverse()) await run(mode, perRound, r);
+    for (const mode of r % 2 === 0 ? modes : [...modes].reverse()) {
+      if (mode.inspectorPort && r === 0) await profileWorker(mode.inspectorPort, perRound, () => run(mode, perRound, r));
+      else await run(mode, perRound, r);
+    }
   }
   clearInterval(progress);
   if (tty) process.stdout.write("\n");

@@ -48,3 +48,35 @@ describe("logs", () => {
     }
   });
 });
+
+describe("the verification page", () => {
+  it("live mode: a strict CSP that allows the real SDK's origin and i'mport's frames, and nothing else", async () => {
+    const h = harness({ IMP_SDK_URL: "https://cdn.iamport.kr/v1/iamport.js" });
+    const res = await h.request("/", { headers: { "Accept-Language": "ko-KR,ko;q=0.9" } });
+    expect(res.status).toBe(200);
+    const csp = res.headers.get("Content-Security-Policy")!;
+    expect(csp).toContain("script-src 'self' https://cdn.iamport.kr;");
+    expect(csp).toContain("frame-src 'self' https://*.iamport.kr");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe/);
+    const page = await res.text();
+    expect(page).toContain('data-testid="start-verification"');
+    expect(page).toContain('<html lang="ko">');
+    expect(page).toContain('"sdkUrl":"https://cdn.iamport.kr/v1/iamport.js"');
+  });
+
+  it("sandbox mode: scripts, frames and forms from this origin only", async () => {
+    const h = harness({ IMP_MODE: "sandbox" });
+    const csp = (await h.request("/")).headers.get("Content-Security-Policy")!;
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("frame-src 'self';");
+    expect(csp).not.toContain("iamport");
+  });
+
+  it("keeps page config inert: no value can close its <script> element", async () => {
+    const h = harness({ IMP_SDK_URL: "https://cdn.iamport.kr/v1/iamport.js?</script><script>alert(1)</script>" });
+    const page = await (await h.request("/")).text();
+    expect(page).not.toContain("</script><script>alert(1)");
+  });
+});

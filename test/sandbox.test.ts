@@ -150,6 +150,10 @@ describe("sandbox mode end to end (the app's unchanged client against the simula
     expect(await sdk.text()).toContain("window.IMP");
     const page = await h.request("/");
     expect(await page.text()).toContain('"sdkUrl":"/sandbox/iamport.js"');
+    const window = await h.request("/sandbox/certify");
+    expect(window.status).toBe(200);
+    expect(window.headers.get("Content-Security-Policy")).toContain("default-src 'self'");
+    expect(await window.text()).toContain('autocomplete="one-time-code"');
   });
 });
 

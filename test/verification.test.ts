@@ -39,6 +39,13 @@ describe("POST /certifications — the happy path", () => {
     expect(body2.outcome).toBe("existing_user");
     expect(body2.user.id).toBe(body.user.id);
     expect(body2.user.created_at).toBe(body.user.created_at); // the account's creation, not this attempt's
+    const outcomes = await env.DB.prepare("SELECT merchant_uid, outcome, state FROM attempts WHERE merchant_uid IN (?, ?)")
+      .bind(cert.merchant_uid, second.merchant_uid)
+      .all<{ merchant_uid: string; outcome: string; state: string }>();
+    expect(Object.fromEntries(outcomes.results.map((r) => [r.merchant_uid, [r.state, r.outcome]]))).toEqual({
+      [cert.merchant_uid!]: ["completed", "new_user"],
+      [second.merchant_uid!]: ["completed", "existing_user"],
+    });
     expect(Math.abs(Date.parse(body.user.created_at) - Date.now())).toBeLessThan(60_000);
     expect(await count("users", "identity_key = ?", await hmacHex(env.IDENTITY_HMAC_KEY, "CI-kim"))).toBe(1);
   });

@@ -46,7 +46,7 @@ function counting(d1: D1Database, stats: D1Stats): D1Database {
 
 export interface AttemptWithUser {
   attempt: Attempt;
-  user: Pick<User, "id" | "name" | "gender" | "birthday" | "createdByMerchantUid" | "createdAt"> | null;
+  user: Pick<User, "id" | "name" | "gender" | "birthday" | "createdAt"> | null;
 }
 
 /**
@@ -60,7 +60,6 @@ const attemptWithUser = {
     name: users.name,
     gender: users.gender,
     birthday: users.birthday,
-    createdByMerchantUid: users.createdByMerchantUid,
     createdAt: sql<number>`${users.createdAt}`.as("user_created_at"),
   },
 };
@@ -128,6 +127,9 @@ export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWit
         state: "completed",
         impUid: c.impUid,
         userId: sql`(SELECT ${users.id} FROM ${users} WHERE ${users.identityKey} = ${u.identityKey})`,
+        // The user row just inserted (or found) tells whether this attempt created it.
+        outcome: sql`(SELECT CASE WHEN ${users.createdByMerchantUid} = ${c.merchantUid} THEN 'new_user' ELSE 'existing_user' END
+                      FROM ${users} WHERE ${users.identityKey} = ${u.identityKey})`,
         certifiedAt: c.certifiedAt,
         age: c.age,
         completedAt: c.now,

@@ -17,6 +17,8 @@ export const attempts = sqliteTable(
     /** The certification that consumed this attempt; UNIQUE makes every imp_uid single-use. */
     impUid: text("imp_uid"),
     userId: text("user_id").references(() => users.id),
+    /** What the completion meant for this person: a new account, or the one they already had. */
+    outcome: text("outcome", { enum: ["new_user", "existing_user"] }),
     certifiedAt: integer("certified_at"), // epoch seconds, as i'mport sends it
     /** Age under the rule in force when it completed, so a repeated request returns the same body. */
     age: integer("age"),

@@ -18,6 +18,10 @@ import {
 } from "./simulator";
 import { SANDBOX_CREDENTIALS } from "../config";
 
+/** The carrier window talks only to this origin; it may navigate anywhere (m_redirect_url), as a PG window does. */
+const CARRIER_WINDOW_CSP =
+  "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 /** i'mport's envelope: `{ code, message, response }`; success is HTTP 200 and code 0. */
 const envelope = (c: Context, status: 200 | 400 | 401 | 404, message: string | null, response: unknown = null) =>
   c.json({ code: status === 200 ? 0 : -1, message, response }, status);
@@ -100,8 +104,10 @@ export const sandbox = new Hono<AppEnv>()
   .route("/window", window)
   // The SDK shim and the carrier window's page are static files, served only in sandbox mode.
   .get("/*", async (c) => {
-    const res = await c.env.ASSETS.fetch(c.req.raw);
-    return new Response(res.body, res);
+    const asset = await c.env.ASSETS.fetch(c.req.raw);
+    const res = new Response(asset.body, asset);
+    if ((res.headers.get("Content-Type") ?? "").startsWith("text/html")) res.headers.set("Content-Security-Policy", CARRIER_WINDOW_CSP);
+    return res;
   });
 
 async function readBody(c: Context): Promise<Record<string, string>> {

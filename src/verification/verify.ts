@@ -151,11 +151,11 @@ function checkCertification(cert: Certification, now: number, config: Config) {
 }
 
 function resultOf({ attempt, user }: AttemptWithUser): VerificationResult {
-  if (!user || attempt.impUid === null || attempt.certifiedAt === null || attempt.age === null) {
+  if (!user || attempt.impUid === null || attempt.certifiedAt === null || attempt.age === null || !attempt.outcome) {
     throw new Error("completed attempt without its user or certification");
   }
   return {
-    outcome: user.createdByMerchantUid === attempt.merchantUid ? "new_user" : "existing_user",
+    outcome: attempt.outcome,
     user: {
       id: user.id,
       name: user.name,

@@ -46,6 +46,12 @@ function integer(value: unknown, fallback: number, min: number, max: number): nu
   return Number.isInteger(n) && n >= min && n <= max ? n : fallback;
 }
 
+const DEFAULT_SDK_URL = "https://cdn.iamport.kr/v1/iamport.js";
+
+/** An absolute http(s) URL, or undefined (the page's CSP is built from its origin). */
+const httpUrl = (value: string | undefined) =>
+  value && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) ? value : undefined;
+
 const cache = new WeakMap<object, Config>();
 
 export function readConfig(env: Vars): Config {
@@ -61,7 +67,7 @@ export function readConfig(env: Vars): Config {
     impKey: sandbox ? SANDBOX_CREDENTIALS.impKey : (text(env.IMP_KEY) ?? ""),
     impSecret: sandbox ? SANDBOX_CREDENTIALS.impSecret : (text(env.IMP_SECRET) ?? ""),
     apiBase: sandbox ? SANDBOX_CREDENTIALS.apiBase : (text(env.IMP_API_BASE) ?? "https://api.iamport.kr").replace(/\/+$/, ""),
-    sdkUrl: text(env.IMP_SDK_URL) ?? "https://cdn.iamport.kr/v1/iamport.js",
+    sdkUrl: httpUrl(text(env.IMP_SDK_URL)) ?? DEFAULT_SDK_URL,
     channelKey: text(env.IMP_CHANNEL_KEY),
     pg: text(env.IMP_PG),
     company: text(env.IMP_COMPANY),

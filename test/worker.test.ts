@@ -74,6 +74,14 @@ describe("the verification page", () => {
     expect(csp).not.toContain("iamport");
   });
 
+  it("falls back to the default SDK when IMP_SDK_URL is not an http(s) URL", async () => {
+    for (const IMP_SDK_URL of ["not a url", "javascript:alert(1)", "/relative.js"]) {
+      const res = await harness({ IMP_SDK_URL }).request("/");
+      expect(res.status).toBe(200);
+      expect(res.headers.get("Content-Security-Policy")).toContain("script-src 'self' https://cdn.iamport.kr;");
+    }
+  });
+
   it("keeps page config inert: no value can close its <script> element", async () => {
     const h = harness({ IMP_SDK_URL: "https://cdn.iamport.kr/v1/iamport.js?</script><script>alert(1)</script>" });
     const page = await (await h.request("/")).text();

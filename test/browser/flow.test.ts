@@ -142,6 +142,31 @@ describe("the verification page in Chromium (sandbox)", () => {
     await context.close();
   });
 
+  it("renews the prepared attempt before it expires, so a late click still starts a live attempt", async () => {
+    const context = await browser.newContext({ locale: "en-US" });
+    await context.clock.install();
+    const page = await context.newPage();
+    const prepared: string[] = [];
+    const submitted: string[] = [];
+    page.on("response", async (res) => {
+      if (res.url().endsWith("/certifications/prepare")) prepared.push(((await res.json()) as { merchant_uid: string }).merchant_uid);
+    });
+    page.on("request", (req) => {
+      if (req.url().endsWith("/certifications") && req.method() === "POST") submitted.push(JSON.parse(req.postData() ?? "{}").merchant_uid);
+    });
+    await page.goto(`${baseUrl}/`);
+    await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
+    expect(prepared).toHaveLength(1);
+    await context.clock.fastForward("14:30"); // SESSION_TTL_SECONDS is 900: renewed a minute before it ends
+    await expect.poll(() => prepared.length, { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
+    await context.clock.resume();
+    const result = await verifyInPopup(page, { name: "정늦은", birthday: "1988-08-08" });
+    expect(await result.getAttribute("data-outcome")).toBe("new_user");
+    expect(submitted).toEqual([prepared[1]]);
+    await context.close();
+  });
+
   it("switches language without losing what it shows", async () => {
     const { context, page } = await desktopPage("ko");
     expect(await page.getByTestId("start-verification").textContent()).toBe("본인인증 시작");

@@ -66,9 +66,14 @@
       if (data.type === "imp-sandbox-result") finish(data.rsp);
     }
     window.addEventListener("message", onMessage);
-    // Closing the window is cancelling it.
+    // Closing the window is cancelling it, unless its result is still on its way: the window posts its result and
+    // closes itself at once, so give a message already queued a moment to arrive.
     var watch = setInterval(function () {
-      if (win.closed) finish(failure(param, "F0000", "사용자가 본인인증을 취소하였습니다.", lastImpUid));
+      if (!win.closed) return;
+      clearInterval(watch);
+      setTimeout(function () {
+        finish(failure(param, "F0000", "사용자가 본인인증을 취소하였습니다.", lastImpUid));
+      }, 500);
     }, 250);
   }
 

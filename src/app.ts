@@ -114,5 +114,3 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof HTTPException && err.status === 413) return new AppError("payload_too_large");
   return new AppError("internal_error");
 }
-
-export type App = ReturnType<typeof createApp>;

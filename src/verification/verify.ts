@@ -29,7 +29,6 @@ export interface Deps {
 const CLOCK_SKEW_MS = 30_000;
 
 export const IMP_UID_PATTERN = /^imp_\d{1,32}$/;
-export const MERCHANT_UID_PATTERN = /^mid_[A-Za-z0-9_-]{22}$/;
 
 /** Issues an attempt: an unguessable merchant_uid (128 random bits) bound to the browser's cookie. */
 export async function prepareAttempt(db: Db, config: Config, browserToken: string, now = Date.now()) {

@@ -19,7 +19,6 @@ export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
   const testEnv = { ...env, IMP_KEY: impKey, ...vars } as Env;
   // Sandbox mode keeps the app's own upstream (the simulator); live mode talks to the stub.
   const app = createApp(vars.IMP_MODE === "sandbox" ? {} : { upstream: () => stub.fetch });
-  const logs: string[] = [];
 
   async function request(path: string, init: RequestInit = {}): Promise<Response> {
     const ctx = createExecutionContext();
@@ -77,7 +76,7 @@ export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
     );
   }
 
-  return { stub, env: testEnv, request, browser, certifiedPeople, logs, impKey };
+  return { stub, env: testEnv, request, browser, certifiedPeople, impKey };
 }
 
 export type Browser = ReturnType<ReturnType<typeof harness>["browser"]>;

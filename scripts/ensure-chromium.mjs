@@ -13,7 +13,7 @@ if (!isRoot || !existsSync("/usr/bin/apt-get")) {
 }
 console.log("Chromium not found: installing Debian's chromium package for the browser tests (a minute or two)…");
 const run = (args) => spawnSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-if (run(["update"]).status !== 0 || run(["install", "-y", "--no-install-recommends", "chromium"]).status !== 0) {
+if (run(["update"]).status !== 0 || run(["install", "-y", "chromium"]).status !== 0) {
   console.error("Installing chromium failed; see the output above.");
   process.exit(1);
 }

@@ -82,6 +82,26 @@ describe("POST /certifications — the happy path", () => {
     expect(await snapshot()).toBe(before);
   });
 
+  it("answers a repeat from D1 when i'mport has since deleted the certification or is failing", async () => {
+    const h = harness();
+    const b = h.browser();
+    const cert = await b.certified();
+    const first = await (await b.verify({ imp_uid: cert.imp_uid })).text();
+    h.stub.fail("getCertification", { kind: "status", status: 503 }, 2);
+    const duringOutage = await b.verify({ imp_uid: cert.imp_uid });
+    expect(duringOutage.status).toBe(200);
+    expect(await duringOutage.text()).toBe(first);
+    h.stub.certifications.delete(cert.imp_uid);
+    const afterDelete = await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
+    expect(afterDelete.status).toBe(200);
+    expect(await afterDelete.text()).toBe(first);
+    // Another browser learns nothing from it.
+    const other = h.browser();
+    await other.prepare();
+    const res = await other.verify({ imp_uid: cert.imp_uid });
+    expect(res.status).toBe(404);
+  });
+
   it("falls back to `birth` (seconds at 00:00 KST) when `birthday` is missing", async () => {
     const h = harness();
     const b = h.browser();

@@ -81,6 +81,17 @@ export async function findAttempt(db: Db, merchantUid: string): Promise<AttemptW
 // A left join with no user gives a user of nulls where a column is computed; make it null.
 const withNullUser = (row: AttemptWithUser): AttemptWithUser => (row.user?.id ? row : { ...row, user: null });
 
+/** The attempt an imp_uid completed, if any (imp_uid is UNIQUE). */
+export async function findAttemptByImpUid(db: Db, impUid: string): Promise<AttemptWithUser | null> {
+  const row = await db
+    .select(attemptWithUser)
+    .from(attempts)
+    .leftJoin(users, eq(attempts.userId, users.id))
+    .where(eq(attempts.impUid, impUid))
+    .get();
+  return row ? withNullUser(row) : null;
+}
+
 export interface Completion {
   merchantUid: string;
   impUid: string;

@@ -1,5 +1,5 @@
 import type { Config } from "../config";
-import { completeAttempt, findAttempt, insertAttempt, isUniqueViolation, type AttemptWithUser, type Db } from "../db/queries";
+import { completeAttempt, findAttempt, findAttemptByImpUid, insertAttempt, isUniqueViolation, type AttemptWithUser, type Db } from "../db/queries";
 import type { Certification, ImpClient } from "../iamport/client";
 import { ageOn, birthdayFromBirth, formatDate, parseBirthday, seoulDate } from "./age";
 import { hmacHex, randomToken, sha256Hex } from "./crypto";
@@ -51,8 +51,22 @@ export async function verify(
   const { db, config, client } = deps;
   const browserHash = input.browserToken ? await sha256Hex(input.browserToken) : null;
 
-  const cert = await client.getCertification(input.impUid);
-  if (!cert) throw new AppError("certification_not_found");
+  // A repeated request for a finished attempt still gets its answer when i'mport has since deleted the
+  // certification or is failing: this browser's own completed attempt is in D1.
+  const repeated = async (err: unknown): Promise<VerificationResult> => {
+    const found = await findAttemptByImpUid(db, input.impUid);
+    if (found && browserHash && found.attempt.browserHash === browserHash && isCompletedBy(found, input.impUid)) {
+      return resultOf(found);
+    }
+    throw err;
+  };
+  let cert: Certification | null;
+  try {
+    cert = await client.getCertification(input.impUid);
+  } catch (err) {
+    return repeated(err);
+  }
+  if (!cert) return repeated(new AppError("certification_not_found"));
   if (!cert.merchantUid || (input.merchantUid !== undefined && cert.merchantUid !== input.merchantUid)) {
     throw new AppError("unknown_merchant_uid");
   }

@@ -68,29 +68,19 @@ export async function insertAttempt(db: Db, attempt: Pick<Attempt, "merchantUid"
   await db.insert(attempts).values(attempt);
 }
 
-export async function findAttempt(db: Db, merchantUid: string): Promise<AttemptWithUser | null> {
-  const row = await db
-    .select(attemptWithUser)
-    .from(attempts)
-    .leftJoin(users, eq(attempts.userId, users.id))
-    .where(eq(attempts.merchantUid, merchantUid))
+/** An attempt by its merchant_uid, or by the imp_uid that completed it (both unique). */
+export async function findAttempt(db: Db, by: { merchantUid: string } | { impUid: string }): Promise<AttemptWithUser | null> {
+  const row = await selectAttemptWithUser(db)
+    .where("merchantUid" in by ? eq(attempts.merchantUid, by.merchantUid) : eq(attempts.impUid, by.impUid))
     .get();
   return row ? withNullUser(row) : null;
 }
+
+const selectAttemptWithUser = (db: Db) =>
+  db.select(attemptWithUser).from(attempts).leftJoin(users, eq(attempts.userId, users.id));
 
 // A left join with no user gives a user of nulls where a column is computed; make it null.
 const withNullUser = (row: AttemptWithUser): AttemptWithUser => (row.user?.id ? row : { ...row, user: null });
-
-/** The attempt an imp_uid completed, if any (imp_uid is UNIQUE). */
-export async function findAttemptByImpUid(db: Db, impUid: string): Promise<AttemptWithUser | null> {
-  const row = await db
-    .select(attemptWithUser)
-    .from(attempts)
-    .leftJoin(users, eq(attempts.userId, users.id))
-    .where(eq(attempts.impUid, impUid))
-    .get();
-  return row ? withNullUser(row) : null;
-}
 
 export interface Completion {
   merchantUid: string;
@@ -146,11 +136,7 @@ export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWit
         completedAt: c.now,
       })
       .where(completable),
-    db
-      .select(attemptWithUser)
-      .from(attempts)
-      .leftJoin(users, eq(attempts.userId, users.id))
-      .where(eq(attempts.merchantUid, c.merchantUid)),
+    selectAttemptWithUser(db).where(eq(attempts.merchantUid, c.merchantUid)),
   ]);
   return after[0] ? withNullUser(after[0]) : null;
 }

@@ -1,5 +1,5 @@
 import type { Config } from "../config";
-import { completeAttempt, findAttempt, findAttemptByImpUid, insertAttempt, isUniqueViolation, type AttemptWithUser, type Db } from "../db/queries";
+import { completeAttempt, findAttempt, insertAttempt, isUniqueViolation, type AttemptWithUser, type Db } from "../db/queries";
 import type { Certification, ImpClient } from "../iamport/client";
 import { ageOn, birthdayFromBirth, formatDate, parseBirthday, seoulDate } from "./age";
 import { hmacHex, randomToken, sha256Hex } from "./crypto";
@@ -54,7 +54,7 @@ export async function verify(
   // A repeated request for a finished attempt still gets its answer when i'mport has since deleted the
   // certification or is failing: this browser's own completed attempt is in D1.
   const repeated = async (err: unknown): Promise<VerificationResult> => {
-    const found = await findAttemptByImpUid(db, input.impUid);
+    const found = await findAttempt(db, { impUid: input.impUid });
     if (found && browserHash && found.attempt.browserHash === browserHash && isCompletedBy(found, input.impUid)) {
       return resultOf(found);
     }
@@ -80,7 +80,7 @@ export async function verify(
   try {
     checked = checkCertification(cert, now, config);
   } catch (err) {
-    const found = await findAttempt(db, merchantUid);
+    const found = await findAttempt(db, { merchantUid });
     const attemptError = found && attemptFailure(found, input.impUid, browserHash, now, cert);
     if (found && !attemptError && isCompletedBy(found, input.impUid)) return resultOf(found);
     throw attemptError ?? (found ? err : new AppError("unknown_merchant_uid"));

@@ -10,6 +10,14 @@ describe("the deployed entry point", () => {
     expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
   });
 
+  it("sends HSTS over https only, and the cookie is not Secure on http://127.0.0.1 either", async () => {
+    const h = harness();
+    expect((await h.request("https://verify.example.com/healthz")).headers.get("Strict-Transport-Security")).toMatch(/max-age=\d+/);
+    expect((await h.request("http://localhost:8787/healthz")).headers.get("Strict-Transport-Security")).toBeNull();
+    const local = await h.request("http://127.0.0.1:8787/certifications/prepare", { method: "POST" });
+    expect(local.headers.get("Set-Cookie")).not.toMatch(/Secure/);
+  });
+
   it("answers unknown routes with a JSON 404", async () => {
     const res = await exports.default.fetch("http://localhost/nope");
     expect(res.status).toBe(404);

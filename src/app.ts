@@ -1,39 +1,21 @@
-import { Hono } from "hono";
-import { HTTPException } from "hono/http-exception";
+import { Hono, type Context } from "hono";
+import { openAPIRouteHandler } from "hono-openapi";
 import { readConfig, type Config } from "./config";
-import type { D1Stats } from "./db/queries";
-import { ImpClient, type UpstreamCall } from "./iamport/client";
-import { TokenCache, type TokenSource } from "./iamport/token-cache";
-import { health } from "./routes/health";
-import { certifications } from "./routes/certifications";
-import { page } from "./routes/page";
-import { sandbox } from "./sandbox/routes";
-import { AppError, errorBody } from "./verification/errors";
+import { openDb } from "./db/queries";
+import type { AppEnv } from "./env";
+import { errorBody, toAppError } from "./errors";
+import { logUnexpected, newLog } from "./http/log";
 import { securityHeaders } from "./http/security";
+import { ImpClient } from "./providers/iamport/client";
+import { TokenCache } from "./providers/iamport/token-cache";
+import type { IdentityProvider } from "./providers/provider";
+import { certifications } from "./routes/certifications";
+import { health } from "./routes/health";
+import { page } from "./routes/page";
+import { redirect } from "./routes/redirect";
+import { sandbox } from "./sandbox/routes";
 
-/** One structured line per verification; only codes, counts and timings, never personal data or secrets. */
-export interface VerificationLog {
-  route: string;
-  outcome?: string;
-  error_code?: string;
-  upstream: UpstreamCall[];
-  token: TokenSource[];
-  /** D1 round-trips (a batch is one) and the time spent on them. */
-  d1: D1Stats;
-}
-
-export type AppEnv = {
-  Bindings: Env;
-  Variables: {
-    config: Config;
-    requestId: string;
-    log?: VerificationLog;
-    /** The i'mport REST client for this request (built lazily: most routes never need it). */
-    impClient: () => ImpClient;
-  };
-};
-
-/** Where the i'mport client sends its requests: the real API by default, the simulator or a test stub otherwise. */
+/** Where the provider's client sends its requests: the real API by default, the simulator or a test stub otherwise. */
 export type UpstreamFor = (env: Env, config: Config) => typeof fetch;
 
 export interface AppOptions {
@@ -50,67 +32,72 @@ export function createApp(options: AppOptions = {}) {
         : // workerd's fetch must be called unbound ("Illegal invocation" as a method of another object).
           (input, init) => fetch(input, init));
 
+  /** The identity provider for this request, its calls and token lookups counted into the log line. */
+  const providerFor = (c: Context<AppEnv>): IdentityProvider => {
+    const { config, log } = c.var;
+    const tokens = new TokenCache(
+      c.env.CACHE,
+      (p) => c.executionCtx.waitUntil(p),
+      (op) => console.warn(JSON.stringify({ level: "warn", msg: "kv_error", op, request_id: c.var.requestId })),
+      config.tokenCache,
+    );
+    log.token = tokens.sources;
+    return new ImpClient({
+      apiBase: config.apiBase,
+      impKey: config.impKey,
+      impSecret: config.impSecret,
+      timeoutMs: config.timeoutMs,
+      fetch: upstreamFor(c.env, config),
+      tokens,
+      onCall: (call) => log.upstream.push(call),
+    });
+  };
+
   const app = new Hono<AppEnv>()
     .use(async (c, next) => {
-      const config = readConfig(c.env);
+      const { config, problems } = readConfig(c.env);
       c.set("config", config);
+      c.set("configProblems", problems);
       c.set("requestId", c.req.header("cf-ray") ?? crypto.randomUUID());
-      let client: ImpClient | undefined;
-      c.set("impClient", () => {
-        if (client) return client;
-        const log = c.var.log;
-        const tokens = new TokenCache(
-          c.env.CACHE,
-          (p) => c.executionCtx.waitUntil(p),
-          (op) => console.warn(JSON.stringify({ level: "warn", msg: "kv_error", op, request_id: c.var.requestId })),
-          config.tokenCache,
-        );
-        if (log) log.token = tokens.sources;
-        client = new ImpClient({
-          apiBase: config.apiBase,
-          impKey: config.impKey,
-          impSecret: config.impSecret,
-          timeoutMs: config.timeoutMs,
-          fetch: upstreamFor(c.env, config),
-          tokens,
-          onCall: (call) => log?.upstream.push(call),
-        });
-        return client;
-      });
       await next();
     })
     .use(securityHeaders)
+    // Per-request objects of the routes that verify (as in the Hono + D1 templates: on c.var, never global).
+    .use("/certifications/*", async (c, next) => {
+      const log = newLog(c.req.path);
+      c.set("log", log);
+      c.set("db", openDb(c.env.DB, log.d1));
+      c.set("provider", providerFor(c));
+      await next();
+    })
     .route("/", page)
     .route("/", health)
+    .route("/certifications/redirect", redirect)
     .route("/certifications", certifications)
     .route("/sandbox", sandbox);
+
+  app.get(
+    "/openapi.json",
+    openAPIRouteHandler(app, {
+      documentation: {
+        info: {
+          title: "imp-identity-edge",
+          version: "1",
+          description: "Mobile identity verification (본인인증) through i'mport (PortOne V1) on Cloudflare Workers.",
+        },
+      },
+      exclude: ["/", "/certifications/redirect", "/openapi.json", /^\/sandbox\//],
+      defaultValidationErrorResponse: false,
+    }),
+  );
 
   app.notFound((c) => c.json(errorBody("not_found"), 404));
 
   app.onError((err, c) => {
-    const appError = toAppError(err);
-    if (appError.code === "internal_error") {
-      console.error(
-        JSON.stringify({
-          level: "error",
-          msg: "unhandled_error",
-          request_id: c.var.requestId,
-          path: new URL(c.req.url).pathname,
-          error: err instanceof Error ? err.name : typeof err,
-          // Messages of our own and of D1 name constraints and columns, never bound values.
-          detail: err instanceof Error ? err.message.slice(0, 200) : undefined,
-        }),
-      );
-    }
-    if (c.var.log) c.var.log.error_code = appError.code;
-    return c.json(errorBody(appError.code), appError.status);
+    const error = toAppError(err);
+    if (error.code === "internal_error") logUnexpected(c, err);
+    return c.json(errorBody(error.code), error.status);
   });
 
   return app;
-}
-
-export function toAppError(err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  if (err instanceof HTTPException && err.status === 413) return new AppError("payload_too_large");
-  return new AppError("internal_error");
 }

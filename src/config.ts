@@ -1,8 +1,12 @@
-import { AppError } from "./verification/errors";
+/**
+ * Everything the app reads from its environment, parsed once into a typed Config: the only place that knows the
+ * var names. A value that does not parse is a problem that names the var, never silently replaced by a default;
+ * an empty string means unset. This module imports nothing, so `npm run check` runs the same rules over
+ * wrangler.toml's [vars] in Node (scripts/check-config.ts).
+ */
 
 export type AgeRule = "international" | "youth_act";
 
-/** Everything the app reads from its environment, validated once; the only place that knows the var names. */
 export interface Config {
   mode: "live" | "sandbox";
   impCode: string;
@@ -20,8 +24,20 @@ export interface Config {
   identityHmacKey: string;
   allowedOrigins: string[];
   rateLimit: boolean;
-  /** `TOKEN_CACHE=off` fetches a new token for every verification, as the seed's sample does (benchmark baseline). */
+  /** `TOKEN_CACHE=off` fetches a new token for every verification, as the guide's sample does (benchmark baseline). */
   tokenCache: boolean;
+}
+
+/** A var that is wrong or missing, and what it should be. Never carries the value (it may be a secret). */
+export interface ConfigProblem {
+  name: string;
+  expected: string;
+}
+
+export interface ConfigResult {
+  config: Config;
+  /** Empty when the app can serve verifications. */
+  problems: ConfigProblem[];
 }
 
 /** Sandbox credentials: the simulator accepts exactly these, so sandbox mode needs no secrets. */
@@ -34,69 +50,167 @@ export const SANDBOX_CREDENTIALS = {
   apiBase: "https://sandbox.invalid/sandbox/api",
 } as const;
 
-type Vars = Partial<Record<keyof Env, unknown>>;
+export const DEFAULTS = {
+  IMP_MODE: "live",
+  IMP_API_BASE: "https://api.iamport.kr",
+  IMP_SDK_URL: "https://cdn.iamport.kr/v1/iamport.js",
+  IMP_TIMEOUT_MS: 5000,
+  MIN_AGE: 19,
+  AGE_RULE: "international",
+  SESSION_TTL_SECONDS: 900,
+  RATE_LIMIT: "on",
+  TOKEN_CACHE: "on",
+} as const;
 
-const text = (value: unknown): string | undefined =>
-  typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+/** The minimum length of IDENTITY_HMAC_KEY: a short key makes the stored identity keys guessable. */
+const HMAC_KEY_MIN_LENGTH = 16;
 
-function integer(value: unknown, fallback: number, min: number, max: number): number {
-  const raw = text(value);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= min && n <= max ? n : fallback;
+/** The Worker's env (or wrangler.toml's [vars]): read by name, whatever else it holds. */
+type Vars = object;
+
+/** Reads one var at a time, collecting a problem for each value that does not parse. */
+class Reader {
+  readonly problems: ConfigProblem[] = [];
+  constructor(private readonly env: Vars) {}
+
+  /** The trimmed value, or undefined when unset or empty. A non-string (a JSON var) is a problem. */
+  text(name: string): string | undefined {
+    const value = (this.env as Record<string, unknown>)[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "string") {
+      this.fail(name, "a string");
+      return undefined;
+    }
+    return value.trim() === "" ? undefined : value.trim();
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.text(name);
+    if (raw === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.fail(name, `one of ${allowed.join(", ")}`);
+    return fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.text(name);
+    if (raw === undefined) return fallback;
+    if (/^\d+$/.test(raw)) {
+      const n = Number(raw);
+      if (n >= min && n <= max) return n;
+    }
+    this.fail(name, `a whole number from ${min} to ${max}`);
+    return fallback;
+  }
+
+  url(name: string, fallback: string): string {
+    const raw = this.text(name);
+    if (raw === undefined) return fallback;
+    if (isServiceUrl(raw)) return raw.replace(/\/+$/, "");
+    this.fail(name, "an absolute https URL (http only for localhost or 127.0.0.1)");
+    return fallback;
+  }
+
+  origins(name: string): string[] {
+    const raw = this.text(name);
+    if (raw === undefined) return [];
+    const origins = raw.split(",").map((o) => o.trim()).filter(Boolean);
+    if (origins.every(isOrigin)) return origins;
+    this.fail(name, "comma-separated origins, each exactly scheme://host[:port]");
+    return [];
+  }
+
+  matching(name: string, pattern: RegExp, expected: string): string | undefined {
+    const raw = this.text(name);
+    if (raw === undefined || pattern.test(raw)) return raw;
+    this.fail(name, expected);
+    return undefined;
+  }
+
+  require(name: string, value: string | undefined, why: string): void {
+    if (!value && !this.problems.some((p) => p.name === name)) this.fail(name, why);
+  }
+
+  fail(name: string, expected: string): void {
+    this.problems.push({ name, expected });
+  }
 }
 
-const DEFAULT_SDK_URL = "https://cdn.iamport.kr/v1/iamport.js";
+const isLocalHost = (host: string) => host === "localhost" || host === "127.0.0.1";
 
-/** An absolute http(s) URL, or undefined (the page's CSP is built from its origin). */
-const httpUrl = (value: string | undefined) =>
-  value && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) ? value : undefined;
+/** An absolute https URL without credentials; plain http only on this machine (tests, local stubs). */
+export function isServiceUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  if (url.username || url.password) return false;
+  return url.protocol === "https:" || (url.protocol === "http:" && isLocalHost(url.hostname));
+}
 
-const cache = new WeakMap<object, Config>();
+/** Exactly `scheme://host[:port]`, as a browser sends it in `Origin`. */
+export function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
+}
 
-export function readConfig(env: Vars): Config {
-  const cached = cache.get(env);
-  if (cached) return cached;
-  const mode = text(env.IMP_MODE) === "sandbox" ? "sandbox" : "live";
+/** Parses the environment. Pure: the same env always gives the same result. */
+export function parseConfig(env: Vars): ConfigResult {
+  const r = new Reader(env);
+  const mode = r.oneOf("IMP_MODE", ["live", "sandbox"], DEFAULTS.IMP_MODE);
   const sandbox = mode === "sandbox";
+  // In sandbox mode the simulator's own credentials are used, whatever .dev.vars holds, so that live keys are
+  // never sent to the simulator and the simulator never accepts live keys.
+  const impKey = r.text("IMP_KEY");
+  const impSecret = r.text("IMP_SECRET");
+  const identityHmacKey = r.text("IDENTITY_HMAC_KEY");
+  if (identityHmacKey !== undefined && identityHmacKey.length < HMAC_KEY_MIN_LENGTH) {
+    r.fail("IDENTITY_HMAC_KEY", `at least ${HMAC_KEY_MIN_LENGTH} characters (e.g. openssl rand -base64 32)`);
+  }
+  const impCode = r.matching("IMP_CODE", /^imp\d+$/, "the merchant code: imp followed by digits");
+  const apiBase = r.url("IMP_API_BASE", DEFAULTS.IMP_API_BASE);
   const config: Config = {
     mode,
-    impCode: text(env.IMP_CODE) ?? (sandbox ? SANDBOX_CREDENTIALS.impCode : ""),
-    // In sandbox mode the simulator's own credentials are used, whatever .dev.vars holds, so that live keys
-    // are never sent to the simulator and the simulator never accepts live keys.
-    impKey: sandbox ? SANDBOX_CREDENTIALS.impKey : (text(env.IMP_KEY) ?? ""),
-    impSecret: sandbox ? SANDBOX_CREDENTIALS.impSecret : (text(env.IMP_SECRET) ?? ""),
-    apiBase: sandbox ? SANDBOX_CREDENTIALS.apiBase : (text(env.IMP_API_BASE) ?? "https://api.iamport.kr").replace(/\/+$/, ""),
-    sdkUrl: httpUrl(text(env.IMP_SDK_URL)) ?? DEFAULT_SDK_URL,
-    channelKey: text(env.IMP_CHANNEL_KEY),
-    pg: text(env.IMP_PG),
-    company: text(env.IMP_COMPANY),
-    timeoutMs: integer(env.IMP_TIMEOUT_MS, 5000, 100, 60_000),
-    minAge: integer(env.MIN_AGE, 19, 0, 150),
-    ageRule: text(env.AGE_RULE) === "youth_act" ? "youth_act" : "international",
-    sessionTtlSeconds: integer(env.SESSION_TTL_SECONDS, 900, 60, 86_400),
-    identityHmacKey: text(env.IDENTITY_HMAC_KEY) ?? (sandbox ? SANDBOX_CREDENTIALS.identityHmacKey : ""),
-    allowedOrigins: (text(env.ALLOWED_ORIGINS) ?? "")
-      .split(",")
-      .map((o) => o.trim().replace(/\/+$/, ""))
-      .filter(Boolean),
-    rateLimit: text(env.RATE_LIMIT) !== "off",
-    tokenCache: text(env.TOKEN_CACHE) !== "off",
+    impCode: impCode ?? (sandbox ? SANDBOX_CREDENTIALS.impCode : ""),
+    impKey: sandbox ? SANDBOX_CREDENTIALS.impKey : (impKey ?? ""),
+    impSecret: sandbox ? SANDBOX_CREDENTIALS.impSecret : (impSecret ?? ""),
+    apiBase: sandbox ? SANDBOX_CREDENTIALS.apiBase : apiBase,
+    sdkUrl: r.url("IMP_SDK_URL", DEFAULTS.IMP_SDK_URL),
+    channelKey: r.text("IMP_CHANNEL_KEY"),
+    pg: r.text("IMP_PG"),
+    company: r.text("IMP_COMPANY"),
+    timeoutMs: r.integer("IMP_TIMEOUT_MS", DEFAULTS.IMP_TIMEOUT_MS, 100, 60_000),
+    minAge: r.integer("MIN_AGE", DEFAULTS.MIN_AGE, 0, 100),
+    ageRule: r.oneOf("AGE_RULE", ["international", "youth_act"], DEFAULTS.AGE_RULE),
+    sessionTtlSeconds: r.integer("SESSION_TTL_SECONDS", DEFAULTS.SESSION_TTL_SECONDS, 60, 86_400),
+    identityHmacKey: identityHmacKey ?? (sandbox ? SANDBOX_CREDENTIALS.identityHmacKey : ""),
+    allowedOrigins: r.origins("ALLOWED_ORIGINS"),
+    rateLimit: r.oneOf("RATE_LIMIT", ["on", "off"], DEFAULTS.RATE_LIMIT) === "on",
+    tokenCache: r.oneOf("TOKEN_CACHE", ["on", "off"], DEFAULTS.TOKEN_CACHE) === "on",
   };
-  cache.set(env, config);
-  return config;
+  if (!sandbox) {
+    // Live mode never falls back to the sandbox: what it lacks is a problem like a wrong value.
+    r.require("IMP_CODE", impCode, "required in live mode: the merchant code (imp…)");
+    r.require("IMP_KEY", impKey, "required in live mode: the REST API key (a secret)");
+    r.require("IMP_SECRET", impSecret, "required in live mode: the REST API secret (a secret)");
+    r.require("IDENTITY_HMAC_KEY", identityHmacKey, "required in live mode: the key of the identity HMAC (a secret)");
+  }
+  return { config, problems: r.problems };
 }
 
-/** Live mode needs all four credentials; it never falls back to the sandbox. */
-export function assertConfigured(config: Config): void {
-  if (config.mode === "sandbox") return;
-  const missing = [
-    ["IMP_CODE", config.impCode],
-    ["IMP_KEY", config.impKey],
-    ["IMP_SECRET", config.impSecret],
-    ["IDENTITY_HMAC_KEY", config.identityHmacKey],
-  ].filter(([, value]) => !value);
-  if (missing.length > 0) {
-    throw new AppError("not_configured", `missing ${missing.map(([name]) => name).join(", ")}`);
+const parsed = new WeakMap<object, ConfigResult>();
+
+/**
+ * The config of this env, parsed once per env object (one per isolate in workerd); the first parse logs one
+ * warning line per wrong var, with what it expects and never its value.
+ */
+export function readConfig(env: Vars): ConfigResult {
+  let result = parsed.get(env);
+  if (!result) {
+    result = parseConfig(env);
+    parsed.set(env, result);
+    for (const problem of result.problems) {
+      console.warn(JSON.stringify({ level: "warn", msg: "config_problem", var: problem.name, expected: problem.expected }));
+    }
   }
+  return result;
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { ageOn, birthdayFromBirth, parseBirthday, seoulDate } from "../src/verification/age";
+import { parseDate, seoulDate } from "../src/lib/dates";
+import { birthdayOf } from "../src/providers/iamport/client";
+import { ageOn } from "../src/verification/age";
 
-const d = (s: string) => parseBirthday(s)!;
+const d = (s: string) => parseDate(s)!;
 
 describe("international age (만 나이)", () => {
   it("turns 19 on the 19th birthday, not the day before", () => {
@@ -36,15 +38,17 @@ describe("the Seoul calendar date", () => {
 
 describe("birthdays", () => {
   it("rejects dates that do not exist", () => {
-    expect(parseBirthday("2023-02-29")).toBeNull();
-    expect(parseBirthday("2024-13-01")).toBeNull();
-    expect(parseBirthday("19900101")).toBeNull();
-    expect(parseBirthday(19900101)).toBeNull();
+    expect(parseDate("2023-02-29")).toBeNull();
+    expect(parseDate("2024-13-01")).toBeNull();
+    expect(parseDate("19900101")).toBeNull();
+    expect(parseDate(19900101)).toBeNull();
   });
 
-  it("reads `birth` as UNIX seconds at 00:00 KST, also before 1970", () => {
+  it("reads i'mport's `birth` as UNIX seconds at 00:00 KST, also before 1970, when `birthday` is unusable", () => {
     // 1965-03-04T00:00+09:00 = 1965-03-03T15:00Z
-    expect(birthdayFromBirth(Date.UTC(1965, 2, 3, 15) / 1000)).toEqual({ year: 1965, month: 3, day: 4 });
-    expect(birthdayFromBirth(Date.UTC(2000, 0, 31, 15) / 1000)).toEqual({ year: 2000, month: 2, day: 1 });
+    expect(birthdayOf({ birth: Date.UTC(1965, 2, 3, 15) / 1000 })).toBe("1965-03-04");
+    expect(birthdayOf({ birthday: "2000-02-30", birth: Date.UTC(2000, 0, 31, 15) / 1000 })).toBe("2000-02-01");
+    expect(birthdayOf({ birthday: "1990-05-06", birth: 0 })).toBe("1990-05-06");
+    expect(birthdayOf({})).toBeNull();
   });
 });

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { clearTokenMemory } from "../src/iamport/token-cache";
+import { clearTokenMemory } from "../src/providers/iamport/token-cache";
 import { snapshot } from "./support/db";
+import { errorOf } from "./support/http";
 import { harness } from "./support/harness";
 
-const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
 /** A binding whose methods fail (or hang) as a sick KV or D1 would, leaving the rest intact. */
 function broken<T extends object>(target: T, methods: string[], fault: "throw" | "hang"): T {

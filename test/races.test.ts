@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hmacHex } from "../src/verification/crypto";
+import { hmacHex } from "../src/lib/crypto";
 import { count } from "./support/db";
 import { harness } from "./support/harness";
 

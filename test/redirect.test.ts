@@ -1,6 +1,8 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { snapshot } from "./support/db";
 import { harness } from "./support/harness";
+import { pageErrorOf } from "./support/http";
 
 const redirect = (q: Record<string, string>) => `/certifications/redirect?${new URLSearchParams(q)}`;
 
@@ -99,5 +101,28 @@ describe("GET /certifications/redirect", () => {
     const res = await b.send(redirect({ imp_uid: cert.imp_uid }));
     expect(res.status).toBe(502);
     expect(await res.text()).toContain('data-error-code="upstream_error"');
+  });
+
+  it("answers every error as an HTML page, an unexpected fault included, with the status the JSON route gives", async () => {
+    const h = harness();
+    const b = h.browser();
+    const cert = await b.certified();
+    const brokenDb = new Proxy(env.DB, {
+      get: (db, prop) => (prop === "batch" ? () => Promise.reject(new Error("simulated outage")) : Reflect.get(db, prop).bind(db)),
+    });
+    const sick = harness({ DB: brokenDb as unknown as string });
+    sick.stub.certifications.set(cert.imp_uid, cert);
+    const res = await sick.request(redirect({ imp_uid: cert.imp_uid }), { headers: { Cookie: b.cookie } });
+    expect(res.status).toBe(500);
+    expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
+    const page = await res.text();
+    expect(page).toContain('data-error-code="internal_error"');
+    expect(page).not.toMatch(/simulated|at |\.ts/);
+  });
+
+  it("refuses a query that repeats an id, as a page", async () => {
+    const res = await harness().request("/certifications/redirect?imp_uid=imp_1&imp_uid=imp_2");
+    expect(res.status).toBe(400);
+    expect(await pageErrorOf(res)).toBe("invalid_request");
   });
 });

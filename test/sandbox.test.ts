@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { SANDBOX_CREDENTIALS } from "../src/config";
 import { harness } from "./support/harness";
+import { errorOf } from "./support/http";
 
 /** The simulator, reached over HTTP exactly as a client of i'mport would reach it. */
 function sandbox() {
@@ -128,7 +129,7 @@ describe("sandbox mode end to end (the app's unchanged client against the simula
       body: JSON.stringify({ name: "정샌드", birthday: "1990-02-03", gender: "male", carrier: "SKT_MVNO", phone: "010-1234-5678", merchant_uid }),
     });
     const { imp_uid } = (await started.json()) as { imp_uid: string };
-    expect(await errorCode(await b.verify({ imp_uid }))).toBe("not_certified"); // not finished yet
+    expect(await errorOf(await b.verify({ imp_uid }))).toBe("not_certified"); // not finished yet
 
     const { otp } = (await (await h.request(`/sandbox/window/sms/${imp_uid}`)).json()) as { otp: string };
     const confirm = await h.request("/sandbox/window/confirm", {
@@ -170,12 +171,16 @@ describe("live mode", () => {
   it("missing keys never switch the sandbox on", async () => {
     const h = harness({ IMP_KEY: "", IMP_SECRET: "", IDENTITY_HMAC_KEY: "" });
     expect((await h.request("/sandbox/iamport.js")).status).toBe(404);
-    expect(await (await h.request("/healthz")).json()).toEqual({ ok: true, mode: "live" });
-    const page = await (await h.request("/")).text();
-    expect(page).toContain("https://cdn.iamport.kr/v1/iamport.js");
+    expect(await (await h.request("/healthz")).json()).toEqual({
+      ok: false,
+      mode: "live",
+      provider: "v1",
+      problems: ["IMP_KEY", "IMP_SECRET", "IDENTITY_HMAC_KEY"],
+    });
+    const page = await h.request("/");
+    expect(page.status).toBe(503);
+    const html = await page.text();
+    expect(html).toContain('data-error-code="not_configured"');
+    expect(html).not.toContain("/sandbox/");
   });
 });
-
-async function errorCode(res: Response) {
-  return ((await res.json()) as { error: { code: string } }).error.code;
-}

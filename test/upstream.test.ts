@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { clearTokenMemory } from "../src/iamport/token-cache";
+import { clearTokenMemory } from "../src/providers/iamport/token-cache";
 import { snapshot } from "./support/db";
+import { errorOf } from "./support/http";
 import { harness } from "./support/harness";
 
-const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
 describe("the i'mport token", () => {
   it("is fetched once and reused across many verifications, sent as a Bearer token", async () => {

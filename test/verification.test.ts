@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hmacHex } from "../src/verification/crypto";
+import { hmacHex } from "../src/lib/crypto";
 import { count, setAttempt, snapshot } from "./support/db";
+import { errorOf } from "./support/http";
 import { harness, ORIGIN } from "./support/harness";
 
-const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
 
 describe("POST /certifications — the happy path", () => {
   it("creates a new user, then recognises the same person as an existing user", async () => {
@@ -25,6 +25,7 @@ describe("POST /certifications — the happy path", () => {
         created_at: expect.any(String),
       },
       verification: {
+        provider: "v1",
         imp_uid: cert.imp_uid,
         merchant_uid: cert.merchant_uid,
         certified_at: new Date(cert.certified_at * 1000).toISOString(),
@@ -316,7 +317,8 @@ describe("POST /certifications/prepare", () => {
     expect(res.status).toBe(201);
     const body = (await res.json()) as any;
     expect(body).toEqual({
-      merchant_uid: expect.stringMatching(/^mid_[A-Za-z0-9_-]{22}$/),
+      provider: "v1",
+      merchant_uid: expect.stringMatching(/^mid[0-9a-f]{32}$/),
       expires_at: expect.any(String),
       imp_code: "imp12345678",
       params: { channelKey: "channel-key-1", company: "example.com" },
@@ -361,7 +363,9 @@ describe("configuration", () => {
       });
       expect(verify.status).toBe(503);
       expect(h.stub.calls.getToken).toBe(0);
-      expect(await (await h.request("/healthz")).json()).toEqual({ ok: true, mode: "live" });
+      const health = await h.request("/healthz");
+      expect(health.status).toBe(503);
+      expect(await health.json()).toEqual({ ok: false, mode: "live", provider: "v1", problems: [name] });
     },
   );
 });

@@ -1,12 +1,13 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { harness } from "./support/harness";
+import { pageErrorOf } from "./support/http";
 
 describe("the deployed entry point", () => {
   it("GET /healthz reports the mode", async () => {
     const res = await exports.default.fetch("http://localhost/healthz");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, mode: "live" });
+    expect(await res.json()).toEqual({ ok: true, mode: "live", provider: "v1" });
     expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
   });
 
@@ -82,11 +83,12 @@ describe("the verification page", () => {
     expect(csp).not.toContain("iamport");
   });
 
-  it("falls back to the default SDK when IMP_SDK_URL is not an http(s) URL", async () => {
-    for (const IMP_SDK_URL of ["not a url", "javascript:alert(1)", "/relative.js"]) {
+  it("is a 503 not_configured page, never the default SDK, when IMP_SDK_URL is not an absolute https URL", async () => {
+    for (const IMP_SDK_URL of ["not a url", "javascript:alert(1)", "/relative.js", "http://cdn.example.com/sdk.js"]) {
       const res = await harness({ IMP_SDK_URL }).request("/");
-      expect(res.status).toBe(200);
-      expect(res.headers.get("Content-Security-Policy")).toContain("script-src 'self' https://cdn.iamport.kr;");
+      expect(res.status).toBe(503);
+      expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
+      expect(await pageErrorOf(res)).toBe("not_configured");
     }
   });
 

@@ -2,6 +2,9 @@ import { and, eq, gte, lt, lte, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { attempts, users, type Attempt, type User } from "./schema";
 
+/** The attempt window's bounds for a result certified at a time (see verification/rules.ts, which owns them). */
+export type WindowBounds = { createdAtAtMost: number; expiresAtAtLeast: number };
+
 export type Db = DrizzleD1Database<Record<string, never>>;
 
 /** Requests to D1 (a batch is one) and the time spent waiting for them, for the log line and the benchmark. */
@@ -87,8 +90,9 @@ export interface Completion {
   impUid: string;
   /** Only the browser that started the attempt may complete it. */
   browserHash: string;
-  certifiedAt: number; // UNIX seconds; must fall inside the attempt's lifetime, give or take clockSkewMs
-  clockSkewMs: number;
+  certifiedAt: number; // epoch ms
+  /** Where `certifiedAt` places the attempt: the completion's guard on the attempt's lifetime. */
+  window: WindowBounds;
   age: number;
   now: number;
   newUser: Omit<User, "createdByMerchantUid" | "createdAt" | "updatedAt">;
@@ -103,14 +107,13 @@ export interface Completion {
  */
 export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWithUser | null> {
   const u = c.newUser;
-  const certifiedAtMs = c.certifiedAt * 1000;
   const completable = and(
     eq(attempts.merchantUid, c.merchantUid),
     eq(attempts.state, "pending"),
     eq(attempts.browserHash, c.browserHash),
     gte(attempts.expiresAt, c.now),
-    lte(attempts.createdAt, certifiedAtMs + c.clockSkewMs),
-    gte(attempts.expiresAt, certifiedAtMs - c.clockSkewMs),
+    lte(attempts.createdAt, c.window.createdAtAtMost),
+    gte(attempts.expiresAt, c.window.expiresAtAtLeast),
   );
   const [, , after] = await db.batch([
     // Column order is the table's: id, identity_key, site_identity_key, name, gender, birthday,
@@ -131,7 +134,7 @@ export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWit
         // The user row just inserted (or found) tells whether this attempt created it.
         outcome: sql`(SELECT CASE WHEN ${users.createdByMerchantUid} = ${c.merchantUid} THEN 'new_user' ELSE 'existing_user' END
                       FROM ${users} WHERE ${users.identityKey} = ${u.identityKey})`,
-        certifiedAt: c.certifiedAt,
+        certifiedAt: Math.floor(c.certifiedAt / 1000),
         age: c.age,
         completedAt: c.now,
       })

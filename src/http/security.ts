@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../app";
-import { AppError, errorBody } from "../verification/errors";
+import type { AppEnv } from "../env";
+import { AppError } from "../errors";
 
 /** Headers every response carries; pages add their own Content-Security-Policy. */
 export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
@@ -16,14 +16,19 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   if (!h.has("Cache-Control")) h.set("Cache-Control", "no-store");
 });
 
+/** The routes that serve verifications need a configuration without problems; live mode never falls back. */
+export const requireConfig = createMiddleware<AppEnv>(async (c, next) => {
+  const problems = c.var.configProblems;
+  if (problems.length > 0) throw new AppError("not_configured", problems.map((p) => p.name).join(", "));
+  await next();
+});
+
 /** Origins allowed to POST: the app's own and `ALLOWED_ORIGINS`. A request without `Origin` is not a browser's. */
 export const sameOriginPosts = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("Origin");
   if (c.req.method === "POST" && origin !== undefined) {
     const own = new URL(c.req.url).origin;
-    if (origin !== own && !c.var.config.allowedOrigins.includes(origin)) {
-      return c.json(errorBody("forbidden_origin"), 403);
-    }
+    if (origin !== own && !c.var.config.allowedOrigins.includes(origin)) throw new AppError("forbidden_origin");
   }
   await next();
 });

@@ -1,8 +1,8 @@
 import { Hono, type Context } from "hono";
-import type { AppEnv } from "../app";
+import type { AppEnv } from "../env";
 import { openDb } from "../db/queries";
-import { parseBirthday } from "../verification/age";
-import { errorBody } from "../verification/errors";
+import { parseDate } from "../lib/dates";
+import { errorBody } from "../errors";
 import {
   CARRIERS,
   certificationResponse,
@@ -133,7 +133,7 @@ const validName = (name: string | undefined) => !!name && name.length <= 50;
 const validPhone = (phone: string | undefined) => !!phone && /^01\d{8,9}$/.test(phone.replace(/-/g, ""));
 
 function personFromWindow(b: Record<string, string>): Person | null {
-  const birthday = parseBirthday(b.birthday);
+  const birthday = parseDate(b.birthday);
   if (!validName(b.name) || !birthday || !validPhone(b.phone)) return null;
   if (b.gender !== "male" && b.gender !== "female") return null;
   if (!CARRIERS.includes(b.carrier as Carrier)) return null;

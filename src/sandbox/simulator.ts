@@ -1,7 +1,7 @@
 import { and, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/queries";
 import { sandboxCertifications, sandboxTokens } from "../db/schema";
-import { randomToken, toHex } from "../verification/crypto";
+import { randomToken, toHex } from "../lib/crypto";
 
 /**
  * The state machine of the offline i'mport simulator, shared by its REST API (what the app's client talks to)

@@ -1,9 +1,9 @@
 import type { Config } from "../config";
 import { completeAttempt, findAttempt, insertAttempt, isUniqueViolation, type AttemptWithUser, type Db } from "../db/queries";
-import type { Certification, ImpClient } from "../iamport/client";
-import { ageOn, birthdayFromBirth, formatDate, parseBirthday, seoulDate } from "./age";
-import { hmacHex, randomToken, sha256Hex } from "./crypto";
-import { AppError } from "./errors";
+import { AppError } from "../errors";
+import { hmacHex, randomHex, sha256Hex } from "../lib/crypto";
+import type { IdentityProvider, ProviderName, ProviderResult } from "../providers/provider";
+import { attemptFailure, checkResult, windowBounds, type AttemptFacts, type CheckedIdentity } from "./rules";
 
 export interface VerificationResult {
   outcome: "new_user" | "existing_user";
@@ -15,80 +15,75 @@ export interface VerificationResult {
     age: number;
     created_at: string;
   };
-  verification: { imp_uid: string; merchant_uid: string; certified_at: string };
+  verification: { provider: ProviderName; imp_uid: string; merchant_uid: string; certified_at: string };
 }
 
 export interface Deps {
   db: Db;
   config: Config;
-  client: ImpClient;
+  provider: IdentityProvider;
   now?: () => number;
 }
 
-/** Tolerated difference between i'mport's clock and ours when placing certified_at in the attempt's lifetime. */
-const CLOCK_SKEW_MS = 30_000;
-
-export const IMP_UID_PATTERN = /^imp_\d{1,32}$/;
-
-/** Issues an attempt: an unguessable merchant_uid (128 random bits) bound to the browser's cookie. */
+/** Issues an attempt: an unguessable merchant_uid (128 random bits, letters and digits) bound to the browser's cookie. */
 export async function prepareAttempt(db: Db, config: Config, browserToken: string, now = Date.now()) {
-  const merchantUid = `mid_${randomToken(16)}`;
+  const merchantUid = `mid${randomHex(16)}`;
   const expiresAt = now + config.sessionTtlSeconds * 1000;
   await insertAttempt(db, { merchantUid, browserHash: await sha256Hex(browserToken), createdAt: now, expiresAt });
   return { merchantUid, expiresAt };
 }
 
 /**
- * The verification: decides only from the certification that i'mport holds, never from what the browser says
- * about it. Checks, in order: the attempt was issued here to this browser and is pending and alive; the person
- * really finished (certified, within the attempt's lifetime); the identity is usable; the age is allowed.
- * Then it completes the attempt and finds or creates the one user for this person, atomically.
+ * The verification: decides only from the result that the provider holds, never from what the browser says about
+ * it, with the checks of rules.ts in their order. Then it completes the attempt and finds or creates the one user
+ * for this person, atomically, in one D1 round-trip.
  */
 export async function verify(
   deps: Deps,
   input: { impUid: string; merchantUid?: string; browserToken?: string },
 ): Promise<VerificationResult> {
-  const { db, config, client } = deps;
+  const { db, config, provider } = deps;
   const browserHash = input.browserToken ? await sha256Hex(input.browserToken) : null;
 
-  // A repeated request for a finished attempt still gets its answer when i'mport has since deleted the
-  // certification or is failing: this browser's own completed attempt is in D1.
+  // A repeated request for a finished attempt still gets its answer when the provider has since deleted the
+  // result or is failing: this browser's own completed attempt is in D1.
   const repeated = async (err: unknown): Promise<VerificationResult> => {
     const found = await findAttempt(db, { impUid: input.impUid });
     if (found && browserHash && found.attempt.browserHash === browserHash && isCompletedBy(found, input.impUid)) {
-      return resultOf(found);
+      return resultOf(found, provider.name);
     }
     throw err;
   };
-  let cert: Certification | null;
+  let result: ProviderResult | null;
   try {
-    cert = await client.getCertification(input.impUid);
+    result = await provider.fetchResult(input.impUid);
   } catch (err) {
     return repeated(err);
   }
-  if (!cert) return repeated(new AppError("certification_not_found"));
-  if (!cert.merchantUid || (input.merchantUid !== undefined && cert.merchantUid !== input.merchantUid)) {
+  if (!result) return repeated(new AppError("certification_not_found"));
+  if (!result.attemptId || (input.merchantUid !== undefined && result.attemptId !== input.merchantUid)) {
     throw new AppError("unknown_merchant_uid");
   }
-  const merchantUid = cert.merchantUid;
+  const merchantUid = result.attemptId;
   const now = deps.now?.() ?? Date.now();
+  const facts = { resultId: input.impUid, browserHash, certifiedAt: result.certifiedAt, now };
 
-  // What the certification alone decides. Its failures are reported only after the attempt's own checks, so that
-  // someone else's imp_uid never reveals anything about its owner (age, completeness): that costs a read, but
-  // only on this failure path.
-  let checked: ReturnType<typeof checkCertification>;
+  // What the result alone decides. Its failures are reported only after the attempt's own checks, so that
+  // someone else's imp_uid never reveals anything about its owner: that costs a read, but only on this path.
+  let identity: CheckedIdentity;
   try {
-    checked = checkCertification(cert, now, config);
+    identity = checkResult(result, now, config);
   } catch (err) {
     const found = await findAttempt(db, { merchantUid });
-    const attemptError = found && attemptFailure(found, input.impUid, browserHash, now, cert);
-    if (found && !attemptError && isCompletedBy(found, input.impUid)) return resultOf(found);
-    throw attemptError ?? (found ? err : new AppError("unknown_merchant_uid"));
+    if (!found) throw new AppError("unknown_merchant_uid");
+    const attemptError = attemptFailure(factsOf(found), facts);
+    if (!attemptError && isCompletedBy(found, input.impUid)) return resultOf(found, provider.name);
+    throw attemptError ?? err;
   }
 
   const [identityKey, siteIdentityKey] = await Promise.all([
-    hmacHex(config.identityHmacKey, checked.uniqueKey),
-    checked.uniqueInSite ? hmacHex(config.identityHmacKey, `site:${checked.uniqueInSite}`) : null,
+    hmacHex(config.identityHmacKey, identity.ci),
+    identity.di ? hmacHex(config.identityHmacKey, `site:${identity.di}`) : null,
   ]);
 
   // One round-trip: the batch completes the attempt only if it is still pending, bound to this browser,
@@ -99,17 +94,17 @@ export async function verify(
       merchantUid,
       impUid: input.impUid,
       browserHash: browserHash ?? "",
-      certifiedAt: checked.certifiedAt,
-      clockSkewMs: CLOCK_SKEW_MS,
-      age: checked.age,
+      certifiedAt: identity.certifiedAt,
+      window: windowBounds(identity.certifiedAt),
+      age: identity.age,
       now,
       newUser: {
-        id: `usr_${randomToken(16)}`,
+        id: `usr_${randomHex(16)}`,
         identityKey,
         siteIdentityKey,
-        name: checked.name,
-        gender: cert.gender,
-        birthday: formatDate(checked.birthday),
+        name: identity.name,
+        gender: identity.gender,
+        birthday: identity.birthday,
       },
     });
   } catch (err) {
@@ -117,53 +112,18 @@ export async function verify(
     throw err;
   }
   if (!after) throw new AppError("unknown_merchant_uid");
-  const failure = attemptFailure(after, input.impUid, browserHash, now, cert);
+  const failure = attemptFailure(factsOf(after), facts);
   if (failure) throw failure;
   if (!isCompletedBy(after, input.impUid)) throw new Error("attempt neither completed nor refused");
-  return resultOf(after);
+  return resultOf(after, provider.name);
 }
+
+const factsOf = ({ attempt }: AttemptWithUser): AttemptFacts => ({ ...attempt, resultId: attempt.impUid });
 
 const isCompletedBy = ({ attempt, user }: AttemptWithUser, impUid: string) =>
   attempt.state === "completed" && attempt.impUid === impUid && user !== null;
 
-/**
- * Why this attempt cannot be completed by this certification, in the contract's order of precedence; `null`
- * when it can, or when it already was by this very imp_uid (a repeated request).
- */
-function attemptFailure(
-  found: AttemptWithUser,
-  impUid: string,
-  browserHash: string | null,
-  now: number,
-  cert: Certification,
-): AppError | null {
-  const { attempt } = found;
-  if (!browserHash || attempt.browserHash !== browserHash) return new AppError("session_mismatch");
-  if (attempt.state === "completed") {
-    return isCompletedBy(found, impUid) ? null : new AppError("imp_uid_reused", "attempt already completed by another imp_uid");
-  }
-  if (now > attempt.expiresAt) return new AppError("session_expired");
-  const at = (cert.certifiedAt ?? 0) * 1000;
-  if (at < attempt.createdAt - CLOCK_SKEW_MS || at > attempt.expiresAt + CLOCK_SKEW_MS) {
-    return new AppError("not_certified", "certified_at outside the attempt's lifetime");
-  }
-  return null;
-}
-
-/** The checks that depend on the certification alone: finished, a usable identity, old enough. */
-function checkCertification(cert: Certification, now: number, config: Config) {
-  if (!cert.certified || cert.certifiedAt === null) throw new AppError("not_certified", "certified is not true");
-  const uniqueKey = cert.uniqueKey?.trim();
-  if (!uniqueKey) throw new AppError("identity_unavailable", "no unique_key");
-  const birthday = parseBirthday(cert.birthday) ?? birthdayFromBirth(cert.birth);
-  if (!birthday) throw new AppError("identity_unavailable", "no usable birthday");
-  if (cert.name === null) throw new AppError("identity_unavailable", "no name");
-  const age = ageOn(birthday, seoulDate(new Date(now)), config.ageRule);
-  if (config.minAge > 0 && age < config.minAge) throw new AppError("age_restricted");
-  return { uniqueKey, uniqueInSite: cert.uniqueInSite?.trim() || null, birthday, name: cert.name, age, certifiedAt: cert.certifiedAt };
-}
-
-function resultOf({ attempt, user }: AttemptWithUser): VerificationResult {
+function resultOf({ attempt, user }: AttemptWithUser, provider: ProviderName): VerificationResult {
   if (!user || attempt.impUid === null || attempt.certifiedAt === null || attempt.age === null || !attempt.outcome) {
     throw new Error("completed attempt without its user or certification");
   }
@@ -178,6 +138,7 @@ function resultOf({ attempt, user }: AttemptWithUser): VerificationResult {
       created_at: new Date(user.createdAt).toISOString(),
     },
     verification: {
+      provider,
       imp_uid: attempt.impUid,
       merchant_uid: attempt.merchantUid,
       certified_at: new Date(attempt.certifiedAt * 1000).toISOString(),

@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../verification/errors";
+import type { ErrorCode } from "../errors";
 
 export type Lang = "ko" | "en";
 

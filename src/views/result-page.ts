@@ -1,7 +1,10 @@
+import type { Context } from "hono";
 import { html } from "hono/html";
-import type { ErrorCode } from "../verification/errors";
+import type { AppEnv } from "../env";
+import { ERRORS, toAppError, type ErrorCode } from "../errors";
+import { logUnexpected } from "../http/log";
 import type { VerificationResult } from "../verification/verify";
-import { MESSAGES, type Lang } from "./messages";
+import { MESSAGES, preferredLang, type Lang } from "./messages";
 
 export const PAGE_CSP =
   "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -48,4 +51,21 @@ ${"result" in shown ? html`<p class="who">${shown.result.user.name}</p>` : ""}
 </main>
 </body>
 </html>`;
+}
+
+/** A result page, with the strict CSP of a page that runs no script. */
+export function resultPage(c: Context<AppEnv>, shown: Shown) {
+  c.header("Content-Security-Policy", PAGE_CSP);
+  const lang = preferredLang(c.req.header("Accept-Language"));
+  return c.html(renderResultPage(shown, lang), "error" in shown ? ERRORS[shown.error].status : 200);
+}
+
+/**
+ * The error handler of the HTML routes: whatever was thrown becomes a page with the table's status and
+ * `data-error-code`, never JSON; an unexpected fault is logged and shown as `internal_error`.
+ */
+export function errorPage(c: Context<AppEnv>, err: unknown, options: { cancelled?: boolean } = {}) {
+  const error = toAppError(err);
+  if (error.code === "internal_error") logUnexpected(c, err);
+  return resultPage(c, { error: error.code, cancelled: options.cancelled });
 }

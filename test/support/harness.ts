@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createApp } from "../../src/app";
-import { clearTokenMemory } from "../../src/iamport/token-cache";
+import { clearTokenMemory } from "../../src/providers/iamport/token-cache";
 import { ImpStub, type StubCertification } from "./iamport-stub";
 
 export const ORIGIN = "http://localhost:8787";

@@ -1,8 +1,9 @@
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /**
- * The contract's error table (../shared/API.md, "Errors"): one source of truth for every code, its HTTP
- * status and the plain-words message that API clients and the redirect page show.
+ * The error table (docs/API.md, "Errors"): the one source of truth for every code, its HTTP status and the
+ * plain-words message that API clients get; the pages word the same codes in Korean and English.
  */
 export const ERRORS = {
   invalid_request: { status: 400, message: "The request is malformed or missing a required field." },
@@ -46,4 +47,17 @@ export class AppError extends Error {
 
 export function errorBody(code: ErrorCode) {
   return { error: { code, message: ERRORS[code].message } };
+}
+
+/**
+ * Whatever was thrown, as an error of the table. Hono's own 400 (malformed JSON) and 413 (body limit) keep their
+ * meaning; anything unexpected is `internal_error`, whose details go to the log, never to the client.
+ */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 400) return new AppError("invalid_request", err.message.slice(0, 100));
+    if (err.status === 413) return new AppError("payload_too_large");
+  }
+  return new AppError("internal_error");
 }

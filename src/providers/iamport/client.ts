@@ -1,24 +1,7 @@
-import { AppError } from "../verification/errors";
-import type { TokenCache } from "./token-cache";
-
-/** What `GET /certifications/{imp_uid}` returns, reduced to the fields the verification relies on. */
-export interface Certification {
-  impUid: string;
-  merchantUid: string | null;
-  certified: boolean;
-  certifiedAt: number | null; // UNIX seconds
-  name: string | null;
-  gender: "male" | "female" | null;
-  birthday: string | null; // YYYY-MM-DD
-  birth: number | null; // UNIX seconds at 00:00 KST
-  uniqueKey: string | null;
-  uniqueInSite: string | null;
-}
-
-export interface Token {
-  accessToken: string;
-  expiredAt: number; // UNIX seconds
-}
+import { AppError } from "../../errors";
+import { formatDate, parseDate, seoulDate } from "../../lib/dates";
+import type { IdentityProvider, ProviderResult, UpstreamCall } from "../provider";
+import type { Token, TokenCache } from "./token-cache";
 
 export interface ImpClientOptions {
   apiBase: string;
@@ -30,12 +13,6 @@ export interface ImpClientOptions {
   tokens: TokenCache;
   /** Called once per upstream round-trip, for the verification log line (no URLs with ids, no bodies). */
   onCall?: (call: UpstreamCall) => void;
-}
-
-export interface UpstreamCall {
-  op: "getToken" | "getCertification";
-  status: number | "timeout" | "network";
-  ms: number;
 }
 
 interface Envelope {
@@ -50,15 +27,20 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
+type Op = "getToken" | "getCertification";
+
 /**
  * A small REST client for i'mport (PortOne V1): envelopes, timeouts, bearer tokens from the shared cache,
- * and one renewal-and-retry on 401 (a token can expire between the cache check and the call).
+ * and one renewal-and-retry on 401 (a token can expire between the cache check and the call). As the V1
+ * provider it hands the verification a certification, normalised.
  */
-export class ImpClient {
+export class ImpClient implements IdentityProvider {
+  readonly name = "v1";
+
   constructor(private readonly options: ImpClientOptions) {}
 
   /** `null` when i'mport has no such certification (404). */
-  async getCertification(impUid: string): Promise<Certification | null> {
+  async fetchResult(impUid: string): Promise<ProviderResult | null> {
     const path = `/certifications/${encodeURIComponent(impUid)}`;
     const get = (token: string) => this.idempotentGet("getCertification", path, token);
     let token = await this.token();
@@ -106,7 +88,7 @@ export class ImpClient {
    * A GET is safe to repeat: one retry, after a jittered pause, on a 5xx or a connection error. Timeouts are not
    * retried (the user has already waited IMP_TIMEOUT_MS), and nothing that is not idempotent is ever retried.
    */
-  private async idempotentGet(op: UpstreamCall["op"], path: string, token: string): Promise<Response> {
+  private async idempotentGet(op: Op, path: string, token: string): Promise<Response> {
     const init = { headers: { Authorization: `Bearer ${token}` } };
     try {
       const res = await this.call(op, path, init);
@@ -119,7 +101,7 @@ export class ImpClient {
     return this.call(op, path, init);
   }
 
-  private async call(op: UpstreamCall["op"], path: string, init: RequestInit): Promise<Response> {
+  private async call(op: Op, path: string, init: RequestInit): Promise<Response> {
     const started = Date.now();
     const report = (status: UpstreamCall["status"]) => this.options.onCall?.({ op, status, ms: Date.now() - started });
     try {
@@ -160,21 +142,28 @@ async function readEnvelope(res: Response, op: string): Promise<Envelope> {
   return { code: body.code, message: str(body.message), response: body.response };
 }
 
-function parseCertification(response: unknown, impUid: string): Certification {
+/** The certification, normalised: `birthday` else `birth`, times in ms, blank CI/DI as none. */
+function parseCertification(response: unknown, impUid: string): ProviderResult {
   if (!isRecord(response) || response.imp_uid !== impUid) {
     throw new AppError("upstream_error", "getCertification: unexpected response shape");
   }
-  const gender = response.gender === "male" || response.gender === "female" ? response.gender : null;
+  const certifiedAt = num(response.certified_at);
   return {
-    impUid,
-    merchantUid: str(response.merchant_uid),
+    id: impUid,
+    attemptId: str(response.merchant_uid),
     certified: response.certified === true,
-    certifiedAt: num(response.certified_at),
+    certifiedAt: certifiedAt === null ? null : certifiedAt * 1000,
+    ci: str(response.unique_key)?.trim() || null,
+    di: str(response.unique_in_site)?.trim() || null,
     name: str(response.name),
-    gender,
-    birthday: str(response.birthday),
-    birth: num(response.birth),
-    uniqueKey: str(response.unique_key),
-    uniqueInSite: str(response.unique_in_site),
+    gender: response.gender === "male" || response.gender === "female" ? response.gender : null,
+    birthday: birthdayOf(response),
   };
+}
+
+/** `birthday` (YYYY-MM-DD) when usable, else `birth`: UNIX seconds at 00:00 KST of the birthday (negative before 1970). */
+export function birthdayOf(response: Record<string, unknown>): string | null {
+  if (parseDate(response.birthday)) return response.birthday as string;
+  const birth = num(response.birth);
+  return birth === null ? null : formatDate(seoulDate(new Date(birth * 1000)));
 }

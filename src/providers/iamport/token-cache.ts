@@ -1,5 +1,10 @@
-import { sha256Hex } from "../verification/crypto";
-import type { Token } from "./client";
+import { sha256Hex } from "../../lib/crypto";
+
+/** An i'mport REST access token and when it stops working, on our clock. */
+export interface Token {
+  accessToken: string;
+  expiredAt: number; // UNIX seconds
+}
 
 /** Stop handing a token out this long before i'mport says it expires (covers clock skew and slow calls). */
 const REFRESH_MARGIN_SECONDS = 60;

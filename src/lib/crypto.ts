@@ -25,3 +25,8 @@ export async function hmacHex(secret: string, value: string): Promise<string> {
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   return Array.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** `bytes` random bytes as lowercase hex: letters and digits only, which every PG accepts in an order id. */
+export function randomHex(bytes: number): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
+}

@@ -1,0 +1,104 @@
+import type { AgeRule } from "../config";
+import { AppError } from "../errors";
+import { parseDate, seoulDate } from "../lib/dates";
+import type { ProviderResult } from "../providers/provider";
+import { ageOn } from "./age";
+
+/**
+ * The decisions of a verification that need no I/O. When several apply, the first of this order is reported, so
+ * that someone else's result never reveals anything about its owner (their age, whether they finished):
+ *
+ * 1. `unknown_merchant_uid` — the attempt was not issued here, or is not the one the result belongs to;
+ * 2. `session_mismatch` — issued to another browser;
+ * 3. `imp_uid_reused` — the attempt was already completed by another result;
+ * 4. `session_expired` — the attempt's lifetime is over;
+ * 5. `not_certified` — not finished, or certified outside the attempt's lifetime;
+ * 6. `identity_unavailable` — no usable CI, birthday or name;
+ * 7. `age_restricted` — below the minimum age.
+ */
+
+/** Tolerated difference between the provider's clock and ours when placing a result in an attempt's lifetime. */
+export const CLOCK_SKEW_MS = 30_000;
+
+export interface AttemptWindow {
+  createdAt: number; // epoch ms
+  expiresAt: number; // epoch ms
+}
+
+/**
+ * The attempt window, written once: a result certified at `certifiedAt` (epoch ms) belongs to attempts created at
+ * most this late and expiring at least this late. The completing SQL uses these bounds as its atomic guard and
+ * `certifiedWithin` evaluates the same inequalities in memory.
+ */
+export function windowBounds(certifiedAt: number) {
+  return { createdAtAtMost: certifiedAt + CLOCK_SKEW_MS, expiresAtAtLeast: certifiedAt - CLOCK_SKEW_MS };
+}
+
+export function certifiedWithin(attempt: AttemptWindow, certifiedAt: number): boolean {
+  const bounds = windowBounds(certifiedAt);
+  return attempt.createdAt <= bounds.createdAtAtMost && attempt.expiresAt >= bounds.expiresAtAtLeast;
+}
+
+/** The identity a finished result carries, once it has passed every check of its own. */
+export interface CheckedIdentity {
+  ci: string;
+  di: string | null;
+  name: string;
+  gender: "male" | "female" | null;
+  birthday: string; // YYYY-MM-DD
+  /** Age under the configured rule, on today's Seoul date. */
+  age: number;
+  certifiedAt: number; // epoch ms
+}
+
+export interface AgePolicy {
+  minAge: number;
+  ageRule: AgeRule;
+}
+
+/** What the result alone decides (steps 5–7 above, without the window): finished, a usable identity, old enough. */
+export function checkResult(result: ProviderResult, now: number, policy: AgePolicy): CheckedIdentity {
+  if (!result.certified || result.certifiedAt === null) throw new AppError("not_certified", "not certified");
+  if (!result.ci) throw new AppError("identity_unavailable", "no CI");
+  const birthday = parseDate(result.birthday);
+  if (!birthday) throw new AppError("identity_unavailable", "no usable birthday");
+  if (!result.name) throw new AppError("identity_unavailable", "no name");
+  const age = ageOn(birthday, seoulDate(new Date(now)), policy.ageRule);
+  if (policy.minAge > 0 && age < policy.minAge) throw new AppError("age_restricted");
+  return {
+    ci: result.ci,
+    di: result.di,
+    name: result.name,
+    gender: result.gender,
+    birthday: result.birthday as string,
+    age,
+    certifiedAt: result.certifiedAt,
+  };
+}
+
+/** An attempt as the checks see it. */
+export interface AttemptFacts extends AttemptWindow {
+  browserHash: string;
+  state: "pending" | "completed";
+  /** The result that completed it, if any. */
+  resultId: string | null;
+}
+
+/**
+ * Why this attempt cannot be completed by this result (steps 2–5 above), or `null` when it can — or when this
+ * very result already completed it (a repeated request).
+ */
+export function attemptFailure(
+  attempt: AttemptFacts,
+  by: { resultId: string; browserHash: string | null; certifiedAt: number | null; now: number },
+): AppError | null {
+  if (!by.browserHash || attempt.browserHash !== by.browserHash) return new AppError("session_mismatch");
+  if (attempt.state === "completed") {
+    return attempt.resultId === by.resultId ? null : new AppError("imp_uid_reused", "attempt completed by another result");
+  }
+  if (by.now > attempt.expiresAt) return new AppError("session_expired");
+  if (by.certifiedAt === null || !certifiedWithin(attempt, by.certifiedAt)) {
+    return new AppError("not_certified", "certified outside the attempt's lifetime");
+  }
+  return null;
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it, vi } from "vitest";
+import { parseConfig } from "../src/config";
+import { harness } from "./support/harness";
+import { errorOf, pageErrorOf } from "./support/http";
+
+const LIVE = { IMP_MODE: "live", IMP_CODE: "imp12345678", IMP_KEY: "k", IMP_SECRET: "s", IDENTITY_HMAC_KEY: "0123456789abcdef" };
+const problemsOf = (vars: Record<string, unknown>) => parseConfig({ ...LIVE, ...vars }).problems.map((p) => p.name);
+
+describe("parseConfig: every value is checked", () => {
+  it("accepts a complete live configuration and applies the defaults of unset vars", () => {
+    const { config, problems } = parseConfig(LIVE);
+    expect(problems).toEqual([]);
+    expect(config).toMatchObject({ timeoutMs: 5000, minAge: 19, ageRule: "international", sessionTtlSeconds: 900, rateLimit: true });
+  });
+
+  it("reads an empty or blank string as unset", () => {
+    const { config, problems } = parseConfig({ ...LIVE, MIN_AGE: "", AGE_RULE: "  ", SESSION_TTL_SECONDS: "" });
+    expect(problems).toEqual([]);
+    expect(config).toMatchObject({ minAge: 19, ageRule: "international", sessionTtlSeconds: 900 });
+  });
+
+  it.each([
+    ["IMP_MODE", "Sandbox"],
+    ["AGE_RULE", "youthact"],
+    ["RATE_LIMIT", "no"],
+    ["TOKEN_CACHE", "false"],
+  ])("refuses %s=%s: not one of its values", (name, value) => {
+    expect(problemsOf({ [name]: value })).toEqual([name]);
+  });
+
+  it.each([
+    ["MIN_AGE", "nineteen"],
+    ["MIN_AGE", "-1"],
+    ["MIN_AGE", "19.5"],
+    ["MIN_AGE", "101"],
+    ["SESSION_TTL_SECONDS", "10"],
+    ["SESSION_TTL_SECONDS", "86401"],
+    ["IMP_TIMEOUT_MS", "5s"],
+    ["IMP_TIMEOUT_MS", "99"],
+    ["IMP_TIMEOUT_MS", "1e4"],
+  ])("refuses %s=%s: not a whole number in range", (name, value) => {
+    expect(problemsOf({ [name]: value })).toEqual([name]);
+  });
+
+  it.each([
+    ["IMP_API_BASE", "api.iamport.kr"],
+    ["IMP_API_BASE", "http://api.iamport.kr"],
+    ["IMP_API_BASE", "ftp://api.iamport.kr"],
+    ["IMP_API_BASE", "https://user:pass@api.iamport.kr"],
+    ["IMP_SDK_URL", "//cdn.iamport.kr/v1/iamport.js"],
+    ["IMP_SDK_URL", "javascript:alert(1)"],
+  ])("refuses %s=%s: not an absolute https URL", (name, value) => {
+    expect(problemsOf({ [name]: value })).toEqual([name]);
+  });
+
+  it("allows plain http for localhost and 127.0.0.1 only", () => {
+    expect(problemsOf({ IMP_API_BASE: "http://127.0.0.1:9999", IMP_SDK_URL: "http://localhost:8080/sdk.js" })).toEqual([]);
+  });
+
+  it("refuses ALLOWED_ORIGINS entries that are not exact origins", () => {
+    expect(problemsOf({ ALLOWED_ORIGINS: "https://a.example, https://b.example:8443" })).toEqual([]);
+    for (const value of ["https://a.example/", "https://a.example/path", "a.example", "*"]) {
+      expect(problemsOf({ ALLOWED_ORIGINS: value })).toEqual(["ALLOWED_ORIGINS"]);
+    }
+  });
+
+  it("refuses an IMP_CODE that is not imp + digits, and a short IDENTITY_HMAC_KEY", () => {
+    expect(problemsOf({ IMP_CODE: "12345678" })).toEqual(["IMP_CODE"]);
+    expect(problemsOf({ IDENTITY_HMAC_KEY: "short" })).toEqual(["IDENTITY_HMAC_KEY"]);
+  });
+
+  it("refuses a var that is not a string (a JSON var in wrangler.toml)", () => {
+    expect(problemsOf({ MIN_AGE: 19 })).toEqual(["MIN_AGE"]);
+  });
+
+  it("names what live mode lacks, and the sandbox needs nothing", () => {
+    expect(parseConfig({}).problems.map((p) => p.name)).toEqual(["IMP_CODE", "IMP_KEY", "IMP_SECRET", "IDENTITY_HMAC_KEY"]);
+    expect(parseConfig({ IMP_MODE: "sandbox" }).problems).toEqual([]);
+  });
+
+  it("never carries a value in a problem, only the var's name and what it expects", () => {
+    const secret = "hunter2-is-not-a-key";
+    const { problems } = parseConfig({ ...LIVE, IDENTITY_HMAC_KEY: "tiny", IMP_KEY: { secret }, MIN_AGE: secret });
+    expect(JSON.stringify(problems)).not.toMatch(/tiny|hunter2/);
+    expect(problems.every((p) => p.expected.length > 0)).toBe(true);
+  });
+});
+
+describe("a wrong configuration is never silently replaced by a default", () => {
+  it("answers 503 not_configured everywhere it matters, and /healthz names the vars", async () => {
+    const h = harness({ AGE_RULE: "youthact", SESSION_TTL_SECONDS: "10" });
+    const health = await h.request("/healthz");
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({ ok: false, mode: "live", provider: "v1", problems: ["AGE_RULE", "SESSION_TTL_SECONDS"] });
+    const prepare = await h.request("/certifications/prepare", { method: "POST" });
+    expect([prepare.status, await errorOf(prepare)]).toEqual([503, "not_configured"]);
+    const verify = await h.browser().verify({ imp_uid: "imp_1" });
+    expect([verify.status, await errorOf(verify)]).toEqual([503, "not_configured"]);
+    const page = await h.request("/");
+    expect([page.status, await pageErrorOf(page)]).toEqual([503, "not_configured"]);
+    const redirect = await h.request("/certifications/redirect?imp_uid=imp_1");
+    expect(redirect.headers.get("Content-Type")).toMatch(/^text\/html/);
+    expect([redirect.status, await pageErrorOf(redirect)]).toEqual([503, "not_configured"]);
+    expect(h.stub.calls.getToken + h.stub.calls.getCertification).toBe(0);
+  });
+
+  it("logs one warning per wrong var, saying what it expects and never the value", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const h = harness({ MIN_AGE: "nineteen", IMP_TIMEOUT_MS: "5s", IDENTITY_HMAC_KEY: "too-short" });
+      await h.request("/healthz");
+      await h.request("/healthz");
+      const lines = warn.mock.calls.map(([line]) => JSON.parse(String(line)));
+      expect(lines.map((l) => l.var).sort()).toEqual(["IDENTITY_HMAC_KEY", "IMP_TIMEOUT_MS", "MIN_AGE"]);
+      expect(lines.find((l) => l.var === "MIN_AGE").expected).toBe("a whole number from 0 to 100");
+      expect(JSON.stringify(lines)).not.toMatch(/nineteen|5s|too-short/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});

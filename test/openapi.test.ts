@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { harness } from "./support/harness";
+
+describe("GET /openapi.json", () => {
+  it("describes every JSON route with its request and response schemas, from the definitions that validate", async () => {
+    const res = await harness().request("/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as any;
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(["/certifications", "/certifications/prepare", "/healthz"]);
+
+    const verify = doc.paths["/certifications"].post;
+    const body = verify.requestBody.content["application/json"].schema;
+    expect(body.required).toEqual(["imp_uid"]);
+    expect(body.properties.imp_uid.pattern).toBe("^imp_\\d{1,32}$");
+    expect(body.properties.merchant_uid.pattern).toBe("^[A-Za-z0-9]{1,40}$");
+    const ok = verify.responses["200"].content["application/json"].schema;
+    expect(ok.properties.outcome.enum).toEqual(["new_user", "existing_user"]);
+    expect(Object.keys(verify.responses).sort()).toEqual(["200", "400", "403", "404", "409", "410", "413", "415", "422", "429", "502", "503", "504"]);
+    const error = verify.responses["403"].content["application/json"].schema;
+    expect(error.properties.error.properties.code.enum).toContain("session_mismatch");
+
+    const prepare = doc.paths["/certifications/prepare"].post;
+    expect(prepare.requestBody.content["application/json"].schema.type).toBe("object");
+    expect(prepare.responses["201"].content["application/json"].schema.required).toEqual(
+      expect.arrayContaining(["provider", "merchant_uid", "expires_at", "imp_code", "params"]),
+    );
+    expect(doc.paths["/healthz"].get.responses["503"]).toBeDefined();
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { AppError } from "../src/errors";
+import type { ProviderResult } from "../src/providers/provider";
+import { attemptFailure, certifiedWithin, checkResult, CLOCK_SKEW_MS, type AttemptFacts } from "../src/verification/rules";
+
+const NOW = Date.parse("2026-06-15T03:00:00Z"); // 12:00 in Seoul
+const policy = { minAge: 19, ageRule: "international" as const };
+
+const result = (fields: Partial<ProviderResult> = {}): ProviderResult => ({
+  id: "imp_1",
+  attemptId: "mid1",
+  certified: true,
+  certifiedAt: NOW - 60_000,
+  ci: "CI",
+  di: "DI",
+  name: "홍길동",
+  gender: "male",
+  birthday: "1990-01-01",
+  ...fields,
+});
+
+const attempt = (fields: Partial<AttemptFacts> = {}): AttemptFacts => ({
+  browserHash: "b",
+  state: "pending",
+  resultId: null,
+  createdAt: NOW - 300_000,
+  expiresAt: NOW + 600_000,
+  ...fields,
+});
+
+const by = (fields: Partial<Parameters<typeof attemptFailure>[1]> = {}) => ({
+  resultId: "imp_1",
+  browserHash: "b",
+  certifiedAt: NOW - 60_000,
+  now: NOW,
+  ...fields,
+});
+
+const codeOf = (run: () => unknown) => {
+  try {
+    run();
+    return null;
+  } catch (err) {
+    return err instanceof AppError ? err.code : "thrown";
+  }
+};
+
+describe("the attempt window", () => {
+  const window = { createdAt: 1_000_000, expiresAt: 2_000_000 };
+  it("holds a result certified inside the attempt's lifetime, give or take the clock skew", () => {
+    expect(certifiedWithin(window, 1_500_000)).toBe(true);
+    expect(certifiedWithin(window, 1_000_000 - CLOCK_SKEW_MS)).toBe(true);
+    expect(certifiedWithin(window, 2_000_000 + CLOCK_SKEW_MS)).toBe(true);
+  });
+  it("refuses one certified before the attempt was made or after it expired", () => {
+    expect(certifiedWithin(window, 1_000_000 - CLOCK_SKEW_MS - 1)).toBe(false);
+    expect(certifiedWithin(window, 2_000_000 + CLOCK_SKEW_MS + 1)).toBe(false);
+  });
+});
+
+describe("checkResult: what the result alone decides", () => {
+  it("passes a finished, complete, adult result with its age", () => {
+    expect(checkResult(result(), NOW, policy)).toMatchObject({ ci: "CI", birthday: "1990-01-01", age: 36 });
+  });
+  it("requires a finished result", () => {
+    expect(codeOf(() => checkResult(result({ certified: false }), NOW, policy))).toBe("not_certified");
+    expect(codeOf(() => checkResult(result({ certifiedAt: null }), NOW, policy))).toBe("not_certified");
+  });
+  it.each([{ ci: null }, { ci: "" }, { birthday: null }, { birthday: "1990-02-30" }, { name: null }, { name: "" }])(
+    "requires a usable identity: %o",
+    (fields) => expect(codeOf(() => checkResult(result(fields), NOW, policy))).toBe("identity_unavailable"),
+  );
+  it("refuses a minor, and MIN_AGE 0 turns that off", () => {
+    expect(codeOf(() => checkResult(result({ birthday: "2007-06-16" }), NOW, policy))).toBe("age_restricted");
+    expect(codeOf(() => checkResult(result({ birthday: "2007-06-15" }), NOW, policy))).toBeNull();
+    expect(codeOf(() => checkResult(result({ birthday: "2020-01-01" }), NOW, { ...policy, minAge: 0 }))).toBeNull();
+  });
+  it("reports in order: not finished before no identity before under age", () => {
+    expect(codeOf(() => checkResult(result({ certified: false, ci: null, birthday: "2020-01-01" }), NOW, policy))).toBe("not_certified");
+    expect(codeOf(() => checkResult(result({ ci: null, birthday: "2020-01-01" }), NOW, policy))).toBe("identity_unavailable");
+  });
+});
+
+describe("attemptFailure: what the attempt decides, in the order of precedence", () => {
+  it("lets a pending attempt of this browser, certified in time, complete", () => {
+    expect(attemptFailure(attempt(), by())).toBeNull();
+  });
+  it("answers a repeat by the same result with no failure", () => {
+    expect(attemptFailure(attempt({ state: "completed", resultId: "imp_1" }), by())).toBeNull();
+  });
+  it("puts another browser first, before anything about the attempt", () => {
+    const everythingWrong = attempt({ browserHash: "other", state: "completed", resultId: "imp_2", expiresAt: NOW - 1 });
+    expect(attemptFailure(everythingWrong, by())?.code).toBe("session_mismatch");
+    expect(attemptFailure(attempt(), by({ browserHash: null }))?.code).toBe("session_mismatch");
+  });
+  it("then a completed attempt, then expiry, then the window", () => {
+    expect(attemptFailure(attempt({ state: "completed", resultId: "imp_2", expiresAt: NOW - 1 }), by())?.code).toBe("imp_uid_reused");
+    expect(attemptFailure(attempt({ expiresAt: NOW - 1 }), by({ certifiedAt: NOW - 10 * 86_400_000 }))?.code).toBe("session_expired");
+    expect(attemptFailure(attempt(), by({ certifiedAt: NOW - 3_600_000 }))?.code).toBe("not_certified");
+    expect(attemptFailure(attempt(), by({ certifiedAt: null }))?.code).toBe("not_certified");
+  });
+});

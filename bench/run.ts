@@ -1,8 +1,9 @@
-// npm run bench — speed, cost and size of the Worker, side by side with the seed's naive integration.
+// npm run bench — speed, cost and size of the Worker, side by side with the naive integration that
+// i'mport's identity-verification guide (휴대폰 본인인증) shows.
 // Runs the deployable bundle in workerd (Miniflare) on 127.0.0.1, in live mode against a local i'mport stub that
 // adds a fixed latency per call, and drives complete verifications: prepare → the stub certifies → POST /certifications.
 // Modes: "cached" (this app) and "baseline" (the same app with TOKEN_CACHE=off: a new token per verification,
-// as the seed's sample does), measured in alternating rounds in one run. Loopback only, bounded, stops by itself.
+// as the guide's sample server does), measured in alternating rounds in one run. Loopback only, bounded, stops by itself.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -338,7 +339,7 @@ const rows: Array<[string, string, string, string]> = [
 const table = [
   `Machine: ${machine}. ${COUNT} verifications per mode at concurrency ${CONCURRENCY}, stub latency ${LATENCY_MS} ms per call, ${ROUNDS} alternating round(s); ${results.date.slice(0, 10)}.`,
   "",
-  "| measure | this app | seed-style baseline (token per verification) | ratio |",
+  "| measure | this app | guide-style baseline (token per verification) | ratio |",
   "|---|---|---|---|",
   ...rows.map((r) => `| ${r.join(" | ")} |`),
   "",

@@ -71,7 +71,10 @@ type Vars = object;
 /** Reads one var at a time, collecting a problem for each value that does not parse. */
 class Reader {
   readonly problems: ConfigProblem[] = [];
-  constructor(private readonly env: Vars) {}
+  private readonly env: Vars;
+  constructor(env: Vars) {
+    this.env = env;
+  }
 
   /** The trimmed value, or undefined when unset or empty. A non-string (a JSON var) is a problem. */
   text(name: string): string | undefined {

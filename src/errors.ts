@@ -31,13 +31,15 @@ export type ErrorCode = keyof typeof ERRORS;
 
 /** An expected failure with a code from the table; anything else thrown becomes `internal_error`. */
 export class AppError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    /** Internal detail for logs only (never PII); the client always gets the table's message. */
-    readonly detail?: string,
-  ) {
+  readonly code: ErrorCode;
+  /** Internal detail for logs only (never PII); the client always gets the table's message. */
+  readonly detail?: string;
+
+  constructor(code: ErrorCode, detail?: string) {
     super(detail ? `${code}: ${detail}` : code);
     this.name = "AppError";
+    this.code = code;
+    this.detail = detail;
   }
 
   get status(): ContentfulStatusCode {

@@ -19,7 +19,7 @@ describe("the i'mport token", () => {
     expect(h.stub.authorizations[0]).toMatch(/^Bearer tok_/);
   });
 
-  it("TOKEN_CACHE=off (the benchmark's baseline) asks for a token on every verification, as the seed does", async () => {
+  it("TOKEN_CACHE=off (the benchmark's baseline) asks for a token on every verification, as the sample server of i'mport's guide does", async () => {
     const h = harness({ TOKEN_CACHE: "off" });
     for (let i = 0; i < 3; i++) {
       const b = h.browser();

@@ -62,7 +62,7 @@ describe("POST /certifications — the happy path", () => {
     expect(dump).toContain(await hmacHex(env.IDENTITY_HMAC_KEY, "CI-secret-value"));
   });
 
-  it("accepts a body with only imp_uid, as the seed sends it", async () => {
+  it("accepts a body with only imp_uid, as i'mport's integration guide sends it", async () => {
     const h = harness();
     const b = h.browser();
     const cert = await b.certified();
@@ -341,10 +341,22 @@ describe("POST /certifications/prepare", () => {
     expect(res.headers.get("Set-Cookie")).toMatch(/; Secure/);
   });
 
-  it("refuses a body that is not {}", async () => {
+  it("refuses a body that is not a JSON object, and writes nothing", async () => {
     const h = harness();
-    const res = await h.request("/certifications/prepare", { method: "POST", body: "nope" });
-    expect(res.status).toBe(400);
+    const before = await snapshot();
+    const json = { "Content-Type": "application/json" };
+    for (const init of [{ body: "nope" }, { body: "{}" }, ...["[]", "null", '"x"', "{", "1"].map((body) => ({ body, headers: json }))]) {
+      const res = await h.request("/certifications/prepare", { method: "POST", ...init });
+      expect([res.status, await errorOf(res)]).toEqual([400, "invalid_request"]);
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("takes no body, an empty JSON body, or {}", async () => {
+    const h = harness();
+    for (const init of [{}, { headers: { "Content-Type": "application/json" } }, { body: "{}", headers: { "Content-Type": "application/json" } }]) {
+      expect((await h.request("/certifications/prepare", { method: "POST", ...init })).status).toBe(201);
+    }
   });
 });
 

@@ -15,25 +15,31 @@ export const limitBody = bodyLimit({
 
 const isJson = (type: string | undefined) => /^application\/json\s*(;|$)/i.test(type ?? "");
 
-/** POST /certifications takes JSON only (415 otherwise). */
-export const jsonOnly = createMiddleware<AppEnv>(async (c, next) => {
-  if (!isJson(c.req.header("Content-Type"))) throw new AppError("unsupported_media_type");
-  await next();
-});
-
 /**
- * An optional JSON body: none at all reads as `{}`; a body that is there must be JSON (400 otherwise), so that a
- * text/plain `{…}` is refused rather than silently ignored.
+ * The body as a JSON object, read once for the schema validator after it. Required: anything but
+ * `application/json` is `415`. Optional: no body at all reads as `{}`, but a body that is there must be JSON, so a
+ * text/plain `{…}` is refused rather than silently ignored. Malformed JSON, and JSON that is not an object
+ * (`[]`, `null`, `"x"`), is `400 invalid_request`.
  */
-export const optionalJsonBody = createMiddleware<AppEnv>(async (c, next) => {
-  const raw = await c.req.text();
-  if (raw.trim() === "") {
-    c.req.bodyCache.json = Promise.resolve({});
-  } else if (!isJson(c.req.header("Content-Type"))) {
-    throw new AppError("invalid_request", "a body must be application/json");
-  }
-  await next();
-});
+export const jsonObjectBody = (options: { optional: boolean }) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const json = isJson(c.req.header("Content-Type"));
+    if (!options.optional && !json) throw new AppError("unsupported_media_type");
+    const raw = await c.req.text();
+    let body: unknown = {};
+    if (!options.optional || raw.trim() !== "") {
+      if (!json) throw new AppError("invalid_request", "a body must be application/json");
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        throw new AppError("invalid_request", "malformed JSON");
+      }
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AppError("invalid_request", "not an object");
+    // The validator after this parses the cached text again (Hono's `json()` reads `text`): hand it the object.
+    c.req.bodyCache.text = Promise.resolve(raw.trim() === "" ? "{}" : raw);
+    await next();
+  });
 
 /**
  * The hook of every schema validator (hono-openapi's `validator`, whose schemas also describe the request in

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { describeRoute, validator } from "hono-openapi";
 import type { AppEnv } from "../env";
 import { rateLimit, requireConfig, sameOriginPosts } from "../http/security";
-import { invalidRequest, jsonOnly, limitBody, optionalJsonBody } from "../http/validation";
+import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
 import { bindBrowser } from "../http/browser";
 import { logVerification } from "../http/log";
 import { runVerification } from "./verification";
@@ -27,7 +27,7 @@ export const certifications = new Hono<AppEnv>()
     requireConfig,
     prepareLimit,
     limitBody,
-    optionalJsonBody,
+    jsonObjectBody({ optional: true }),
     validator("json", PrepareBody, invalidRequest),
     async (c) => {
       const { config } = c.var;
@@ -80,7 +80,7 @@ export const certifications = new Hono<AppEnv>()
     requireConfig,
     verifyLimit,
     limitBody,
-    jsonOnly,
+    jsonObjectBody({ optional: false }),
     validator("json", VerifyBody, invalidRequest),
     logVerification,
     async (c) => {

@@ -5,7 +5,7 @@ import { randomToken, toHex } from "../lib/crypto";
 
 /**
  * The state machine of the offline i'mport simulator, shared by its REST API (what the app's client talks to)
- * and by its carrier window (what a person sees). Facts from ../shared/IAMPORT.md.
+ * and by its carrier window (what a person sees). It follows i'mport's published REST and SDK behaviour.
  */
 
 const TOKEN_LIFETIME_S = 30 * 60;

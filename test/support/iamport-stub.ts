@@ -1,5 +1,5 @@
 /**
- * An in-memory i'mport (PortOne V1) REST API that follows ../shared/IAMPORT.md: envelopes, 30-minute tokens that
+ * An in-memory i'mport (PortOne V1) REST API that follows i'mport's documented contract: envelopes, 30-minute tokens that
  * are handed out again while valid (extended by 5 minutes in their last minute), Bearer auth with 401 for bad or
  * expired tokens, 404 with the documented message and `response: null`, and injectable faults. It is a plain
  * `fetch` function, so the app's real client runs against it unchanged (in workerd, or behind node:http).

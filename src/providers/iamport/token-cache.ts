@@ -49,7 +49,7 @@ export class TokenCache {
     private readonly kv: KVNamespace | undefined,
     private readonly waitUntil: (promise: Promise<unknown>) => void,
     private readonly onKvError: (op: "get" | "put") => void = () => {},
-    /** false: no caching at all, a getToken per call (the seed's behaviour; only the benchmark's baseline). */
+    /** false: no caching at all, a getToken per call (what the sample server of i'mport's integration guide does; only the benchmark's baseline). */
     private readonly enabled = true,
   ) {}
 

@@ -1,5 +1,6 @@
-// The verification page: prepare an attempt before the click (so the popup opens within the click's user
-// activation), run IMP.certification, send imp_uid to the server, show what the server decided.
+// The verification page: it arrives with an attempt already in its HTML (so the popup opens within the click's user
+// activation, with no request before it), renews it through prepare before it expires, runs IMP.certification,
+// sends imp_uid to the server and shows what the server decided.
 const config = JSON.parse(document.getElementById("page-config").textContent);
 const $ = (id) => document.getElementById(id);
 const ui = { start: $("start"), status: $("status"), result: $("result"), message: $("result-message"), detail: $("result-detail"), retry: $("retry"), language: $("language") };
@@ -74,6 +75,18 @@ async function postJson(path, body) {
 
 const failure = (res) => ({ result: { error: res.error, detailKey: res.detailKey } });
 
+/** The margin before expiry at which the page renews its attempt, so a click always starts a live one. */
+const RENEW_BEFORE_MS = 60_000;
+
+function adopt(next) {
+  clearTimeout(renewTimer);
+  attempt = next;
+  const renewIn = Date.parse(attempt.expires_at) - Date.now() - RENEW_BEFORE_MS;
+  renewTimer = setTimeout(() => shown.result || shown.busy || prepare(), Math.max(renewIn, 5_000));
+  ui.start.disabled = !window.IMP;
+  if (window.IMP) show({ status: "", busy: false });
+}
+
 async function prepare() {
   clearTimeout(renewTimer);
   ui.start.disabled = true;
@@ -82,12 +95,14 @@ async function prepare() {
     attempt = null;
     return show(failure(res));
   }
-  attempt = res.json;
-  // Renew a minute before the attempt expires, so a click always starts a live attempt.
-  const renewIn = Date.parse(attempt.expires_at) - Date.now() - 60_000;
-  renewTimer = setTimeout(() => shown.result || shown.busy || prepare(), Math.max(renewIn, 5_000));
-  ui.start.disabled = !window.IMP;
-  if (window.IMP) show({ status: "", busy: false });
+  adopt(res.json);
+}
+
+/** The attempt the HTML came with, unless it is about to expire (a page restored from the browser's cache). */
+function initialAttempt() {
+  const embedded = config.attempt;
+  if (embedded && Date.parse(embedded.expires_at) - Date.now() > RENEW_BEFORE_MS) return adopt(embedded);
+  return prepare();
 }
 
 function loadSdk() {
@@ -139,7 +154,7 @@ ui.language.addEventListener("click", () => {
   render();
 });
 
-Promise.all([loadSdk(), prepare()])
+Promise.all([loadSdk(), initialAttempt()])
   .then(() => {
     if (attempt && !shown.result) {
       ui.start.disabled = false;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "../src/errors";
 import type { ProviderResult } from "../src/providers/provider";
-import { attemptFailure, certifiedWithin, checkResult, CLOCK_SKEW_MS, type AttemptFacts } from "../src/verification/rules";
+import { certifiedWithin, checkResult, CLOCK_SKEW_MS, windowFailure } from "../src/verification/rules";
 
 const NOW = Date.parse("2026-06-15T03:00:00Z"); // 12:00 in Seoul
 const policy = { minAge: 19, ageRule: "international" as const };
@@ -19,22 +19,7 @@ const result = (fields: Partial<ProviderResult> = {}): ProviderResult => ({
   ...fields,
 });
 
-const attempt = (fields: Partial<AttemptFacts> = {}): AttemptFacts => ({
-  browserHash: "b",
-  state: "pending",
-  resultId: null,
-  createdAt: NOW - 300_000,
-  expiresAt: NOW + 600_000,
-  ...fields,
-});
-
-const by = (fields: Partial<Parameters<typeof attemptFailure>[1]> = {}) => ({
-  resultId: "imp_1",
-  browserHash: "b",
-  certifiedAt: NOW - 60_000,
-  now: NOW,
-  ...fields,
-});
+const attempt = { createdAt: NOW - 300_000, expiresAt: NOW + 600_000 };
 
 const codeOf = (run: () => unknown) => {
   try {
@@ -81,22 +66,15 @@ describe("checkResult: what the result alone decides", () => {
   });
 });
 
-describe("attemptFailure: what the attempt decides, in the order of precedence", () => {
-  it("lets a pending attempt of this browser, certified in time, complete", () => {
-    expect(attemptFailure(attempt(), by())).toBeNull();
+describe("windowFailure: what the attempt's lifetime decides, in the order of precedence", () => {
+  it("lets an attempt certified in time, before it expires, complete", () => {
+    expect(windowFailure(attempt, { certifiedAt: NOW - 60_000, now: NOW })).toBeNull();
   });
-  it("answers a repeat by the same result with no failure", () => {
-    expect(attemptFailure(attempt({ state: "completed", resultId: "imp_1" }), by())).toBeNull();
+  it("reports expiry before the window", () => {
+    expect(windowFailure({ ...attempt, expiresAt: NOW - 1 }, { certifiedAt: NOW - 10 * 86_400_000, now: NOW })?.code).toBe("session_expired");
   });
-  it("puts another browser first, before anything about the attempt", () => {
-    const everythingWrong = attempt({ browserHash: "other", state: "completed", resultId: "imp_2", expiresAt: NOW - 1 });
-    expect(attemptFailure(everythingWrong, by())?.code).toBe("session_mismatch");
-    expect(attemptFailure(attempt(), by({ browserHash: null }))?.code).toBe("session_mismatch");
-  });
-  it("then a completed attempt, then expiry, then the window", () => {
-    expect(attemptFailure(attempt({ state: "completed", resultId: "imp_2", expiresAt: NOW - 1 }), by())?.code).toBe("imp_uid_reused");
-    expect(attemptFailure(attempt({ expiresAt: NOW - 1 }), by({ certifiedAt: NOW - 10 * 86_400_000 }))?.code).toBe("session_expired");
-    expect(attemptFailure(attempt(), by({ certifiedAt: NOW - 3_600_000 }))?.code).toBe("not_certified");
-    expect(attemptFailure(attempt(), by({ certifiedAt: null }))?.code).toBe("not_certified");
+  it("refuses a result certified outside the attempt's lifetime, or never", () => {
+    expect(windowFailure(attempt, { certifiedAt: NOW - 3_600_000, now: NOW })?.code).toBe("not_certified");
+    expect(windowFailure(attempt, { certifiedAt: null, now: NOW })?.code).toBe("not_certified");
   });
 });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hmacHex } from "../src/lib/crypto";
-import { count, setAttempt, snapshot } from "./support/db";
+import { count, snapshot } from "./support/db";
 import { errorOf } from "./support/http";
 import { harness, ORIGIN } from "./support/harness";
 
@@ -40,12 +40,12 @@ describe("POST /certifications — the happy path", () => {
     expect(body2.outcome).toBe("existing_user");
     expect(body2.user.id).toBe(body.user.id);
     expect(body2.user.created_at).toBe(body.user.created_at); // the account's creation, not this attempt's
-    const outcomes = await env.DB.prepare("SELECT merchant_uid, outcome, state FROM attempts WHERE merchant_uid IN (?, ?)")
+    const outcomes = await env.DB.prepare("SELECT merchant_uid, imp_uid, outcome FROM attempts WHERE merchant_uid IN (?, ?)")
       .bind(cert.merchant_uid, second.merchant_uid)
-      .all<{ merchant_uid: string; outcome: string; state: string }>();
-    expect(Object.fromEntries(outcomes.results.map((r) => [r.merchant_uid, [r.state, r.outcome]]))).toEqual({
-      [cert.merchant_uid!]: ["completed", "new_user"],
-      [second.merchant_uid!]: ["completed", "existing_user"],
+      .all<{ merchant_uid: string; imp_uid: string; outcome: string }>();
+    expect(Object.fromEntries(outcomes.results.map((r) => [r.merchant_uid, [r.imp_uid, r.outcome]]))).toEqual({
+      [cert.merchant_uid!]: [cert.imp_uid, "new_user"],
+      [second.merchant_uid!]: [second.imp_uid, "existing_user"],
     });
     expect(Math.abs(Date.parse(body.user.created_at) - Date.now())).toBeLessThan(60_000);
     expect(await count("users", "identity_key = ?", await hmacHex(env.IDENTITY_HMAC_KEY, "CI-kim"))).toBe(1);
@@ -186,11 +186,55 @@ describe("POST /certifications — attacks", () => {
   it("refuses an expired attempt", async () => {
     const h = harness();
     const b = h.browser();
-    const cert = await b.certified();
-    await setAttempt(cert.merchant_uid!, { expires_at: Date.now() - 1000 });
+    const merchant_uid = await b.mint(Date.now() - 1000);
+    const cert = h.stub.certify({ merchant_uid, certified_at: Math.floor(Date.now() / 1000) - 60 });
     const res = await b.verify({ imp_uid: cert.imp_uid });
     expect(res.status).toBe(410);
     expect(await errorOf(res)).toBe("session_expired");
+    // With the id in the body, it is refused before i'mport is asked.
+    const calls = h.stub.calls.getCertification;
+    const early = await b.verify({ imp_uid: cert.imp_uid, merchant_uid });
+    expect([early.status, await errorOf(early)]).toEqual([410, "session_expired"]);
+    expect(h.stub.calls.getCertification).toBe(calls);
+  });
+
+  it("answers a repeat of a finished attempt with the same body after it expired, and nobody else", async () => {
+    const h = harness();
+    const b = h.browser();
+    const merchant_uid = await b.mint(Date.now() + 2000);
+    const cert = h.stub.certify({ merchant_uid });
+    const first = await b.verify({ imp_uid: cert.imp_uid });
+    expect(first.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const again = await b.verify({ imp_uid: cert.imp_uid });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(await first.json());
+  });
+
+  it("refuses forged, altered and foreign attempt ids before asking i'mport", async () => {
+    const h = harness();
+    const owner = h.browser();
+    const { merchant_uid } = await owner.prepare();
+    const stranger = h.browser();
+    await stranger.prepare();
+    const altered = merchant_uid.slice(0, 5) + (merchant_uid[5] === "A" ? "B" : "A") + merchant_uid.slice(6);
+    for (const [id, code] of [
+      ["A".repeat(40), "unknown_merchant_uid"],
+      [altered, "unknown_merchant_uid"],
+      ["mid0123456789abcdef", "unknown_merchant_uid"],
+    ] as const) {
+      const res = await owner.verify({ imp_uid: "imp_1", merchant_uid: id });
+      expect([res.status, await errorOf(res)]).toEqual([403, code]);
+    }
+    const foreign = await stranger.verify({ imp_uid: "imp_1", merchant_uid });
+    expect([foreign.status, await errorOf(foreign)]).toEqual([403, "session_mismatch"]);
+    const noCookie = await h.request("/certifications", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: ORIGIN },
+      body: JSON.stringify({ imp_uid: "imp_1", merchant_uid }),
+    });
+    expect([noCookie.status, await errorOf(noCookie)]).toEqual([403, "session_mismatch"]);
+    expect(h.stub.calls.getToken + h.stub.calls.getCertification).toBe(0);
   });
 
   it("requires certified === true, and leaves the attempt usable until it is", async () => {
@@ -318,21 +362,20 @@ describe("POST /certifications/prepare", () => {
     const body = (await res.json()) as any;
     expect(body).toEqual({
       provider: "v1",
-      merchant_uid: expect.stringMatching(/^mid[0-9a-f]{32}$/),
+      merchant_uid: expect.stringMatching(/^[A-Za-z0-9]{40}$/),
       expires_at: expect.any(String),
       imp_code: "imp12345678",
       params: { channelKey: "channel-key-1", company: "example.com" },
     });
     const expiresIn = Date.parse(body.expires_at) - Date.now();
     expect(expiresIn).toBeGreaterThan(890_000);
-    expect(expiresIn).toBeLessThanOrEqual(900_000);
+    expect(expiresIn).toBeLessThanOrEqual(901_000); // rounded up to the second
     const cookie = res.headers.get("Set-Cookie")!;
     expect(cookie).toMatch(/^imp_browser=[A-Za-z0-9_-]{43};/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(cookie).toMatch(/Path=\/certifications/);
     expect(cookie).not.toMatch(/Secure/); // http://localhost
-    expect(await count("attempts", "merchant_uid = ?", body.merchant_uid)).toBe(1);
   });
 
   it("marks the cookie Secure on any other origin", async () => {

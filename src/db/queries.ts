@@ -1,9 +1,6 @@
-import { and, eq, gte, lt, lte, sql } from "drizzle-orm";
+import { eq, inArray, lt, or, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { attempts, users, type Attempt, type User } from "./schema";
-
-/** The attempt window's bounds for a result certified at a time (see verification/rules.ts, which owns them). */
-export type WindowBounds = { createdAtAtMost: number; expiresAtAtLeast: number };
 
 export type Db = DrizzleD1Database<Record<string, never>>;
 
@@ -67,10 +64,6 @@ const attemptWithUser = {
   },
 };
 
-export async function insertAttempt(db: Db, attempt: Pick<Attempt, "merchantUid" | "browserHash" | "createdAt" | "expiresAt">) {
-  await db.insert(attempts).values(attempt);
-}
-
 /** An attempt by its merchant_uid, or by the imp_uid that completed it (both unique). */
 export async function findAttempt(db: Db, by: { merchantUid: string } | { impUid: string }): Promise<AttemptWithUser | null> {
   const row = await selectAttemptWithUser(db)
@@ -88,33 +81,27 @@ const withNullUser = (row: AttemptWithUser): AttemptWithUser => (row.user?.id ? 
 export interface Completion {
   merchantUid: string;
   impUid: string;
-  /** Only the browser that started the attempt may complete it. */
+  /** SHA-256 of the binding cookie of the browser that completes it. */
   browserHash: string;
+  createdAt: number; // epoch ms
+  expiresAt: number; // epoch ms
   certifiedAt: number; // epoch ms
-  /** Where `certifiedAt` places the attempt: the completion's guard on the attempt's lifetime. */
-  window: WindowBounds;
   age: number;
   now: number;
   newUser: Omit<User, "createdByMerchantUid" | "createdAt" | "updatedAt">;
 }
 
 /**
- * Completes an attempt and creates its user if the person is new, atomically, in one round-trip. D1 has no
- * interactive transactions, so the decisions live in SQL: the attempt is completable only while it is pending,
- * bound to this browser, unexpired and certified within its lifetime; the user is inserted only then (and only
- * if nobody holds this identity key yet); `attempts.imp_uid` UNIQUE makes a second consumer of an imp_uid fail
- * the whole batch. Returns the attempt as it stands afterwards, for the caller to tell what happened.
+ * Stores a completed attempt and creates its user if the person is new, atomically, in one round-trip. D1 has no
+ * interactive transactions, so the decisions live in SQL: the user is inserted only while neither this attempt
+ * nor this imp_uid has been used (and only if nobody holds this identity key yet: UNIQUE); the attempt row is
+ * inserted unless either exists (primary key, UNIQUE imp_uid). Returns the attempt rows with this merchant_uid or
+ * this imp_uid as they stand afterwards, for the caller to tell what happened.
  */
-export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWithUser | null> {
+export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWithUser[]> {
   const u = c.newUser;
-  const completable = and(
-    eq(attempts.merchantUid, c.merchantUid),
-    eq(attempts.state, "pending"),
-    eq(attempts.browserHash, c.browserHash),
-    gte(attempts.expiresAt, c.now),
-    lte(attempts.createdAt, c.window.createdAtAtMost),
-    gte(attempts.expiresAt, c.window.expiresAtAtLeast),
-  );
+  const unused = sql`NOT EXISTS (SELECT 1 FROM ${attempts} WHERE ${or(eq(attempts.merchantUid, c.merchantUid), eq(attempts.impUid, c.impUid))})`;
+  const userId = sql`(SELECT ${users.id} FROM ${users} WHERE ${users.identityKey} = ${u.identityKey})`;
   const [, , after] = await db.batch([
     // Column order is the table's: id, identity_key, site_identity_key, name, gender, birthday,
     // created_by_merchant_uid, created_at, updated_at.
@@ -122,40 +109,45 @@ export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWit
       .insert(users)
       .select(
         sql`SELECT ${u.id}, ${u.identityKey}, ${u.siteIdentityKey}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.merchantUid}, ${c.now}, ${c.now}
-            WHERE EXISTS (SELECT 1 FROM ${attempts} WHERE ${completable})`,
+            WHERE ${unused}`,
       )
       .onConflictDoNothing({ target: users.identityKey }),
+    // Column order is the table's: merchant_uid, imp_uid, browser_hash, created_at, expires_at, user_id, outcome,
+    // certified_at, age, completed_at. The user row just inserted (or found) tells whether this attempt created it.
     db
-      .update(attempts)
-      .set({
-        state: "completed",
-        impUid: c.impUid,
-        userId: sql`(SELECT ${users.id} FROM ${users} WHERE ${users.identityKey} = ${u.identityKey})`,
-        // The user row just inserted (or found) tells whether this attempt created it.
-        outcome: sql`(SELECT CASE WHEN ${users.createdByMerchantUid} = ${c.merchantUid} THEN 'new_user' ELSE 'existing_user' END
-                      FROM ${users} WHERE ${users.identityKey} = ${u.identityKey})`,
-        certifiedAt: Math.floor(c.certifiedAt / 1000),
-        age: c.age,
-        completedAt: c.now,
-      })
-      .where(completable),
-    selectAttemptWithUser(db).where(eq(attempts.merchantUid, c.merchantUid)),
+      .insert(attempts)
+      .select(
+        sql`SELECT ${c.merchantUid}, ${c.impUid}, ${c.browserHash}, ${c.createdAt}, ${c.expiresAt}, ${userId},
+                   (SELECT CASE WHEN ${users.createdByMerchantUid} = ${c.merchantUid} THEN 'new_user' ELSE 'existing_user' END
+                    FROM ${users} WHERE ${users.identityKey} = ${u.identityKey}),
+                   ${Math.floor(c.certifiedAt / 1000)}, ${c.age}, ${c.now}
+            WHERE ${unused}`,
+      )
+      .onConflictDoNothing(),
+    selectAttemptWithUser(db).where(or(eq(attempts.merchantUid, c.merchantUid), eq(attempts.impUid, c.impUid))),
   ]);
-  return after[0] ? withNullUser(after[0]) : null;
+  return after.map(withNullUser);
 }
 
-/** Pending attempts are worthless once expired; completed ones stay so that every imp_uid remains single-use. */
-export async function deleteExpiredAttempts(db: Db, before: number): Promise<number> {
-  const deleted = await db
-    .delete(attempts)
-    .where(and(eq(attempts.state, "pending"), lt(attempts.expiresAt, before)))
-    .returning({ merchantUid: attempts.merchantUid });
-  return deleted.length;
-}
+/** Rows deleted per statement by the clean-up: small enough for one D1 query's limits, large enough to keep up. */
+export const CLEANUP_BATCH = 5_000;
 
-export function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (/UNIQUE constraint failed/i.test(e.message)) return true;
+/**
+ * Deletes completed attempts that expired before `before`, a bounded batch per statement, until none is left or
+ * `maxBatches` ran (so one cron run stays within a Worker's limits however large the backlog; the next run goes on).
+ */
+export async function deleteExpiredAttempts(
+  db: Db,
+  before: number,
+  { batch = CLEANUP_BATCH, maxBatches = 100 } = {},
+): Promise<{ deleted: number; batches: number; done: boolean }> {
+  let deleted = 0;
+  for (let batches = 1; batches <= maxBatches; batches++) {
+    const expired = db.select({ merchantUid: attempts.merchantUid }).from(attempts).where(lt(attempts.expiresAt, before)).limit(batch);
+    const result = await db.delete(attempts).where(inArray(attempts.merchantUid, expired)).run();
+    const count = result.meta.changes ?? 0;
+    deleted += count;
+    if (count < batch) return { deleted, batches, done: true };
   }
-  return false;
+  return { deleted, batches: maxBatches, done: false };
 }

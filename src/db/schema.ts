@@ -2,27 +2,27 @@ import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
- * A verification attempt: one `merchant_uid` issued by `POST /certifications/prepare`, bound to the browser
- * that asked for it, completed at most once by exactly one `imp_uid`.
+ * A completed verification attempt. Attempts are minted without storage (verification/attempt.ts): a row exists
+ * only once a `merchant_uid` was completed, by exactly one `imp_uid`, for the browser it was issued to. The row
+ * outlives the id's lifetime by a day, so neither can be used twice; the daily cron deletes it then.
  */
 export const attempts = sqliteTable(
   "attempts",
   {
     merchantUid: text("merchant_uid").primaryKey(),
+    /** The certification that completed this attempt; UNIQUE makes every imp_uid single-use. */
+    impUid: text("imp_uid").notNull(),
     /** SHA-256 of the random browser-binding cookie; the cookie itself is never stored. */
     browserHash: text("browser_hash").notNull(),
     createdAt: integer("created_at").notNull(), // epoch ms
     expiresAt: integer("expires_at").notNull(), // epoch ms
-    state: text("state", { enum: ["pending", "completed"] }).notNull().default("pending"),
-    /** The certification that consumed this attempt; UNIQUE makes every imp_uid single-use. */
-    impUid: text("imp_uid"),
     userId: text("user_id").references(() => users.id),
     /** What the completion meant for this person: a new account, or the one they already had. */
-    outcome: text("outcome", { enum: ["new_user", "existing_user"] }),
-    certifiedAt: integer("certified_at"), // epoch seconds, as i'mport sends it
+    outcome: text("outcome", { enum: ["new_user", "existing_user"] }).notNull(),
+    certifiedAt: integer("certified_at").notNull(), // epoch seconds, as i'mport sends it
     /** Age under the rule in force when it completed, so a repeated request returns the same body. */
-    age: integer("age"),
-    completedAt: integer("completed_at"), // epoch ms
+    age: integer("age").notNull(),
+    completedAt: integer("completed_at").notNull(), // epoch ms
   },
   (t) => [uniqueIndex("attempts_imp_uid_unique").on(t.impUid), index("attempts_expires_at_idx").on(t.expiresAt)],
 );

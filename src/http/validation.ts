@@ -36,8 +36,9 @@ export const jsonObjectBody = (options: { optional: boolean }) =>
       }
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AppError("invalid_request", "not an object");
-    // The validator after this parses the cached text again (Hono's `json()` reads `text`): hand it the object.
-    c.req.bodyCache.text = Promise.resolve(raw.trim() === "" ? "{}" : raw);
+    // The validator after this parses the cached text again (Hono's `json()` reads the `text` cache, a promise
+    // whatever its declared type says): hand it the object's text.
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(raw.trim() === "" ? "{}" : raw);
     await next();
   });
 

@@ -3,11 +3,9 @@ import { describeRoute, validator } from "hono-openapi";
 import type { AppEnv } from "../env";
 import { rateLimit, requireConfig, sameOriginPosts } from "../http/security";
 import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
-import { bindBrowser } from "../http/browser";
 import { logVerification } from "../http/log";
-import { runVerification } from "./verification";
+import { runVerification, startAttempt } from "./verification";
 import { PrepareBody, PrepareResponse, VerificationResponse, VerifyBody, errors, json } from "./schemas";
-import { prepareAttempt } from "../verification/verify";
 
 const prepareLimit = rateLimit((env) => env.PREPARE_LIMITER, "prepare");
 export const verifyLimit = rateLimit((env) => env.VERIFY_LIMITER, "verify");
@@ -17,7 +15,7 @@ export const certifications = new Hono<AppEnv>()
   .post(
     "/prepare",
     describeRoute({
-      summary: "Issue a verification attempt bound to this browser (sets an HttpOnly cookie)",
+      summary: "Issue a verification attempt bound to this browser (sets an HttpOnly cookie); nothing is stored",
       responses: {
         201: json("the attempt, and what the page passes to IMP.certification", PrepareResponse),
         ...errors("invalid_request", "payload_too_large", "forbidden_origin", "rate_limited", "not_configured"),
@@ -29,25 +27,7 @@ export const certifications = new Hono<AppEnv>()
     limitBody,
     jsonObjectBody({ optional: true }),
     validator("json", PrepareBody, invalidRequest),
-    async (c) => {
-      const { config } = c.var;
-      const browserToken = bindBrowser(c);
-      const { merchantUid, expiresAt } = await prepareAttempt(c.var.db, config, browserToken);
-      const params: Record<string, string> = {};
-      if (config.channelKey) params.channelKey = config.channelKey;
-      if (config.pg) params.pg = config.pg;
-      if (config.company) params.company = config.company;
-      return c.json(
-        {
-          provider: "v1" as const,
-          merchant_uid: merchantUid,
-          expires_at: new Date(expiresAt).toISOString(),
-          imp_code: config.impCode,
-          params,
-        },
-        201,
-      );
-    },
+    async (c) => c.json(await startAttempt(c), 201),
   )
   .post(
     "/",

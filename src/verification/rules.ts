@@ -8,9 +8,9 @@ import { ageOn } from "./age";
  * The decisions of a verification that need no I/O. When several apply, the first of this order is reported, so
  * that someone else's result never reveals anything about its owner (their age, whether they finished):
  *
- * 1. `unknown_merchant_uid` — the attempt was not issued here, or is not the one the result belongs to;
- * 2. `session_mismatch` — issued to another browser;
- * 3. `imp_uid_reused` — the attempt was already completed by another result;
+ * 1. `unknown_merchant_uid` — the attempt id was not minted here, or is not the one the result belongs to;
+ * 2. `session_mismatch` — minted for another browser (both read from the id itself: verification/attempt.ts);
+ * 3. `imp_uid_reused` — the attempt was already completed by another result (what D1 holds);
  * 4. `session_expired` — the attempt's lifetime is over;
  * 5. `not_certified` — not finished, or certified outside the attempt's lifetime;
  * 6. `identity_unavailable` — no usable CI, birthday or name;
@@ -25,18 +25,9 @@ export interface AttemptWindow {
   expiresAt: number; // epoch ms
 }
 
-/**
- * The attempt window, written once: a result certified at `certifiedAt` (epoch ms) belongs to attempts created at
- * most this late and expiring at least this late. The completing SQL uses these bounds as its atomic guard and
- * `certifiedWithin` evaluates the same inequalities in memory.
- */
-export function windowBounds(certifiedAt: number) {
-  return { createdAtAtMost: certifiedAt + CLOCK_SKEW_MS, expiresAtAtLeast: certifiedAt - CLOCK_SKEW_MS };
-}
-
+/** The attempt window, written once: a result counts only when certified inside the attempt's lifetime. */
 export function certifiedWithin(attempt: AttemptWindow, certifiedAt: number): boolean {
-  const bounds = windowBounds(certifiedAt);
-  return attempt.createdAt <= bounds.createdAtAtMost && attempt.expiresAt >= bounds.expiresAtAtLeast;
+  return attempt.createdAt - CLOCK_SKEW_MS <= certifiedAt && certifiedAt <= attempt.expiresAt + CLOCK_SKEW_MS;
 }
 
 /** The identity a finished result carries, once it has passed every check of its own. */
@@ -76,26 +67,11 @@ export function checkResult(result: ProviderResult, now: number, policy: AgePoli
   };
 }
 
-/** An attempt as the checks see it. */
-export interface AttemptFacts extends AttemptWindow {
-  browserHash: string;
-  state: "pending" | "completed";
-  /** The result that completed it, if any. */
-  resultId: string | null;
-}
-
 /**
- * Why this attempt cannot be completed by this result (steps 2–5 above), or `null` when it can — or when this
- * very result already completed it (a repeated request).
+ * Why an attempt that is not stored yet cannot be completed by a result certified at `certifiedAt` (steps 4–5
+ * above): its lifetime is over, or the result was certified outside it.
  */
-export function attemptFailure(
-  attempt: AttemptFacts,
-  by: { resultId: string; browserHash: string | null; certifiedAt: number | null; now: number },
-): AppError | null {
-  if (!by.browserHash || attempt.browserHash !== by.browserHash) return new AppError("session_mismatch");
-  if (attempt.state === "completed") {
-    return attempt.resultId === by.resultId ? null : new AppError("imp_uid_reused", "attempt completed by another result");
-  }
+export function windowFailure(attempt: AttemptWindow, by: { certifiedAt: number | null; now: number }): AppError | null {
   if (by.now > attempt.expiresAt) return new AppError("session_expired");
   if (by.certifiedAt === null || !certifiedWithin(attempt, by.certifiedAt)) {
     return new AppError("not_certified", "certified outside the attempt's lifetime");

@@ -1,9 +1,10 @@
 import type { Config } from "../config";
-import { completeAttempt, findAttempt, insertAttempt, isUniqueViolation, type AttemptWithUser, type Db } from "../db/queries";
+import { completeAttempt, findAttempt, type AttemptWithUser, type Db } from "../db/queries";
 import { AppError } from "../errors";
 import { hmacHex, randomHex, sha256Hex } from "../lib/crypto";
 import type { IdentityProvider, ProviderName, ProviderResult } from "../providers/provider";
-import { attemptFailure, checkResult, windowBounds, type AttemptFacts, type CheckedIdentity } from "./rules";
+import { mintAttemptId, readAttemptId } from "./attempt";
+import { checkResult, windowFailure, type CheckedIdentity } from "./rules";
 
 export interface VerificationResult {
   outcome: "new_user" | "existing_user";
@@ -25,33 +26,46 @@ export interface Deps {
   now?: () => number;
 }
 
-/** Issues an attempt: an unguessable merchant_uid (128 random bits, letters and digits) bound to the browser's cookie. */
-export async function prepareAttempt(db: Db, config: Config, browserToken: string, now = Date.now()) {
-  const merchantUid = `mid${randomHex(16)}`;
-  const expiresAt = now + config.sessionTtlSeconds * 1000;
-  await insertAttempt(db, { merchantUid, browserHash: await sha256Hex(browserToken), createdAt: now, expiresAt });
-  return { merchantUid, expiresAt };
+/** Issues an attempt for this browser: an id that carries its expiry and proves itself, and nothing stored. */
+export async function issueAttempt(config: Config, browserToken: string, now = Date.now()) {
+  const expiresAt = Math.ceil((now + config.sessionTtlSeconds * 1000) / 1000) * 1000;
+  return { merchantUid: await mintAttemptId(config.identityHmacKey, browserToken, expiresAt), expiresAt };
 }
 
 /**
  * The verification: decides only from the result that the provider holds, never from what the browser says about
- * it, with the checks of rules.ts in their order. Then it completes the attempt and finds or creates the one user
- * for this person, atomically, in one D1 round-trip.
+ * it, with the checks of rules.ts in their order. The attempt id proves by itself that it was minted here, for
+ * this browser, and until when; D1 is written once, when the attempt completes (the attempt row, and the user if
+ * the person is new, in one round-trip), and read only to tell a repeat or a reuse apart on a failure path.
  */
 export async function verify(
   deps: Deps,
   input: { impUid: string; merchantUid?: string; browserToken?: string },
 ): Promise<VerificationResult> {
   const { db, config, provider } = deps;
+  const secret = config.identityHmacKey;
+  const now = deps.now?.() ?? Date.now();
+
+  // On a failure path, what D1 holds for the attempt comes first: completed by this very result, it is a repeat
+  // (a double click, a refreshed redirect) and gets the same answer; by another, `imp_uid_reused`.
+  const unlessStored = async (merchantUid: string, err: unknown): Promise<VerificationResult> => {
+    const stored = await findAttempt(db, { merchantUid });
+    if (!stored) throw err;
+    return settled(stored, input.impUid, provider.name);
+  };
+
+  // An attempt id in the request is checked before any call to the provider.
+  if (input.merchantUid !== undefined) {
+    const { expiresAt } = await readAttemptId(secret, input.merchantUid, input.browserToken);
+    if (now > expiresAt) return unlessStored(input.merchantUid, new AppError("session_expired"));
+  }
   const browserHash = input.browserToken ? await sha256Hex(input.browserToken) : null;
 
   // A repeated request for a finished attempt still gets its answer when the provider has since deleted the
   // result or is failing: this browser's own completed attempt is in D1.
   const repeated = async (err: unknown): Promise<VerificationResult> => {
     const found = await findAttempt(db, { impUid: input.impUid });
-    if (found && browserHash && found.attempt.browserHash === browserHash && isCompletedBy(found, input.impUid)) {
-      return resultOf(found, provider.name);
-    }
+    if (found && browserHash && found.attempt.browserHash === browserHash && found.user) return resultOf(found, provider.name);
     throw err;
   };
   let result: ProviderResult | null;
@@ -65,68 +79,54 @@ export async function verify(
     throw new AppError("unknown_merchant_uid");
   }
   const merchantUid = result.attemptId;
-  const now = deps.now?.() ?? Date.now();
-  const facts = { resultId: input.impUid, browserHash, certifiedAt: result.certifiedAt, now };
-
-  // What the result alone decides. Its failures are reported only after the attempt's own checks, so that
-  // someone else's imp_uid never reveals anything about its owner: that costs a read, but only on this path.
+  const { expiresAt } = await readAttemptId(secret, merchantUid, input.browserToken);
+  const attempt = { createdAt: expiresAt - config.sessionTtlSeconds * 1000, expiresAt };
+  const windowError = windowFailure(attempt, { certifiedAt: result.certifiedAt, now });
+  if (windowError) return unlessStored(merchantUid, windowError);
   let identity: CheckedIdentity;
   try {
     identity = checkResult(result, now, config);
   } catch (err) {
-    const found = await findAttempt(db, { merchantUid });
-    if (!found) throw new AppError("unknown_merchant_uid");
-    const attemptError = attemptFailure(factsOf(found), facts);
-    if (!attemptError && isCompletedBy(found, input.impUid)) return resultOf(found, provider.name);
-    throw attemptError ?? err;
+    return unlessStored(merchantUid, err);
   }
 
   const [identityKey, siteIdentityKey] = await Promise.all([
-    hmacHex(config.identityHmacKey, identity.ci),
-    identity.di ? hmacHex(config.identityHmacKey, `site:${identity.di}`) : null,
+    hmacHex(secret, identity.ci),
+    identity.di ? hmacHex(secret, `site:${identity.di}`) : null,
   ]);
-
-  // One round-trip: the batch completes the attempt only if it is still pending, bound to this browser,
-  // unexpired and certified within its lifetime; afterwards the attempt as it stands tells what happened.
-  let after: AttemptWithUser | null;
-  try {
-    after = await completeAttempt(db, {
-      merchantUid,
-      impUid: input.impUid,
-      browserHash: browserHash ?? "",
-      certifiedAt: identity.certifiedAt,
-      window: windowBounds(identity.certifiedAt),
-      age: identity.age,
-      now,
-      newUser: {
-        id: `usr_${randomHex(16)}`,
-        identityKey,
-        siteIdentityKey,
-        name: identity.name,
-        gender: identity.gender,
-        birthday: identity.birthday,
-      },
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new AppError("imp_uid_reused", "imp_uid consumed by another attempt");
-    throw err;
-  }
-  if (!after) throw new AppError("unknown_merchant_uid");
-  const failure = attemptFailure(factsOf(after), facts);
-  if (failure) throw failure;
-  if (!isCompletedBy(after, input.impUid)) throw new Error("attempt neither completed nor refused");
-  return resultOf(after, provider.name);
+  const rows = await completeAttempt(db, {
+    merchantUid,
+    impUid: input.impUid,
+    browserHash: browserHash ?? "",
+    createdAt: attempt.createdAt,
+    expiresAt: attempt.expiresAt,
+    certifiedAt: identity.certifiedAt,
+    age: identity.age,
+    now,
+    newUser: {
+      id: `usr_${randomHex(16)}`,
+      identityKey,
+      siteIdentityKey,
+      name: identity.name,
+      gender: identity.gender,
+      birthday: identity.birthday,
+    },
+  });
+  const stored = rows.find((row) => row.attempt.merchantUid === merchantUid);
+  if (stored) return settled(stored, input.impUid, provider.name);
+  // This imp_uid completed another attempt (the provider ties each result to one attempt, so only a confused
+  // provider can get here): it stays single-use.
+  throw new AppError("imp_uid_reused", "imp_uid consumed by another attempt");
 }
 
-const factsOf = ({ attempt }: AttemptWithUser): AttemptFacts => ({ ...attempt, resultId: attempt.impUid });
-
-const isCompletedBy = ({ attempt, user }: AttemptWithUser, impUid: string) =>
-  attempt.state === "completed" && attempt.impUid === impUid && user !== null;
+/** A stored attempt answers for this result: its outcome if this result completed it, else `imp_uid_reused`. */
+function settled(stored: AttemptWithUser, impUid: string, provider: ProviderName): VerificationResult {
+  if (stored.attempt.impUid !== impUid) throw new AppError("imp_uid_reused", "attempt completed by another result");
+  return resultOf(stored, provider);
+}
 
 function resultOf({ attempt, user }: AttemptWithUser, provider: ProviderName): VerificationResult {
-  if (!user || attempt.impUid === null || attempt.certifiedAt === null || attempt.age === null || !attempt.outcome) {
-    throw new Error("completed attempt without its user or certification");
-  }
+  if (!user) throw new Error("completed attempt without its user");
   return {
     outcome: attempt.outcome,
     user: {

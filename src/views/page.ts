@@ -38,10 +38,15 @@ export function pageCsp(config: Config): string {
   ].join("; ");
 }
 
-/** The verification page. Texts come from the shared messages; app.js switches language without a reload. */
-export function renderPage(config: Config, lang: Lang, origin: string) {
+/**
+ * The verification page, with its first attempt in it (the body `prepare` would answer), so the start button
+ * works without a request of the page's own. Texts come from the shared messages; app.js switches language
+ * without a reload.
+ */
+export function renderPage(config: Config, lang: Lang, origin: string, attempt: object) {
   const m = MESSAGES[lang];
   const pageConfig = {
+    attempt,
     lang,
     messages: MESSAGES,
     sdkUrl: config.mode === "sandbox" ? SANDBOX_SDK_PATH : config.sdkUrl,

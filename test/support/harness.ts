@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { createApp } from "../../src/app";
 import { clearTokenMemory } from "../../src/providers/iamport/token-cache";
+import { mintAttemptId } from "../../src/verification/attempt";
 import { ImpStub, type StubCertification } from "./iamport-stub";
 
 export const ORIGIN = "http://localhost:8787";
@@ -57,6 +58,14 @@ export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
           headers: { "Content-Type": "application/json", Origin: ORIGIN },
           body: JSON.stringify(body),
         });
+      },
+      /**
+       * An attempt id for this browser as the app would mint it, expiring at `expiresAt` (an expired one cannot
+       * come from the app, which mints for SESSION_TTL_SECONDS from now). Prepares first for the cookie.
+       */
+      async mint(expiresAt: number): Promise<string> {
+        if (!cookie) await this.prepare();
+        return mintAttemptId(testEnv.IDENTITY_HMAC_KEY, cookie.split("=")[1]!, expiresAt);
       },
       /** prepare, then i'mport certifies this person for that attempt. */
       async certified(fields: Partial<StubCertification> = {}) {

@@ -1,0 +1,66 @@
+import { AppError } from "../errors";
+import { hmacKey } from "../lib/crypto";
+import { bigIntOf, fromBase62, toBase62 } from "../lib/encoding";
+
+/**
+ * Attempt ids minted without storage. An id is 40 letters and digits (the strictest PG's rule for an order id):
+ *
+ *   random (17: 96 bits) · expiry (6: UNIX seconds) · binding (9: ~53 bits) · authenticity (8: ~47 bits)
+ *
+ * Both tags are HMAC-SHA-256 under a key derived from IDENTITY_HMAC_KEY with a label of its own. The binding ties
+ * the id to the browser's binding cookie (else `session_mismatch`); the authenticity tag covers everything before
+ * it, so an id altered anywhere, or invented, is `unknown_merchant_uid`. Neither is worth forging offline (the key never leaves the Worker) and each online
+ * guess costs a rate-limited request. Verification checks them and the expiry without any read.
+ */
+const RANDOM = { bytes: 12, chars: 17 };
+const EXPIRY_CHARS = 6;
+const BIND = { bytes: 7, chars: 9 };
+const AUTH = { bytes: 6, chars: 8 };
+const BODY_CHARS = RANDOM.chars + EXPIRY_CHARS;
+const SIGNED_CHARS = BODY_CHARS + BIND.chars;
+export const ATTEMPT_ID_LENGTH = SIGNED_CHARS + AUTH.chars;
+
+const LABEL = "imp-identity-edge/attempt-id/v1";
+const encoder = new TextEncoder();
+
+async function tag(secret: string, message: string, size: { bytes: number; chars: number }): Promise<string> {
+  const key = await hmacKey(secret, LABEL);
+  return toBase62(bigIntOf(await crypto.subtle.sign("HMAC", key, encoder.encode(message)), size.bytes), size.chars);
+}
+
+const authTag = (secret: string, signed: string) => tag(secret, `auth:${signed}`, AUTH);
+const bindTag = (secret: string, body: string, browserToken: string) => tag(secret, `bind:${body}:${browserToken}`, BIND);
+
+/** A new attempt id for this browser, valid until `expiresAt` (epoch ms, rounded up to the second). */
+export async function mintAttemptId(secret: string, browserToken: string, expiresAt: number): Promise<string> {
+  const random = toBase62(bigIntOf(crypto.getRandomValues(new Uint8Array(RANDOM.bytes)), RANDOM.bytes), RANDOM.chars);
+  const body = random + toBase62(BigInt(Math.ceil(expiresAt / 1000)), EXPIRY_CHARS);
+  const signed = body + (await bindTag(secret, body, browserToken));
+  return signed + (await authTag(secret, signed));
+}
+
+/**
+ * What an attempt id says, once its tags hold: minted here (else 403 `unknown_merchant_uid`) for this browser
+ * (else 403 `session_mismatch`). Expiry is the caller's to judge: an expired id may still be a repeated request.
+ */
+export async function readAttemptId(secret: string, id: string, browserToken: string | undefined): Promise<{ expiresAt: number }> {
+  if (id.length !== ATTEMPT_ID_LENGTH) throw new AppError("unknown_merchant_uid", "not an attempt id");
+  const signed = id.slice(0, SIGNED_CHARS);
+  const expiry = fromBase62(id.slice(RANDOM.chars, BODY_CHARS));
+  if (expiry === null || !equal(await authTag(secret, signed), id.slice(SIGNED_CHARS))) {
+    throw new AppError("unknown_merchant_uid", "attempt id not minted here");
+  }
+  const body = id.slice(0, BODY_CHARS);
+  if (!browserToken || !equal(await bindTag(secret, body, browserToken), id.slice(BODY_CHARS, SIGNED_CHARS))) {
+    throw new AppError("session_mismatch");
+  }
+  return { expiresAt: Number(expiry) * 1000 };
+}
+
+/** Compares two tags without an early exit, so timing tells nothing about how much of a guess was right. */
+function equal(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

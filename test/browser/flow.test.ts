@@ -68,9 +68,23 @@ async function verifyInPopup(page: Page, person: Person) {
 
 describe("the verification page in Chromium (sandbox)", () => {
   it("desktop popup: a new person gets an account, the same person again is recognised", async () => {
-    const { context, page } = await desktopPage();
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    // The page arrives ready: besides its own files and the SDK, no request before the verification itself.
+    const requests: string[] = [];
+    page.on("request", (req) => requests.push(`${req.method()} ${new URL(req.url()).pathname}`));
+    await page.goto(`${baseUrl}/`);
+    await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
+    expect(requests.filter((r) => !r.endsWith("/favicon.svg"))).toEqual(["GET /", "GET /app.css", "GET /app.js", "GET /sandbox/iamport.js"]);
+    const embedded = await page.evaluate(() => JSON.parse(document.getElementById("page-config")!.textContent!).attempt.merchant_uid);
+    const submitted: string[] = [];
+    page.on("request", (req) => {
+      if (req.url().endsWith("/certifications") && req.method() === "POST") submitted.push(JSON.parse(req.postData() ?? "{}").merchant_uid);
+    });
     const first = await verifyInPopup(page, { name: "홍길동", birthday: "1990-03-15", gender: "male", carrier: "SKT" });
     expect(await first.getAttribute("data-outcome")).toBe("new_user");
+    expect(submitted).toEqual([embedded]);
+    expect(requests.filter((r) => r.endsWith("/certifications/prepare"))).toEqual([]);
     await expect.poll(() => first.textContent()).toContain("Welcome");
     await page.screenshot({ path: `${SHOTS}/desktop-new-user.png`, fullPage: true });
 
@@ -142,7 +156,7 @@ describe("the verification page in Chromium (sandbox)", () => {
     await context.close();
   });
 
-  it("renews the prepared attempt before it expires, so a late click still starts a live attempt", async () => {
+  it("renews the page's attempt through prepare before it expires, so a late click still starts a live attempt", async () => {
     const context = await browser.newContext({ locale: "en-US" });
     await context.clock.install();
     const page = await context.newPage();
@@ -156,14 +170,14 @@ describe("the verification page in Chromium (sandbox)", () => {
     });
     await page.goto(`${baseUrl}/`);
     await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
-    expect(prepared).toHaveLength(1);
+    expect(prepared).toHaveLength(0); // the first attempt came with the page
     await context.clock.fastForward("14:30"); // SESSION_TTL_SECONDS is 900: renewed a minute before it ends
-    await expect.poll(() => prepared.length, { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => prepared.length, { timeout: 15_000 }).toBe(1);
     await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
     await context.clock.resume();
     const result = await verifyInPopup(page, { name: "정늦은", birthday: "1988-08-08" });
     expect(await result.getAttribute("data-outcome")).toBe("new_user");
-    expect(submitted).toEqual([prepared[1]]);
+    expect(submitted).toEqual([prepared[0]]);
     await context.close();
   });
 

@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import { openAPIRouteHandler } from "hono-openapi";
 import { readConfig, type Config } from "./config";
 import { openDb } from "./db/queries";
@@ -53,6 +54,14 @@ export function createApp(options: AppOptions = {}) {
     });
   };
 
+  const verificationContext = createMiddleware<AppEnv>(async (c, next) => {
+    const log = newLog(c.req.path);
+    c.set("log", log);
+    c.set("db", openDb(c.env.DB, log.d1));
+    c.set("provider", providerFor(c));
+    await next();
+  });
+
   const app = new Hono<AppEnv>()
     .use(async (c, next) => {
       const { config, problems } = readConfig(c.env);
@@ -62,14 +71,10 @@ export function createApp(options: AppOptions = {}) {
       await next();
     })
     .use(securityHeaders)
-    // Per-request objects of the routes that verify (as in the Hono + D1 templates: on c.var, never global).
-    .use("/certifications/*", async (c, next) => {
-      const log = newLog(c.req.path);
-      c.set("log", log);
-      c.set("db", openDb(c.env.DB, log.d1));
-      c.set("provider", providerFor(c));
-      await next();
-    })
+    // Per-request objects of the two routes that verify (as in the Hono + D1 templates: on c.var, never global).
+    // No other route touches D1, KV or the provider: a page view and a prepare cost no storage at all.
+    .use("/certifications", verificationContext)
+    .use("/certifications/redirect", verificationContext)
     .route("/", page)
     .route("/", health)
     .route("/certifications/redirect", redirect)

@@ -46,7 +46,7 @@ const dev = await startWranglerDev({
 const base = dev.baseUrl;
 const browser = () => new HttpClient(base);
 const snapshot = () =>
-  JSON.stringify(dev.query("SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM attempts) AS attempts, (SELECT COUNT(*) FROM attempts WHERE state = 'completed') AS completed, (SELECT group_concat(imp_uid) FROM attempts) AS imp_uids"));
+  JSON.stringify(dev.query("SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM attempts) AS attempts, (SELECT COUNT(*) FROM attempts WHERE user_id IS NOT NULL) AS linked, (SELECT group_concat(imp_uid) FROM attempts) AS imp_uids"));
 const certified = async (b: HttpClient, fields: Parameters<ImpStub["certify"]>[0] = {}) => {
   const { merchant_uid } = await b.prepare();
   return stub.certify({ merchant_uid, ...fields });

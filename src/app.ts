@@ -40,7 +40,6 @@ export function createApp(options: AppOptions = {}) {
       c.env.CACHE,
       (p) => c.executionCtx.waitUntil(p),
       (op) => console.warn(JSON.stringify({ level: "warn", msg: "kv_error", op, request_id: c.var.requestId })),
-      config.tokenCache,
     );
     log.token = tokens.sources;
     return new ImpClient({

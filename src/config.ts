@@ -24,8 +24,6 @@ export interface Config {
   identityHmacKey: string;
   allowedOrigins: string[];
   rateLimit: boolean;
-  /** `TOKEN_CACHE=off` fetches a new token for every verification, as the guide's sample does (benchmark baseline). */
-  tokenCache: boolean;
 }
 
 /** A var that is wrong or missing, and what it should be. Never carries the value (it may be a secret). */
@@ -59,7 +57,6 @@ export const DEFAULTS = {
   AGE_RULE: "international",
   SESSION_TTL_SECONDS: 900,
   RATE_LIMIT: "on",
-  TOKEN_CACHE: "on",
 } as const;
 
 /** The minimum length of IDENTITY_HMAC_KEY: a short key makes the stored identity keys guessable. */
@@ -188,7 +185,6 @@ export function parseConfig(env: Vars): ConfigResult {
     identityHmacKey: identityHmacKey ?? (sandbox ? SANDBOX_CREDENTIALS.identityHmacKey : ""),
     allowedOrigins: r.origins("ALLOWED_ORIGINS"),
     rateLimit: r.oneOf("RATE_LIMIT", ["on", "off"], DEFAULTS.RATE_LIMIT) === "on",
-    tokenCache: r.oneOf("TOKEN_CACHE", ["on", "off"], DEFAULTS.TOKEN_CACHE) === "on",
   };
   if (!sandbox) {
     // Live mode never falls back to the sandbox: what it lacks is a problem like a wrong value.

@@ -23,7 +23,6 @@ describe("parseConfig: every value is checked", () => {
     ["IMP_MODE", "Sandbox"],
     ["AGE_RULE", "youthact"],
     ["RATE_LIMIT", "no"],
-    ["TOKEN_CACHE", "false"],
   ])("refuses %s=%s: not one of its values", (name, value) => {
     expect(problemsOf({ [name]: value })).toEqual([name]);
   });

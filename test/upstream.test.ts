@@ -19,16 +19,6 @@ describe("the i'mport token", () => {
     expect(h.stub.authorizations[0]).toMatch(/^Bearer tok_/);
   });
 
-  it("TOKEN_CACHE=off (the benchmark's baseline) asks for a token on every verification, as the sample server of i'mport's guide does", async () => {
-    const h = harness({ TOKEN_CACHE: "off" });
-    for (let i = 0; i < 3; i++) {
-      const b = h.browser();
-      const cert = await b.certified();
-      expect((await b.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
-    }
-    expect(h.stub.calls.getToken).toBe(3);
-  });
-
   it("is shared by concurrent requests: one getToken for a burst", async () => {
     const h = harness();
     const people = await h.certifiedPeople(12);

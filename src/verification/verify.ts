@@ -55,9 +55,9 @@ export async function verify(
   };
 
   // An attempt id in the request is checked before any call to the provider.
-  if (input.merchantUid !== undefined) {
-    const { expiresAt } = await readAttemptId(secret, input.merchantUid, input.browserToken);
-    if (now > expiresAt) return unlessStored(input.merchantUid, new AppError("session_expired"));
+  const named = input.merchantUid === undefined ? undefined : await readAttemptId(secret, input.merchantUid, input.browserToken);
+  if (input.merchantUid !== undefined && named && now > named.expiresAt) {
+    return unlessStored(input.merchantUid, new AppError("session_expired"));
   }
   const browserHash = input.browserToken ? await sha256Hex(input.browserToken) : null;
 
@@ -79,7 +79,7 @@ export async function verify(
     throw new AppError("unknown_merchant_uid");
   }
   const merchantUid = result.attemptId;
-  const { expiresAt } = await readAttemptId(secret, merchantUid, input.browserToken);
+  const { expiresAt } = named ?? (await readAttemptId(secret, merchantUid, input.browserToken));
   const attempt = { createdAt: expiresAt - config.sessionTtlSeconds * 1000, expiresAt };
   const windowError = windowFailure(attempt, { certifiedAt: result.certifiedAt, now });
   if (windowError) return unlessStored(merchantUid, windowError);

@@ -49,15 +49,9 @@ export class TokenCache {
     private readonly kv: KVNamespace | undefined,
     private readonly waitUntil: (promise: Promise<unknown>) => void,
     private readonly onKvError: (op: "get" | "put") => void = () => {},
-    /** false: no caching at all, a getToken per call (what the sample server of i'mport's integration guide does; only the benchmark's baseline). */
-    private readonly enabled = true,
   ) {}
 
   async get(scope: TokenScope, fetchToken: () => Promise<Token>, rejected?: string): Promise<string> {
-    if (!this.enabled) {
-      this.sources.push("fetched");
-      return (await fetchToken()).accessToken;
-    }
     const id = `${scope.apiBase}\n${scope.impKey}`;
     const cached = memory.get(id);
     if (usable(cached, rejected)) {

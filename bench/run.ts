@@ -441,8 +441,9 @@ rows.push(
   ["KV operations / verification", f(last.app.kv_ops_per_verification, 3), "–", "", ""],
   ["D1 and KV operations / page view and / prepare", storage.pageViewsOk === storage.pageViews && storage.preparesOk === storage.prepares ? "0" : "> 0", "–", "", `0: ${verdict(storage.pageViewsOk === storage.pageViews && storage.preparesOk === storage.prepares)}`],
   ["requests before the start button works", storage.attemptInPage ? "0" : "1 (prepare)", "0 (merchant_uid hard-coded)", "", `0: ${verdict(storage.attemptInPage)}`],
-  ["· Worker's own time per verification, p50 (ms)", f(last.app.worker_own_ms_p50), "", "", ""],
-  ["· waiting for D1 per verification, p50 (ms)", f(last.app.d1_wait_ms_p50), "", "", ""],
+  ...report.flatMap(({ concurrency: c, app: a }) => [
+    [`· concurrency ${c}: the Worker's own time / waiting for D1 / waiting for i'mport, p50 (ms)`, `${f(a.worker_own_ms_p50)} / ${f(a.d1_wait_ms_p50)} / ${f(a.upstream_wait_ms_p50)}`, "", "", ""],
+  ]),
   ["errors", String(report.reduce((s, l) => s + l.app.errors, 0)), String(report.reduce((s, l) => s + l.guide.errors, 0)), "", ""],
 );
 const table = [

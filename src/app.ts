@@ -35,11 +35,12 @@ export function createApp(options: AppOptions = {}) {
 
   /** The identity provider for this request, its calls and token lookups counted into the log line. */
   const providerFor = (c: Context<AppEnv>): IdentityProvider => {
-    const { config, log } = c.var;
+    const config = c.get("config");
+    const log = c.get("log");
     const tokens = new TokenCache(
       c.env.CACHE,
       (p) => c.executionCtx.waitUntil(p),
-      (op) => console.warn(JSON.stringify({ level: "warn", msg: "kv_error", op, request_id: c.var.requestId })),
+      (op) => console.warn(JSON.stringify({ level: "warn", msg: "kv_error", op, request_id: c.get("requestId") })),
     );
     log.token = tokens.sources;
     return new ImpClient({
@@ -70,7 +71,7 @@ export function createApp(options: AppOptions = {}) {
       await next();
     })
     .use(securityHeaders)
-    // Per-request objects of the two routes that verify (as in the Hono + D1 templates: on c.var, never global).
+    // Per-request objects of the two routes that verify (as in the Hono + D1 templates: on the context, never global).
     // No other route touches D1, KV or the provider: a page view and a prepare cost no storage at all.
     .use("/certifications", verificationContext)
     .use("/certifications/redirect", verificationContext)

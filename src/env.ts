@@ -14,7 +14,10 @@ export interface VerificationLog {
   d1: D1Stats;
 }
 
-/** The Hono context of every route: the Worker's bindings and what the app's middleware puts on `c.var`. */
+/**
+ * The Hono context of every route: the Worker's bindings and the variables the app's middleware sets. Read them
+ * with `c.get(name)`: Hono's `c.var` builds a new object on every access.
+ */
 export type AppEnv = {
   Bindings: Env;
   Variables: {

@@ -21,7 +21,7 @@ export function bindBrowser(c: Context<AppEnv>): string {
     httpOnly: true,
     sameSite: "Lax",
     secure: !(url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1")),
-    maxAge: c.var.config.sessionTtlSeconds + 300,
+    maxAge: c.get("config").sessionTtlSeconds + 300,
   });
   return token;
 }

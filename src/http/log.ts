@@ -11,11 +11,11 @@ export const newLog = (route: string): VerificationLog => ({ route, upstream: []
  */
 export const logVerification = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
-  const log = c.var.log;
+  const log = c.get("log");
   log.route = `${c.req.method} ${new URL(c.req.url).pathname}`;
   await next();
   if (c.error) log.error_code = toAppError(c.error).code;
-  console.log(JSON.stringify({ level: "info", msg: "verification", request_id: c.var.requestId, ms: Date.now() - started, ...log }));
+  console.log(JSON.stringify({ level: "info", msg: "verification", request_id: c.get("requestId"), ms: Date.now() - started, ...log }));
 });
 
 /** An unexpected fault: its name and our own message go to the log (never bound values); the client sees none. */
@@ -24,7 +24,7 @@ export function logUnexpected(c: Context<AppEnv>, err: unknown) {
     JSON.stringify({
       level: "error",
       msg: "unhandled_error",
-      request_id: c.var.requestId,
+      request_id: c.get("requestId"),
       path: new URL(c.req.url).pathname,
       error: err instanceof Error ? err.name : typeof err,
       // Messages of our own and of D1 name constraints and columns, never bound values.

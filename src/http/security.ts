@@ -18,7 +18,7 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
 
 /** The routes that serve verifications need a configuration without problems; live mode never falls back. */
 export const requireConfig = createMiddleware<AppEnv>(async (c, next) => {
-  const problems = c.var.configProblems;
+  const problems = c.get("configProblems");
   if (problems.length > 0) throw new AppError("not_configured", problems.map((p) => p.name).join(", "));
   await next();
 });
@@ -28,7 +28,7 @@ export const sameOriginPosts = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("Origin");
   if (c.req.method === "POST" && origin !== undefined) {
     const own = new URL(c.req.url).origin;
-    if (origin !== own && !c.var.config.allowedOrigins.includes(origin)) throw new AppError("forbidden_origin");
+    if (origin !== own && !c.get("config").allowedOrigins.includes(origin)) throw new AppError("forbidden_origin");
   }
   await next();
 });
@@ -38,13 +38,13 @@ export const sameOriginPosts = createMiddleware<AppEnv>(async (c, next) => {
  * binding's period). A limiter that fails lets the request through: it guards cost, not correctness.
  */
 export async function enforceRateLimit(c: Context<AppEnv>, limiter: RateLimit | undefined, scope: string) {
-  if (!c.var.config.rateLimit || !limiter) return;
+  if (!c.get("config").rateLimit || !limiter) return;
   const client = c.req.header("CF-Connecting-IP") ?? "local";
   let allowed = true;
   try {
     allowed = (await limiter.limit({ key: `${scope}:${client}` })).success;
   } catch {
-    console.warn(JSON.stringify({ level: "warn", msg: "rate_limiter_error", scope, request_id: c.var.requestId }));
+    console.warn(JSON.stringify({ level: "warn", msg: "rate_limiter_error", scope, request_id: c.get("requestId") }));
   }
   if (!allowed) {
     c.header("Retry-After", String(RATE_LIMIT_PERIOD_SECONDS));

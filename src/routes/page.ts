@@ -10,7 +10,7 @@ import { startAttempt } from "./verification";
  * so its errors are pages too. */
 export const page = new Hono<AppEnv>()
   .get("/", requireConfig, async (c) => {
-    const { config } = c.var;
+    const config = c.get("config");
     const attempt = await startAttempt(c);
     const requested = c.req.query("lang");
     const lang = requested === "ko" || requested === "en" ? requested : preferredLang(c.req.header("Accept-Language"));

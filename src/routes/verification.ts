@@ -14,7 +14,7 @@ export interface AttemptStart {
 
 /** A new attempt for this browser (given a binding cookie if it has none); nothing is stored. */
 export async function startAttempt(c: Context<AppEnv>): Promise<AttemptStart> {
-  const { config } = c.var;
+  const config = c.get("config");
   const { merchantUid, expiresAt } = await issueAttempt(config, bindBrowser(c));
   const params: Record<string, string> = {};
   if (config.channelKey) params.channelKey = config.channelKey;
@@ -28,8 +28,10 @@ export async function runVerification(
   c: Context<AppEnv>,
   input: { impUid: string; merchantUid?: string },
 ): Promise<VerificationResult> {
-  const { db, config, provider } = c.var;
+  const db = c.get("db");
+  const config = c.get("config");
+  const provider = c.get("provider");
   const result = await verify({ db, config, provider }, { ...input, browserToken: browserToken(c) });
-  c.var.log.outcome = result.outcome;
+  c.get("log").outcome = result.outcome;
   return result;
 }

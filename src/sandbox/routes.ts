@@ -97,7 +97,7 @@ const window = new Hono<AppEnv>()
 /** Everything under /sandbox; none of it exists in live mode. */
 export const sandbox = new Hono<AppEnv>()
   .use(async (c, next) => {
-    if (c.var.config.mode !== "sandbox") return c.json(errorBody("not_found"), 404);
+    if (c.get("config").mode !== "sandbox") return c.json(errorBody("not_found"), 404);
     await next();
   })
   .route("/api", api)

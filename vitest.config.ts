@@ -21,6 +21,11 @@ export default defineConfig(async () => {
                   IMP_SECRET: "test_secret",
                   IDENTITY_HMAC_KEY: "test-identity-hmac-key",
                   IMP_API_BASE: "https://api.iamport.test",
+                  // PORTONE_VERSION stays v1; the V2 tests switch it on per harness.
+                  PORTONE_STORE_ID: "store-test-0001",
+                  PORTONE_CHANNEL_KEY: "channel-key-test-0001",
+                  PORTONE_API_SECRET: "test_portone_secret",
+                  PORTONE_API_BASE: "https://api.portone.test",
                   RATE_LIMIT: "off", // test/rate-limit.test.ts turns it on
                   TEST_MIGRATIONS: migrations,
                 },

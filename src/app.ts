@@ -9,7 +9,8 @@ import { logUnexpected, newLog } from "./http/log";
 import { securityHeaders } from "./http/security";
 import { ImpClient } from "./providers/iamport/client";
 import { TokenCache } from "./providers/iamport/token-cache";
-import type { IdentityProvider } from "./providers/provider";
+import { PortOneClient } from "./providers/portone/client";
+import type { IdentityProvider, UpstreamCall } from "./providers/provider";
 import { certifications } from "./routes/certifications";
 import { health } from "./routes/health";
 import { page } from "./routes/page";
@@ -33,25 +34,22 @@ export function createApp(options: AppOptions = {}) {
         : // workerd's fetch must be called unbound ("Illegal invocation" as a method of another object).
           (input, init) => fetch(input, init));
 
-  /** The identity provider for this request, its calls and token lookups counted into the log line. */
+  /** The identity provider for this request, its calls (and V1's token look-ups) counted into the log line. */
   const providerFor = (c: Context<AppEnv>): IdentityProvider => {
     const config = c.get("config");
     const log = c.get("log");
+    const transport = { timeoutMs: config.timeoutMs, fetch: upstreamFor(c.env, config), onCall: (call: UpstreamCall) => log.upstream.push(call) };
+    if (config.provider === "v2") {
+      const { apiBase, apiSecret, storeId, channelKey } = config.portone;
+      return new PortOneClient({ ...transport, apiBase, apiSecret, storeId, channelKey });
+    }
     const tokens = new TokenCache(
       c.env.CACHE,
       (p) => c.executionCtx.waitUntil(p),
       (op) => console.warn(JSON.stringify({ level: "warn", msg: "kv_error", op, request_id: c.get("requestId") })),
     );
     log.token = tokens.sources;
-    return new ImpClient({
-      apiBase: config.apiBase,
-      impKey: config.impKey,
-      impSecret: config.impSecret,
-      timeoutMs: config.timeoutMs,
-      fetch: upstreamFor(c.env, config),
-      tokens,
-      onCall: (call) => log.upstream.push(call),
-    });
+    return new ImpClient({ ...transport, apiBase: config.apiBase, impKey: config.impKey, impSecret: config.impSecret, tokens });
   };
 
   const verificationContext = createMiddleware<AppEnv>(async (c, next) => {
@@ -88,7 +86,7 @@ export function createApp(options: AppOptions = {}) {
         info: {
           title: "imp-identity-edge",
           version: "1",
-          description: "Mobile identity verification (본인인증) through i'mport (PortOne V1) on Cloudflare Workers.",
+          description: "Mobile identity verification (본인인증) through i'mport (PortOne V1) or PortOne V2 on Cloudflare Workers.",
         },
       },
       exclude: ["/", "/certifications/redirect", "/openapi.json", /^\/sandbox\//],

@@ -9,6 +9,8 @@ export type AgeRule = "international" | "youth_act";
 
 export interface Config {
   mode: "live" | "sandbox";
+  /** `PORTONE_VERSION`: i'mport (PortOne V1) or PortOne V2. */
+  provider: "v1" | "v2";
   impCode: string;
   impKey: string;
   impSecret: string;
@@ -22,6 +24,8 @@ export interface Config {
   ageRule: AgeRule;
   sessionTtlSeconds: number;
   identityHmacKey: string;
+  /** PortOne V2: what the browser SDK and the REST API need. */
+  portone: { storeId: string; channelKey: string; apiSecret: string; apiBase: string; sdkUrl: string };
   allowedOrigins: string[];
   rateLimit: boolean;
 }
@@ -46,12 +50,21 @@ export const SANDBOX_CREDENTIALS = {
   identityHmacKey: "sandbox-identity-hmac-key-not-for-production",
   /** The client calls the simulator in-process (a Worker cannot fetch its own hostname), so the host is moot. */
   apiBase: "https://sandbox.invalid/sandbox/api",
+  portone: {
+    storeId: "store-00000000-0000-0000-0000-000000000000",
+    channelKey: "channel-key-00000000-0000-0000-0000-000000000000",
+    apiSecret: "sandbox_portone_api_secret",
+    apiBase: "https://sandbox.invalid/sandbox/portone",
+  },
 } as const;
 
 export const DEFAULTS = {
   IMP_MODE: "live",
   IMP_API_BASE: "https://api.iamport.kr",
   IMP_SDK_URL: "https://cdn.iamport.kr/v1/iamport.js",
+  PORTONE_VERSION: "v1",
+  PORTONE_API_BASE: "https://api.portone.io",
+  PORTONE_SDK_URL: "https://cdn.portone.io/v2/browser-sdk.js",
   IMP_TIMEOUT_MS: 5000,
   MIN_AGE: 19,
   AGE_RULE: "international",
@@ -157,6 +170,7 @@ export function isOrigin(value: string): boolean {
 export function parseConfig(env: Vars): ConfigResult {
   const r = new Reader(env);
   const mode = r.oneOf("IMP_MODE", ["live", "sandbox"], DEFAULTS.IMP_MODE);
+  const provider = r.oneOf("PORTONE_VERSION", ["v1", "v2"], DEFAULTS.PORTONE_VERSION);
   const sandbox = mode === "sandbox";
   // In sandbox mode the simulator's own credentials are used, whatever .dev.vars holds, so that live keys are
   // never sent to the simulator and the simulator never accepts live keys.
@@ -168,8 +182,15 @@ export function parseConfig(env: Vars): ConfigResult {
   }
   const impCode = r.matching("IMP_CODE", /^imp\d+$/, "the merchant code: imp followed by digits");
   const apiBase = r.url("IMP_API_BASE", DEFAULTS.IMP_API_BASE);
+  const storeId = r.matching("PORTONE_STORE_ID", /^store-[A-Za-z0-9-]+$/, "the store id: store-…");
+  const channelKey = r.matching("PORTONE_CHANNEL_KEY", /^channel-key-[A-Za-z0-9-]+$/, "the channel key: channel-key-…");
+  const apiSecret = r.text("PORTONE_API_SECRET");
+  const portoneApiBase = r.url("PORTONE_API_BASE", DEFAULTS.PORTONE_API_BASE);
+  const portoneSdkUrl = r.url("PORTONE_SDK_URL", DEFAULTS.PORTONE_SDK_URL);
+  const sandboxV2 = SANDBOX_CREDENTIALS.portone;
   const config: Config = {
     mode,
+    provider,
     impCode: impCode ?? (sandbox ? SANDBOX_CREDENTIALS.impCode : ""),
     impKey: sandbox ? SANDBOX_CREDENTIALS.impKey : (impKey ?? ""),
     impSecret: sandbox ? SANDBOX_CREDENTIALS.impSecret : (impSecret ?? ""),
@@ -183,14 +204,23 @@ export function parseConfig(env: Vars): ConfigResult {
     ageRule: r.oneOf("AGE_RULE", ["international", "youth_act"], DEFAULTS.AGE_RULE),
     sessionTtlSeconds: r.integer("SESSION_TTL_SECONDS", DEFAULTS.SESSION_TTL_SECONDS, 60, 86_400),
     identityHmacKey: identityHmacKey ?? (sandbox ? SANDBOX_CREDENTIALS.identityHmacKey : ""),
+    portone: sandbox
+      ? { ...sandboxV2, storeId: storeId ?? sandboxV2.storeId, channelKey: channelKey ?? sandboxV2.channelKey, sdkUrl: portoneSdkUrl }
+      : { storeId: storeId ?? "", channelKey: channelKey ?? "", apiSecret: apiSecret ?? "", apiBase: portoneApiBase, sdkUrl: portoneSdkUrl },
     allowedOrigins: r.origins("ALLOWED_ORIGINS"),
     rateLimit: r.oneOf("RATE_LIMIT", ["on", "off"], DEFAULTS.RATE_LIMIT) === "on",
   };
   if (!sandbox) {
     // Live mode never falls back to the sandbox: what it lacks is a problem like a wrong value.
-    r.require("IMP_CODE", impCode, "required in live mode: the merchant code (imp…)");
-    r.require("IMP_KEY", impKey, "required in live mode: the REST API key (a secret)");
-    r.require("IMP_SECRET", impSecret, "required in live mode: the REST API secret (a secret)");
+    if (provider === "v1") {
+      r.require("IMP_CODE", impCode, "required in live mode with v1: the merchant code (imp…)");
+      r.require("IMP_KEY", impKey, "required in live mode with v1: the REST API key (a secret)");
+      r.require("IMP_SECRET", impSecret, "required in live mode with v1: the REST API secret (a secret)");
+    } else {
+      r.require("PORTONE_STORE_ID", storeId, "required in live mode with v2: the store id (store-…)");
+      r.require("PORTONE_CHANNEL_KEY", channelKey, "required in live mode with v2: the identity-verification channel key");
+      r.require("PORTONE_API_SECRET", apiSecret, "required in live mode with v2: the API secret (a secret)");
+    }
     r.require("IDENTITY_HMAC_KEY", identityHmacKey, "required in live mode: the key of the identity HMAC (a secret)");
   }
   return { config, problems: r.problems };

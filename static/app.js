@@ -15,6 +15,9 @@ let attempt = null; // { merchant_uid, expires_at, imp_code, params }
 let renewTimer = null;
 let shown = { status: "preparing", busy: true }; // what is on screen, by message key, so a language switch can redraw it
 
+/** The provider's browser SDK, once loaded: i'mport's `IMP` (v1) or PortOne's (v2). */
+const sdk = () => (config.provider === "v2" ? window.PortOne : window.IMP);
+
 const t = (key) => config.messages[lang][key];
 const errorText = (code) => config.messages[lang].errors[code] ?? config.messages[lang].errors.internal_error;
 
@@ -83,8 +86,8 @@ function adopt(next) {
   attempt = next;
   const renewIn = Date.parse(attempt.expires_at) - Date.now() - RENEW_BEFORE_MS;
   renewTimer = setTimeout(() => shown.result || shown.busy || prepare(), Math.max(renewIn, 5_000));
-  ui.start.disabled = !window.IMP;
-  if (window.IMP) show({ status: "", busy: false });
+  ui.start.disabled = !sdk();
+  if (sdk()) show({ status: "", busy: false });
 }
 
 async function prepare() {
@@ -107,38 +110,66 @@ function initialAttempt() {
 
 function loadSdk() {
   return new Promise((resolve, reject) => {
-    if (window.IMP) return resolve();
+    if (sdk()) return resolve();
     const script = document.createElement("script");
     script.src = config.sdkUrl;
-    script.onload = () => (window.IMP ? resolve() : reject(new Error("no IMP")));
+    script.onload = () => (sdk() ? resolve() : reject(new Error("no SDK")));
     script.onerror = () => reject(new Error("sdk"));
     document.head.append(script);
   });
 }
 
-async function verify(rsp) {
+async function verify(body) {
   show({ status: "verifying", busy: true });
-  const res = await postJson("/certifications", { imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid ?? attempt?.merchant_uid });
+  const res = await postJson("/certifications", body);
   attempt = null;
   if (res.ok) return show({ result: { outcome: res.json.outcome } });
   show(failure(res));
 }
 
-function start() {
-  if (!attempt || !window.IMP) return;
-  const { merchant_uid, imp_code, params } = attempt;
-  show({ status: "waiting", busy: true });
-  ui.start.disabled = true;
+const cancelled = (detail) => {
+  attempt = null;
+  show({ result: { error: "not_certified", cancelled: true, detail: detail || null } });
+};
+
+// Both SDKs are called synchronously in the click handler: browsers block popups opened later.
+function startV1({ merchant_uid, imp_code, params }) {
   window.IMP.init(imp_code);
-  // Called synchronously in the click handler: browsers block popups opened later.
   window.IMP.certification(
     { ...params, merchant_uid, popup, ...(popup ? {} : { m_redirect_url: config.redirectUrl }) },
     (rsp) => {
-      if (rsp && rsp.success && rsp.imp_uid) return verify(rsp);
-      attempt = null;
-      show({ result: { error: "not_certified", cancelled: true, detail: rsp?.error_msg || null } });
+      if (rsp && rsp.success && rsp.imp_uid) return verify({ imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid ?? merchant_uid });
+      cancelled(rsp?.error_msg);
     },
   );
+}
+
+function startV2({ identity_verification_id, store_id, channel_key, params }) {
+  const windowType = popup ? { pc: "POPUP", mobile: "POPUP" } : { pc: "REDIRECTION", mobile: "REDIRECTION" };
+  window.PortOne.requestIdentityVerification({
+    ...params,
+    storeId: store_id,
+    identityVerificationId: identity_verification_id,
+    channelKey: channel_key,
+    redirectUrl: config.redirectUrl,
+    windowType,
+  }).then(
+    (rsp) => {
+      if (rsp === undefined) return; // redirecting: the redirect page shows the outcome
+      // PortOne's rule: a response with a code is a failure, a cancel included.
+      if (rsp.code !== undefined) return cancelled(rsp.message);
+      verify({ identity_verification_id });
+    },
+    () => cancelled(null),
+  );
+}
+
+function start() {
+  if (!attempt || !sdk()) return;
+  show({ status: "waiting", busy: true });
+  ui.start.disabled = true;
+  if (attempt.provider === "v2") startV2(attempt);
+  else startV1(attempt);
 }
 
 function retry() {

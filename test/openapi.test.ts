@@ -10,21 +10,24 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(doc.paths).sort()).toEqual(["/certifications", "/certifications/prepare", "/healthz"]);
 
     const verify = doc.paths["/certifications"].post;
-    const body = verify.requestBody.content["application/json"].schema;
-    expect(body.required).toEqual(["imp_uid"]);
-    expect(body.properties.imp_uid.pattern).toBe("^imp_\\d{1,32}$");
-    expect(body.properties.merchant_uid.pattern).toBe("^[A-Za-z0-9]{1,40}$");
+    const [v1, v2] = verify.requestBody.content["application/json"].schema.anyOf;
+    expect(v1.required).toEqual(["imp_uid"]);
+    expect(v1.properties.imp_uid.pattern).toBe("^imp_\\d{1,32}$");
+    expect(v1.properties.merchant_uid.pattern).toBe("^[A-Za-z0-9]{1,40}$");
+    expect(v2.required).toEqual(["identity_verification_id"]);
+    expect(v2.properties.identity_verification_id.pattern).toBe("^[A-Za-z0-9]{1,40}$");
     const ok = verify.responses["200"].content["application/json"].schema;
     expect(ok.properties.outcome.enum).toEqual(["new_user", "existing_user"]);
+    expect(ok.properties.verification.anyOf.map((s: any) => s.properties.provider.const)).toEqual(["v1", "v2"]);
     expect(Object.keys(verify.responses).sort()).toEqual(["200", "400", "403", "404", "409", "410", "413", "415", "422", "429", "502", "503", "504"]);
     const error = verify.responses["403"].content["application/json"].schema;
     expect(error.properties.error.properties.code.enum).toContain("session_mismatch");
 
     const prepare = doc.paths["/certifications/prepare"].post;
     expect(prepare.requestBody.content["application/json"].schema.type).toBe("object");
-    expect(prepare.responses["201"].content["application/json"].schema.required).toEqual(
-      expect.arrayContaining(["provider", "merchant_uid", "expires_at", "imp_code", "params"]),
-    );
+    const [p1, p2] = prepare.responses["201"].content["application/json"].schema.anyOf;
+    expect(p1.required).toEqual(expect.arrayContaining(["provider", "merchant_uid", "expires_at", "imp_code", "params"]));
+    expect(p2.required).toEqual(expect.arrayContaining(["provider", "identity_verification_id", "store_id", "channel_key"]));
     expect(doc.paths["/healthz"].get.responses["503"]).toBeDefined();
   });
 });

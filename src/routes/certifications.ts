@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { describeRoute, validator } from "hono-openapi";
 import type { AppEnv } from "../env";
+import { AppError } from "../errors";
 import { rateLimit, requireConfig, sameOriginPosts } from "../http/security";
 import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
 import { logVerification } from "../http/log";
@@ -32,7 +33,7 @@ export const certifications = new Hono<AppEnv>()
   .post(
     "/",
     describeRoute({
-      summary: "Verify a certification on the server and find or create the person's one account",
+      summary: "Verify a result on the server (V1 certification, V2 identity verification) and find or create the person's one account",
       responses: {
         200: json("verified: a new account, or the one this person already has", VerificationResponse),
         ...errors(
@@ -64,7 +65,13 @@ export const certifications = new Hono<AppEnv>()
     validator("json", VerifyBody, invalidRequest),
     logVerification,
     async (c) => {
-      const { imp_uid: impUid, merchant_uid: merchantUid } = c.req.valid("json");
-      return c.json(await runVerification(c, { impUid, merchantUid }), 200);
+      const body = c.req.valid("json");
+      // The body names the result the configured provider gives: V1 an imp_uid, V2 the identity verification id.
+      const input =
+        c.get("config").provider === "v1"
+          ? "imp_uid" in body && { resultId: body.imp_uid, attemptId: body.merchant_uid }
+          : "identity_verification_id" in body && { resultId: body.identity_verification_id, attemptId: body.identity_verification_id };
+      if (!input) throw new AppError("invalid_request", "body for another provider");
+      return c.json(await runVerification(c, input), 200);
     },
   );

@@ -11,23 +11,30 @@ import { verifyLimit } from "./certifications";
 import { AttemptId, ImpUid, RedirectQuery } from "./schemas";
 import { runVerification } from "./verification";
 
-/** The person closed or cancelled the window: only the wording depends on what the query claims, never the outcome. */
-const cancelled = (c: Context<AppEnv>) => !c.req.query("imp_uid") && (c.req.query("success") ?? c.req.query("imp_success")) === "false";
+/**
+ * The person closed or cancelled the window (V1 `success=false` without an imp_uid, V2 a `code`): only the wording
+ * depends on what the query claims, never the outcome.
+ */
+const cancelled = (c: Context<AppEnv>) =>
+  c.get("config").provider === "v1"
+    ? !c.req.query("imp_uid") && (c.req.query("success") ?? c.req.query("imp_success")) === "false"
+    : c.req.query("code") !== undefined;
 
 /**
- * `m_redirect_url`: where i'mport sends the browser back in redirect mode. The same verification as
+ * The redirect URL: where the provider's window sends the browser back in redirect mode. The same verification as
  * `POST /certifications`, answered with an HTML page whose status is the one the JSON route would give. A sub-app
  * of its own, so that every error here, whatever raised it, is a page, never JSON.
  */
 export const redirect = new Hono<AppEnv>()
   .get("/", requireConfig, verifyLimit, validator("query", RedirectQuery, invalidRequest), logVerification, async (c) => {
     const query = c.req.valid("query");
-    const impUid = query.imp_uid;
-    if (!impUid) throw new AppError("not_certified", cancelled(c) ? "cancelled" : "no imp_uid");
-    const merchantUid = query.merchant_uid || undefined;
-    if (!v.is(ImpUid, impUid) || (merchantUid !== undefined && !v.is(AttemptId, merchantUid))) {
+    const v2 = c.get("config").provider === "v2";
+    const resultId = v2 ? query.identityVerificationId : query.imp_uid;
+    if (!resultId) throw new AppError("not_certified", cancelled(c) ? "cancelled" : "no result id");
+    const attemptId = v2 ? resultId : query.merchant_uid || undefined;
+    if (!v.is(v2 ? AttemptId : ImpUid, resultId) || (attemptId !== undefined && !v.is(AttemptId, attemptId))) {
       throw new AppError("invalid_request", "ids in the query");
     }
-    return resultPage(c, { result: await runVerification(c, { impUid, merchantUid }) });
+    return resultPage(c, { result: await runVerification(c, { resultId, attemptId }) });
   })
   .onError((err, c) => errorPage(c, err, { cancelled: cancelled(c) }));

@@ -15,10 +15,14 @@ export const AttemptId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9]{1,40}$/));
 
 export const PrepareBody = v.object({});
 
-export const VerifyBody = v.object({
-  imp_uid: ImpUid,
-  merchant_uid: v.optional(v.pipe(AttemptId, v.description("when sent, must equal the certification's"))),
-});
+/** `v1`: the certification, and the attempt when the page names it; `v2`: the identity verification (the attempt). */
+export const VerifyBody = v.union([
+  v.object({
+    imp_uid: ImpUid,
+    merchant_uid: v.optional(v.pipe(AttemptId, v.description("when sent, must equal the certification's"))),
+  }),
+  v.object({ identity_verification_id: v.pipe(AttemptId, v.description("the attempt id, as passed to the SDK")) }),
+]);
 
 /**
  * The redirect's query, each parameter at most once. Its ids are checked by the route, after their absence (a
@@ -29,20 +33,29 @@ export const RedirectQuery = v.object({
   merchant_uid: v.optional(v.string()),
   success: v.optional(v.string()),
   imp_success: v.optional(v.string()),
+  identityVerificationId: v.optional(v.string()),
+  code: v.optional(v.string()),
+  message: v.optional(v.string()),
 });
 
 const IsoTime = v.pipe(v.string(), v.isoTimestamp());
 
-export const PrepareResponse = v.object({
-  provider: v.literal("v1"),
-  merchant_uid: AttemptId,
-  expires_at: IsoTime,
-  imp_code: v.string(),
-  params: v.pipe(
-    v.record(v.string(), v.string()),
-    v.description("passed to IMP.certification besides merchant_uid, popup and m_redirect_url"),
-  ),
-});
+const Params = v.pipe(
+  v.record(v.string(), v.string()),
+  v.description("passed to the SDK besides the fields above, popup/windowType and the redirect URL"),
+);
+
+export const PrepareResponse = v.union([
+  v.object({ provider: v.literal("v1"), merchant_uid: AttemptId, expires_at: IsoTime, imp_code: v.string(), params: Params }),
+  v.object({
+    provider: v.literal("v2"),
+    identity_verification_id: AttemptId,
+    expires_at: IsoTime,
+    store_id: v.string(),
+    channel_key: v.string(),
+    params: Params,
+  }),
+]);
 
 export const VerificationResponse = v.object({
   outcome: v.picklist(["new_user", "existing_user"]),
@@ -54,18 +67,16 @@ export const VerificationResponse = v.object({
     age: v.pipe(v.number(), v.integer()),
     created_at: IsoTime,
   }),
-  verification: v.object({
-    provider: v.literal("v1"),
-    imp_uid: ImpUid,
-    merchant_uid: AttemptId,
-    certified_at: IsoTime,
-  }),
+  verification: v.union([
+    v.object({ provider: v.literal("v1"), imp_uid: ImpUid, merchant_uid: AttemptId, certified_at: IsoTime }),
+    v.object({ provider: v.literal("v2"), identity_verification_id: AttemptId, certified_at: IsoTime }),
+  ]),
 });
 
 export const HealthResponse = v.object({
   ok: v.boolean(),
   mode: v.picklist(["live", "sandbox"]),
-  provider: v.literal("v1"),
+  provider: v.picklist(["v1", "v2"]),
   problems: v.optional(v.pipe(v.array(v.string()), v.description("names of the wrong or missing vars"))),
 });
 

@@ -8,7 +8,9 @@ import {
   certificationResponse,
   confirmOtp,
   deleteCertification,
+  findByAttempt,
   findCertification,
+  identityVerificationResponse,
   issueToken,
   requestOtp,
   tokenIsValid,
@@ -72,6 +74,25 @@ const api = new Hono<AppEnv>()
     return row ? envelope(c, 200, null, certificationResponse(row)) : envelope(c, 404, "인증결과가 존재하지 않습니다.");
   });
 
+/** PortOne V2's error body: `{ type, message }`. */
+const v2Error = (c: Context, status: 401 | 404, type: string, message: string) => c.json({ type, message }, status);
+
+/** The REST subset of PortOne V2 for identity verification, as the app's V2 client (and PortOne's SDK) sees it. */
+const portoneApi = new Hono<AppEnv>()
+  .use(async (c, next) => {
+    const auth = c.req.header("Authorization") ?? "";
+    if (auth !== `PortOne ${SANDBOX_CREDENTIALS.portone.apiSecret}`) {
+      return v2Error(c, 401, "UNAUTHORIZED", "인증 정보가 올바르지 않습니다.");
+    }
+    await next();
+  })
+  .get("/identity-verifications/:id", async (c) => {
+    const row = await findByAttempt(openDb(c.env.DB), c.req.param("id"));
+    if (!row) return v2Error(c, 404, "IDENTITY_VERIFICATION_NOT_FOUND", "요청된 본인인증 건이 존재하지 않습니다.");
+    return c.json(identityVerificationResponse(row, c.get("config").portone.channelKey));
+  })
+  .all("*", (c) => v2Error(c, 404, "NOT_FOUND", "Not found."));
+
 /** What the simulated carrier window's page calls: it stands for the carrier's servers and the person's phone. */
 const window = new Hono<AppEnv>()
   .post("/request", async (c) => {
@@ -101,6 +122,7 @@ export const sandbox = new Hono<AppEnv>()
     await next();
   })
   .route("/api", api)
+  .route("/portone", portoneApi)
   .route("/window", window)
   // The SDK shim and the carrier window's page are static files, served only in sandbox mode.
   .get("/*", async (c) => {

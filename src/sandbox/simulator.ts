@@ -1,4 +1,4 @@
-import { and, eq, gt, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/queries";
 import { sandboxCertifications, sandboxTokens } from "../db/schema";
 import { randomToken, toHex } from "../lib/crypto";
@@ -89,6 +89,66 @@ export async function confirmOtp(db: Db, impUid: string, otp: string): Promise<C
     .where(and(eq(sandboxCertifications.impUid, impUid), eq(sandboxCertifications.certified, false)))
     .returning({ impUid: sandboxCertifications.impUid });
   return updated.length === 1 ? "confirmed" : "already_confirmed";
+}
+
+/** PortOne V2 keys a verification by the id the merchant chose: the latest window opened for that attempt. */
+export function findByAttempt(db: Db, attemptId: string) {
+  return db
+    .select()
+    .from(sandboxCertifications)
+    .where(eq(sandboxCertifications.merchantUid, attemptId))
+    .orderBy(desc(sandboxCertifications.createdAt), desc(sandboxCertifications.impUid))
+    .get();
+}
+
+const V2_OPERATORS: Record<Carrier, string> = {
+  SKT: "SKT",
+  KT: "KT",
+  LGT: "LGU",
+  SKT_MVNO: "SKT_MVNO",
+  KT_MVNO: "KT_MVNO",
+  LGT_MVNO: "LGU_MVNO",
+};
+
+/**
+ * The record as PortOne V2's `GET /identity-verifications/{id}` returns it: VERIFIED once the code was confirmed,
+ * FAILED once the code expired unconfirmed, READY before.
+ */
+export function identityVerificationResponse(row: typeof sandboxCertifications.$inferSelect, channelKey: string) {
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+  const status = row.certified ? "VERIFIED" : row.otpExpiresAt < nowS() ? "FAILED" : "READY";
+  const changedAt = row.certifiedAt ?? (status === "FAILED" ? row.otpExpiresAt : row.createdAt);
+  const common = {
+    status,
+    id: row.merchantUid,
+    channel: { type: "LIVE", id: "channel-id-sandbox", key: channelKey, name: "sandbox", pgProvider: "DANAL", pgMerchantId: "sandbox" },
+    requestedAt: iso(row.createdAt),
+    updatedAt: iso(changedAt),
+    statusChangedAt: iso(changedAt),
+    version: "V2",
+  };
+  if (status === "VERIFIED") {
+    return {
+      ...common,
+      verifiedCustomer: {
+        name: row.name,
+        operator: V2_OPERATORS[row.carrier as Carrier],
+        phoneNumber: row.phone,
+        birthDate: row.birthday,
+        gender: row.gender === "male" ? "MALE" : "FEMALE",
+        isForeigner: false,
+        ci: row.uniqueKey,
+        di: row.uniqueInSite,
+      },
+      verifiedAt: iso(row.certifiedAt!),
+      pgTxId: `sandbox_${row.impUid.slice(4)}`,
+      pgRawResponse: "{}",
+    };
+  }
+  const requestedCustomer = { name: row.name, phoneNumber: row.phone };
+  return status === "FAILED"
+    ? { ...common, requestedCustomer, failure: { reason: "인증번호 입력 시간이 초과되었습니다." } }
+    : { ...common, requestedCustomer };
 }
 
 export function findCertification(db: Db, impUid: string) {

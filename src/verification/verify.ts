@@ -16,7 +16,10 @@ export interface VerificationResult {
     age: number;
     created_at: string;
   };
-  verification: { provider: ProviderName; imp_uid: string; merchant_uid: string; certified_at: string };
+  /** V1 names the certification and the attempt; in V2 both are the one identity verification id. */
+  verification:
+    | { provider: "v1"; imp_uid: string; merchant_uid: string; certified_at: string }
+    | { provider: "v2"; identity_verification_id: string; certified_at: string };
 }
 
 export interface Deps {
@@ -29,7 +32,7 @@ export interface Deps {
 /** Issues an attempt for this browser: an id that carries its expiry and proves itself, and nothing stored. */
 export async function issueAttempt(config: Config, browserToken: string, now = Date.now()) {
   const expiresAt = Math.ceil((now + config.sessionTtlSeconds * 1000) / 1000) * 1000;
-  return { merchantUid: await mintAttemptId(config.identityHmacKey, browserToken, expiresAt), expiresAt };
+  return { attemptId: await mintAttemptId(config.identityHmacKey, browserToken, expiresAt), expiresAt };
 }
 
 /**
@@ -40,7 +43,8 @@ export async function issueAttempt(config: Config, browserToken: string, now = D
  */
 export async function verify(
   deps: Deps,
-  input: { impUid: string; merchantUid?: string; browserToken?: string },
+  /** The provider's id of the result (V1 imp_uid, V2 id) and the attempt id when the request names it. */
+  input: { resultId: string; attemptId?: string; browserToken?: string },
 ): Promise<VerificationResult> {
   const { db, config, provider } = deps;
   const secret = config.identityHmacKey;
@@ -51,31 +55,31 @@ export async function verify(
   const unlessStored = async (merchantUid: string, err: unknown): Promise<VerificationResult> => {
     const stored = await findAttempt(db, { merchantUid });
     if (!stored) throw err;
-    return settled(stored, input.impUid, provider.name);
+    return settled(stored, input.resultId, provider.name);
   };
 
   // An attempt id in the request is checked before any call to the provider.
-  const named = input.merchantUid === undefined ? undefined : await readAttemptId(secret, input.merchantUid, input.browserToken);
-  if (input.merchantUid !== undefined && named && now > named.expiresAt) {
-    return unlessStored(input.merchantUid, new AppError("session_expired"));
+  const named = input.attemptId === undefined ? undefined : await readAttemptId(secret, input.attemptId, input.browserToken);
+  if (input.attemptId !== undefined && named && now > named.expiresAt) {
+    return unlessStored(input.attemptId, new AppError("session_expired"));
   }
   const browserHash = input.browserToken ? await sha256Hex(input.browserToken) : null;
 
   // A repeated request for a finished attempt still gets its answer when the provider has since deleted the
   // result or is failing: this browser's own completed attempt is in D1.
   const repeated = async (err: unknown): Promise<VerificationResult> => {
-    const found = await findAttempt(db, { impUid: input.impUid });
+    const found = await findAttempt(db, { impUid: input.resultId });
     if (found && browserHash && found.attempt.browserHash === browserHash && found.user) return resultOf(found, provider.name);
     throw err;
   };
   let result: ProviderResult | null;
   try {
-    result = await provider.fetchResult(input.impUid);
+    result = await provider.fetchResult(input.resultId);
   } catch (err) {
     return repeated(err);
   }
   if (!result) return repeated(new AppError("certification_not_found"));
-  if (!result.attemptId || (input.merchantUid !== undefined && result.attemptId !== input.merchantUid)) {
+  if (!result.attemptId || (input.attemptId !== undefined && result.attemptId !== input.attemptId)) {
     throw new AppError("unknown_merchant_uid");
   }
   const merchantUid = result.attemptId;
@@ -96,7 +100,7 @@ export async function verify(
   ]);
   const rows = await completeAttempt(db, {
     merchantUid,
-    impUid: input.impUid,
+    impUid: input.resultId,
     browserHash: browserHash ?? "",
     createdAt: attempt.createdAt,
     expiresAt: attempt.expiresAt,
@@ -113,7 +117,7 @@ export async function verify(
     },
   });
   const stored = rows.find((row) => row.attempt.merchantUid === merchantUid);
-  if (stored) return settled(stored, input.impUid, provider.name);
+  if (stored) return settled(stored, input.resultId, provider.name);
   // This imp_uid completed another attempt (the provider ties each result to one attempt, so only a confused
   // provider can get here): it stays single-use.
   throw new AppError("imp_uid_reused", "imp_uid consumed by another attempt");
@@ -127,6 +131,7 @@ function settled(stored: AttemptWithUser, impUid: string, provider: ProviderName
 
 function resultOf({ attempt, user }: AttemptWithUser, provider: ProviderName): VerificationResult {
   if (!user) throw new Error("completed attempt without its user");
+  const certified_at = new Date(attempt.certifiedAt * 1000).toISOString();
   return {
     outcome: attempt.outcome,
     user: {
@@ -137,11 +142,9 @@ function resultOf({ attempt, user }: AttemptWithUser, provider: ProviderName): V
       age: attempt.age,
       created_at: new Date(user.createdAt).toISOString(),
     },
-    verification: {
-      provider,
-      imp_uid: attempt.impUid,
-      merchant_uid: attempt.merchantUid,
-      certified_at: new Date(attempt.certifiedAt * 1000).toISOString(),
-    },
+    verification:
+      provider === "v1"
+        ? { provider, imp_uid: attempt.impUid, merchant_uid: attempt.merchantUid, certified_at }
+        : { provider, identity_verification_id: attempt.merchantUid, certified_at },
   };
 }

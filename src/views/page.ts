@@ -3,17 +3,21 @@ import type { Config } from "../config";
 import { MESSAGES, type Lang } from "./messages";
 import { documentStart } from "./result-page";
 
-/** i'mport's and the PGs' hosts that the real SDK opens frames, popups and forms on. */
-const IAMPORT_HOSTS = [
-  "https://*.iamport.kr",
-  "https://*.iamport.co",
-  "https://*.portone.io",
-  "https://*.danal.co.kr",
-  "https://*.inicis.com",
-  "https://*.kcp.co.kr",
-];
+/** The PGs that run carrier verification in the provider's window (Danal, KG Inicis, KCP). */
+const PG_HOSTS = ["https://*.danal.co.kr", "https://*.inicis.com", "https://*.kcp.co.kr"];
 
-export const SANDBOX_SDK_PATH = "/sandbox/iamport.js";
+/** Hosts the real SDK opens frames, popups and forms on: the provider's own, and the PGs'. */
+const PROVIDER_HOSTS = {
+  v1: ["https://*.iamport.kr", "https://*.iamport.co", "https://*.portone.io", ...PG_HOSTS],
+  v2: ["https://*.portone.io", ...PG_HOSTS],
+};
+
+/** The sandbox's stand-ins for the providers' browser SDKs. */
+export const SANDBOX_SDK_PATHS = { v1: "/sandbox/iamport.js", v2: "/sandbox/portone.js" };
+
+/** The browser SDK this page loads: the provider's, or the sandbox's stand-in. */
+const sdkUrlOf = (config: Config) =>
+  config.mode === "sandbox" ? SANDBOX_SDK_PATHS[config.provider] : config.provider === "v2" ? config.portone.sdkUrl : config.sdkUrl;
 
 /**
  * A strict policy that still lets the SDK work: scripts only from here and the SDK's origin; frames, forms and
@@ -21,8 +25,8 @@ export const SANDBOX_SDK_PATH = "/sandbox/iamport.js";
  */
 export function pageCsp(config: Config): string {
   const live = config.mode === "live";
-  const sdkOrigin = live ? new URL(config.sdkUrl).origin : "";
-  const hosts = live ? ` ${IAMPORT_HOSTS.join(" ")}` : "";
+  const sdkOrigin = live ? new URL(sdkUrlOf(config)).origin : "";
+  const hosts = live ? ` ${PROVIDER_HOSTS[config.provider].join(" ")}` : "";
   return [
     "default-src 'self'",
     `script-src 'self'${live ? ` ${sdkOrigin}` : ""}`,
@@ -47,9 +51,10 @@ export function renderPage(config: Config, lang: Lang, origin: string, attempt: 
   const m = MESSAGES[lang];
   const pageConfig = {
     attempt,
+    provider: config.provider,
     lang,
     messages: MESSAGES,
-    sdkUrl: config.mode === "sandbox" ? SANDBOX_SDK_PATH : config.sdkUrl,
+    sdkUrl: sdkUrlOf(config),
     redirectUrl: `${origin}/certifications/redirect`,
     sandbox: config.mode === "sandbox",
   };

@@ -3,6 +3,8 @@
   "use strict";
   var q = new URLSearchParams(location.search);
   var merchantUid = q.get("merchant_uid") || "";
+  // PortOne V2 (portone.js) opens the same window for its identity verification id.
+  var v2 = q.get("version") === "v2";
   var popup = q.get("popup") !== "false";
   var redirectUrl = q.get("m_redirect_url");
   var openerOrigin = null;
@@ -43,6 +45,14 @@
     }
     var back = new URL(redirectUrl, location.href);
     if (!/^https?:$/.test(back.protocol)) return;
+    if (v2) {
+      back.searchParams.set("identityVerificationId", merchantUid);
+      if (!rsp.success) {
+        back.searchParams.set("code", "FAILURE_TYPE_PG");
+        back.searchParams.set("message", rsp.error_msg);
+      }
+      return location.replace(back.toString());
+    }
     if (rsp.imp_uid) back.searchParams.set("imp_uid", rsp.imp_uid);
     back.searchParams.set("merchant_uid", merchantUid);
     back.searchParams.set("success", String(rsp.success));

@@ -4,6 +4,7 @@ import { createApp } from "../../src/app";
 import { clearTokenMemory } from "../../src/providers/iamport/token-cache";
 import { mintAttemptId } from "../../src/verification/attempt";
 import { ImpStub, type StubCertification } from "./iamport-stub";
+import { PortOneStub, type StubCustomer } from "./portone-stub";
 
 export const ORIGIN = "http://localhost:8787";
 
@@ -17,9 +18,12 @@ export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
   clearTokenMemory();
   const impKey = `key_${Date.now()}_${counter++}`;
   const stub = new ImpStub(impKey, "test_secret");
+  const portone = new PortOneStub(env.PORTONE_API_SECRET);
   const testEnv = { ...env, IMP_KEY: impKey, ...vars } as Env;
-  // Sandbox mode keeps the app's own upstream (the simulator); live mode talks to the stub.
-  const app = createApp(vars.IMP_MODE === "sandbox" ? {} : { upstream: () => stub.fetch });
+  // Sandbox mode keeps the app's own upstream (the simulator); live mode talks to the stub of its provider.
+  const app = createApp(
+    vars.IMP_MODE === "sandbox" ? {} : { upstream: (_env, config) => (config.provider === "v2" ? portone.fetch : stub.fetch) },
+  );
 
   async function request(path: string, init: RequestInit = {}): Promise<Response> {
     const ctx = createExecutionContext();
@@ -72,6 +76,12 @@ export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
         const { merchant_uid } = await this.prepare();
         return stub.certify({ merchant_uid, ...fields });
       },
+      /** V2: prepare, then PortOne verifies this person for that attempt; returns its id. */
+      async verifiedV2(customer: StubCustomer = {}) {
+        const attempt = (await this.prepare()) as unknown as { identity_verification_id: string };
+        portone.verify(attempt.identity_verification_id, customer);
+        return attempt.identity_verification_id;
+      },
     };
   }
 
@@ -85,7 +95,7 @@ export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
     );
   }
 
-  return { stub, env: testEnv, request, browser, certifiedPeople, impKey };
+  return { stub, portone, env: testEnv, request, browser, certifiedPeople, impKey };
 }
 
 export type Browser = ReturnType<ReturnType<typeof harness>["browser"]>;

@@ -197,7 +197,8 @@ export function envelope(status: number, code: number, message: string | null, r
   return Response.json({ code, message, response }, { status });
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms` (never, for Infinity), or rejects when `signal` aborts: a slow or hanging answer. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = Number.isFinite(ms) ? setTimeout(resolve, ms) : null;

@@ -1,18 +1,13 @@
 import { AppError } from "../../errors";
 import { formatDate, parseDate, seoulDate } from "../../lib/dates";
-import type { IdentityProvider, ProviderResult, UpstreamCall } from "../provider";
+import { isRecord, num, readJson, str, Upstream, type UpstreamOptions } from "../http";
+import type { IdentityProvider, ProviderResult } from "../provider";
 import type { Token, TokenCache } from "./token-cache";
 
-export interface ImpClientOptions {
-  apiBase: string;
+export interface ImpClientOptions extends UpstreamOptions {
   impKey: string;
   impSecret: string;
-  timeoutMs: number;
-  /** The upstream: global fetch in live mode, the in-process simulator in sandbox mode, a stub in tests. */
-  fetch: typeof fetch;
   tokens: TokenCache;
-  /** Called once per upstream round-trip, for the verification log line (no URLs with ids, no bodies). */
-  onCall?: (call: UpstreamCall) => void;
 }
 
 interface Envelope {
@@ -21,28 +16,25 @@ interface Envelope {
   response: unknown;
 }
 
-const RETRY_BASE_MS = 50;
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
-const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
-
-type Op = "getToken" | "getCertification";
-
 /**
- * A small REST client for i'mport (PortOne V1): envelopes, timeouts, bearer tokens from the shared cache,
- * and one renewal-and-retry on 401 (a token can expire between the cache check and the call). As the V1
- * provider it hands the verification a certification, normalised.
+ * A small REST client for i'mport (PortOne V1): envelopes, bearer tokens from the shared cache, and one
+ * renewal-and-retry on 401 (a token can expire between the cache check and the call). As the V1 provider it hands
+ * the verification a certification, normalised.
  */
 export class ImpClient implements IdentityProvider {
   readonly name = "v1";
+  private readonly options: ImpClientOptions;
+  private readonly upstream: Upstream;
 
-  constructor(private readonly options: ImpClientOptions) {}
+  constructor(options: ImpClientOptions) {
+    this.options = options;
+    this.upstream = new Upstream(options);
+  }
 
   /** `null` when i'mport has no such certification (404). */
   async fetchResult(impUid: string): Promise<ProviderResult | null> {
     const path = `/certifications/${encodeURIComponent(impUid)}`;
-    const get = (token: string) => this.idempotentGet("getCertification", path, token);
+    const get = (token: string) => this.upstream.idempotentGet("getCertification", path, { Authorization: `Bearer ${token}` });
     let token = await this.token();
     let res = await get(token);
     if (res.status === 401) {
@@ -65,7 +57,7 @@ export class ImpClient implements IdentityProvider {
   }
 
   private async fetchToken(): Promise<Token> {
-    const res = await this.call("getToken", "/users/getToken", {
+    const res = await this.upstream.call("getToken", "/users/getToken", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ imp_key: this.options.impKey, imp_secret: this.options.impSecret }),
@@ -83,55 +75,10 @@ export class ImpClient implements IdentityProvider {
     const skew = now === null ? 0 : Math.floor(Date.now() / 1000) - now;
     return { accessToken, expiredAt: expiredAt + skew };
   }
-
-  /**
-   * A GET is safe to repeat: one retry, after a jittered pause, on a 5xx or a connection error. Timeouts are not
-   * retried (the user has already waited IMP_TIMEOUT_MS), and nothing that is not idempotent is ever retried.
-   */
-  private async idempotentGet(op: Op, path: string, token: string): Promise<Response> {
-    const init = { headers: { Authorization: `Bearer ${token}` } };
-    try {
-      const res = await this.call(op, path, init);
-      if (res.status < 500) return res;
-      await res.body?.cancel();
-    } catch (err) {
-      if (!(err instanceof AppError) || err.code !== "upstream_error") throw err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS + Math.random() * RETRY_BASE_MS));
-    return this.call(op, path, init);
-  }
-
-  private async call(op: Op, path: string, init: RequestInit): Promise<Response> {
-    const started = Date.now();
-    const report = (status: UpstreamCall["status"]) => this.options.onCall?.({ op, status, ms: Date.now() - started });
-    try {
-      const res = await this.options.fetch(`${this.options.apiBase}${path}`, {
-        ...init,
-        headers: { Accept: "application/json", ...init.headers },
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      report(res.status);
-      return res;
-    } catch (err) {
-      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-      report(timedOut ? "timeout" : "network");
-      throw timedOut
-        ? new AppError("upstream_timeout", `${op} timed out`)
-        : new AppError("upstream_error", `${op} network error`);
-    }
-  }
 }
 
 async function readEnvelope(res: Response, op: string): Promise<Envelope> {
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch (err) {
-    if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
-      throw new AppError("upstream_timeout", `${op} body timed out`);
-    }
-    throw new AppError("upstream_error", `${op}: HTTP ${res.status}, unparseable body`);
-  }
+  const body = await readJson(res, op);
   if (!isRecord(body) || typeof body.code !== "number") {
     throw new AppError("upstream_error", `${op}: HTTP ${res.status}, not an envelope`);
   }

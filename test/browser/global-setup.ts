@@ -4,12 +4,22 @@ import { startWranglerDev } from "../support/wrangler-dev.ts";
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
+    baseUrlV2: string;
   }
 }
 
-/** Serves the app with `wrangler dev` in sandbox mode, on 127.0.0.1, with its own fresh local D1 and KV. */
+/**
+ * Serves the app with `wrangler dev` in sandbox mode, on 127.0.0.1, once with i'mport (V1) and once with
+ * PortOne V2, each with its own fresh local D1 and KV.
+ */
 export default async function setup(project: TestProject) {
-  const dev = await startWranglerDev({ IMP_MODE: "sandbox", RATE_LIMIT: "off" });
-  project.provide("baseUrl", dev.baseUrl);
-  return () => dev.stop();
+  const [v1, v2] = await Promise.all([
+    startWranglerDev({ IMP_MODE: "sandbox", RATE_LIMIT: "off" }),
+    startWranglerDev({ IMP_MODE: "sandbox", PORTONE_VERSION: "v2", RATE_LIMIT: "off" }),
+  ]);
+  project.provide("baseUrl", v1.baseUrl);
+  project.provide("baseUrlV2", v2.baseUrl);
+  return async () => {
+    await Promise.all([v1.stop(), v2.stop()]);
+  };
 }

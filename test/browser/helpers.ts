@@ -1,0 +1,68 @@
+// Shared by the browser suites: Chromium (Debian's), the simulated carrier window, and the page's first steps.
+import { existsSync, mkdirSync } from "node:fs";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect } from "vitest";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const SHOTS = "test-results/screenshots";
+
+export let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+export interface Person {
+  name: string;
+  birthday: string;
+  gender?: "male" | "female";
+  carrier?: string;
+  phone?: string;
+}
+
+/** Fills the simulated carrier window, reads the SMS code shown on screen and types it back. */
+export async function passCarrierWindow(win: Page, person: Person) {
+  await win.waitForLoadState();
+  await win.getByLabel(/이름/).fill(person.name);
+  await win.getByLabel(/생년월일/).fill(person.birthday);
+  await win.locator(`input[name=gender][value=${person.gender ?? "female"}]`).check();
+  await win.getByLabel(/통신사/).selectOption(person.carrier ?? "KT_MVNO");
+  await win.getByLabel(/휴대폰 번호/).fill(person.phone ?? "01012345678");
+  await win.getByRole("button", { name: /인증번호 받기/ }).click();
+  await win.locator("#otp-form").waitFor({ state: "visible", timeout: 10_000 });
+  const sms = await win.locator("#sms").textContent({ timeout: 10_000 });
+  const code = /\[(\d{6})\]/.exec(sms ?? "")?.[1];
+  expect(code, `SMS text: ${sms}`).toMatch(/^\d{6}$/);
+  await win.getByLabel(/인증번호 6자리/).fill(code!);
+  await win.getByRole("button", { name: /확인/ }).click();
+}
+
+export async function desktopPage(baseUrl: string, lang = "en"): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale: lang === "ko" ? "ko-KR" : "en-US" });
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/`);
+  await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
+  return { context, page };
+}
+
+/** Clicks start and passes the popup window; returns the page's result element once it shows an outcome. */
+export async function verifyInPopup(page: Page, person: Person) {
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
+  await popup.waitForLoadState();
+  await passCarrierWindow(popup, person);
+  const result = page.locator("#result[data-outcome], #result[data-error-code]");
+  await result.waitFor({ timeout: 15_000 });
+  return result;
+}
+

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ERRORS } from "../../src/errors.ts";
 import { ImpStub, type Fault } from "../support/iamport-stub.ts";
+import { PortOneStub, STUB_CHANNEL_KEY, type PortOneFault } from "../support/portone-stub.ts";
 import { HttpClient, percentile, pool } from "../support/http-client.ts";
 import { startStubServer } from "../support/stub-server.ts";
 import { startWranglerDev } from "../support/wrangler-dev.ts";
@@ -278,6 +279,138 @@ try {
     const renewals = stub.calls.getToken - tokens;
     if (errors.length) console.log(`    ! first errors: ${errors.slice(0, 5).join("; ")}`);
     record({ check: "bounded load", tried: `${LOAD} at concurrency ${CONCURRENCY}`, figure: `${errors.length} errors, ${renewals} getToken, p50 ${percentile(timings, 50).toFixed(0)} ms, p99 ${percentile(timings, 99).toFixed(0)} ms (prepare + verify)`, expected: "0 errors, ≤ 2 getToken", ok: errors.length === 0 && renewals <= 2 });
+  }
+
+  // ── 5. PortOne V2 ───────────────────────────────────────────────────────────────────────────────────────────
+  step("PortOne V2: starting a second Worker (wrangler dev, live mode, PORTONE_VERSION=v2) against a PortOne stub");
+  const portone = new PortOneStub("reliability_portone_secret");
+  const upstreamV2 = await startStubServer(portone);
+  const devV2 = await startWranglerDev({
+    IMP_MODE: "live",
+    PORTONE_VERSION: "v2",
+    PORTONE_STORE_ID: "store-reliability",
+    PORTONE_CHANNEL_KEY: STUB_CHANNEL_KEY,
+    PORTONE_API_SECRET: portone.secret,
+    PORTONE_API_BASE: upstreamV2.url,
+    IDENTITY_HMAC_KEY: HMAC_KEY,
+    IMP_TIMEOUT_MS: "1000",
+    RATE_LIMIT: "off",
+  });
+  try {
+    const v2Browser = () => new HttpClient(devV2.baseUrl);
+    const prepareV2 = async (b: HttpClient) => ((await b.prepare()) as unknown as { identity_verification_id: string }).identity_verification_id;
+    const verifiedV2 = async (b: HttpClient, customer = {}) => {
+      const id = await prepareV2(b);
+      portone.verify(id, customer);
+      return id;
+    };
+    const verifyV2 = (b: HttpClient, id: unknown) => b.verify({ identity_verification_id: id });
+    const snapshotV2 = () => JSON.stringify(devV2.query("SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT group_concat(imp_uid) FROM attempts) AS ids"));
+
+    step("PortOne V2: bad inputs");
+    const owner = v2Browser();
+    const ownerId = await verifiedV2(owner);
+    const stranger = v2Browser();
+    await stranger.prepare();
+    const probes: Array<{ name: string; run: () => Promise<Response> }> = [];
+    const badIds: unknown[] = [...badMerchantUids, "A".repeat(40), ownerId.slice(0, 39), `${ownerId}A`, ownerId.replace(/^./, (c) => (c === "A" ? "B" : "A")), ownerId.toLowerCase() === ownerId ? ownerId.toUpperCase() : ownerId.toLowerCase(), `${ownerId.slice(0, 20)}-${ownerId.slice(21)}`];
+    for (const id of badIds) {
+      probes.push({ name: `v2 id ${JSON.stringify(id).slice(0, 40)}`, run: () => verifyV2(owner, id) });
+      if (typeof id === "string") probes.push({ name: `v2 redirect id ${id.slice(0, 30)}`, run: () => owner.send(`/certifications/redirect?${new URLSearchParams({ identityVerificationId: id })}`) });
+    }
+    for (const body of [...malformed, JSON.stringify({ imp_uid: "imp_123" }), JSON.stringify({ identity_verification_id: ownerId, pad: "x".repeat(9000) })]) {
+      probes.push({ name: `v2 body ${body.slice(0, 30)}`, run: () => owner.verify(body) });
+    }
+    for (const cookie of [...forgedCookies, stranger.cookie]) {
+      const forged = v2Browser();
+      forged.cookie = cookie;
+      probes.push({ name: `v2 cookie ${cookie.slice(0, 20)} → verify`, run: () => verifyV2(forged, ownerId) });
+      probes.push({ name: `v2 cookie ${cookie.slice(0, 20)} → redirect`, run: () => forged.send(`/certifications/redirect?identityVerificationId=${ownerId}`) });
+    }
+    for (const origin of ["https://evil.example", "null", `${devV2.baseUrl}.evil.example`]) {
+      probes.push({ name: `v2 origin ${origin}`, run: () => owner.send("/certifications", { method: "POST", origin, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ identity_verification_id: ownerId }) }) });
+    }
+    for (const query of ["", "code=FAILURE_TYPE_PG", "identityVerificationId=", `identityVerificationId=${ownerId}&identityVerificationId=${ownerId}`, "identityVerificationId=%00"]) {
+      probes.push({ name: `v2 redirect ?${query.slice(0, 30)}`, run: () => stranger.send(`/certifications/redirect?${query}`) });
+    }
+    const beforeV2 = snapshotV2();
+    const answers = await pool(probes, 8, async (p) => {
+      const res = await p.run();
+      return { name: p.name, status: res.status, code: await codeOf(res) };
+    });
+    const wrong = answers.filter((a) => a.status < 400 || a.status >= 500 || a.code === null || !CODES.has(a.code));
+    for (const a of wrong) console.log(`    ! ${a.name} → ${a.status} ${a.code}`);
+    record({ check: "v2 bad inputs: answers", tried: `${probes.length} generated`, figure: `${answers.length - wrong.length} with a contract error code, ${answers.filter((a) => a.status >= 500).length} of 5xx`, expected: `all ${probes.length}, 0 of 5xx`, ok: wrong.length === 0 && probes.length >= 60 });
+    record({ check: "v2 bad inputs: rows changed", tried: `${probes.length}`, figure: beforeV2 === snapshotV2() ? "0 rows changed" : "rows changed", expected: "0", ok: beforeV2 === snapshotV2() });
+    const survivor = (await verifyV2(owner, ownerId)).status;
+    record({ check: "v2 bad inputs: the owner's attempt survives", tried: "1", figure: String(survivor), expected: "200", ok: survivor === 200 });
+
+    step("PortOne V2: upstream faults");
+    const faultsV2: Array<{ name: string; fault: PortOneFault; times: number; code: string }> = [
+      { name: "401", fault: { kind: "status", status: 401, body: '{"type":"UNAUTHORIZED"}', contentType: "application/json" }, times: 1, code: "upstream_unauthorized" },
+      { name: "403", fault: { kind: "status", status: 403, body: '{"type":"FORBIDDEN"}', contentType: "application/json" }, times: 1, code: "upstream_unauthorized" },
+      { name: "5xx (persistent)", fault: { kind: "status", status: 503 }, times: 2, code: "upstream_error" },
+      { name: "timeout", fault: { kind: "hang" }, times: 1, code: "upstream_timeout" },
+      { name: "connection error (persistent)", fault: { kind: "network" }, times: 2, code: "upstream_error" },
+      { name: "unparseable", fault: { kind: "unparseable" }, times: 1, code: "upstream_error" },
+      { name: "HTML 404", fault: { kind: "status", status: 404, body: "<html>404</html>" }, times: 1, code: "upstream_error" },
+    ];
+    let correctV2 = 0;
+    let recoveredV2 = 0;
+    for (const f of faultsV2) {
+      const b = v2Browser();
+      const id = await verifiedV2(b);
+      portone.fail(f.fault, f.times);
+      const code = await codeOf(await verifyV2(b, id));
+      if (code === f.code) correctV2++;
+      else console.log(`    ! v2 ${f.name}: got ${code}, expected ${f.code}`);
+      if ((await verifyV2(b, id)).status === 200) recoveredV2++;
+    }
+    record({ check: "v2 upstream faults: correct codes", tried: `${faultsV2.length} faults`, figure: `${correctV2} correct`, expected: `${faultsV2.length}`, ok: correctV2 === faultsV2.length });
+    record({ check: "v2 upstream faults: attempts lost", tried: `${faultsV2.length} retries`, figure: `${faultsV2.length - recoveredV2} lost`, expected: "0", ok: recoveredV2 === faultsV2.length });
+
+    step("PortOne V2: races");
+    {
+      const ci = `CI-v2-race-${Date.now()}`;
+      const people = await Promise.all(Array.from({ length: 50 }, async () => { const b = v2Browser(); return { b, id: await verifiedV2(b, { ci }) }; }));
+      const outcomes = await Promise.all(people.map(async ({ b, id }) => ((await (await verifyV2(b, id)).json()) as { outcome?: string }).outcome));
+      const key = createHmac("sha256", HMAC_KEY).update(ci).digest("hex");
+      const rows = devV2.query<{ n: number }>(`SELECT COUNT(*) AS n FROM users WHERE identity_key = '${key}'`)[0]?.n;
+      const created = outcomes.filter((o) => o === "new_user").length;
+      const existing = outcomes.filter((o) => o === "existing_user").length;
+      record({ check: "v2 50 concurrent verifications of one person", tried: "50", figure: `${created} new_user, ${existing} existing_user, ${rows} user row`, expected: "1, 49, 1", ok: created === 1 && existing === 49 && rows === 1 });
+    }
+    {
+      const b = v2Browser();
+      const id = await verifiedV2(b);
+      const others = await Promise.all(Array.from({ length: 19 }, async () => { const o = v2Browser(); await o.prepare(); return o; }));
+      const statuses = await Promise.all([verifyV2(b, id), ...others.map((o) => verifyV2(o, id))].map((p) => p.then((r) => r.status)));
+      const wins = statuses.filter((s) => s === 200).length;
+      record({ check: "v2 one identity verification id from 20 browsers", tried: "20", figure: `${wins} success`, expected: "1", ok: wins === 1 && statuses[0] === 200 });
+    }
+
+    const LOAD_V2 = Number(process.env.RELIABILITY_LOAD ?? 1000);
+    step(`PortOne V2: load: ${LOAD_V2} verifications at concurrency 32`);
+    {
+      const calls = portone.calls.getIdentityVerification;
+      const errors: string[] = [];
+      const timings: number[] = [];
+      await pool(Array.from({ length: LOAD_V2 }, (_, i) => i), 32, async () => {
+        const t0 = performance.now();
+        const b = v2Browser();
+        const res = await verifyV2(b, await verifiedV2(b));
+        if (res.status !== 200) errors.push(`${res.status} ${await codeOf(res)}`);
+        else await res.arrayBuffer();
+        timings.push(performance.now() - t0);
+      });
+      timings.sort((a, b) => a - b);
+      const perVerification = (portone.calls.getIdentityVerification - calls) / LOAD_V2;
+      if (errors.length) console.log(`    ! first errors: ${errors.slice(0, 5).join("; ")}`);
+      record({ check: "v2 bounded load", tried: `${LOAD_V2} at concurrency 32`, figure: `${errors.length} errors, ${perVerification.toFixed(2)} upstream calls per verification, p50 ${percentile(timings, 50).toFixed(0)} ms, p99 ${percentile(timings, 99).toFixed(0)} ms (prepare + verify)`, expected: "0 errors, 1.00 call per verification", ok: errors.length === 0 && perVerification === 1 });
+    }
+  } finally {
+    devV2.stop();
+    await upstreamV2.close();
   }
 } finally {
   dev.stop();

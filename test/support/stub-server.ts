@@ -1,14 +1,15 @@
-// Serves an ImpStub over real HTTP on 127.0.0.1, for a Worker running in its own process (wrangler dev).
+// Serves a provider stub over real HTTP on 127.0.0.1, for a Worker running in its own process (wrangler dev).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { ImpStub } from "./iamport-stub.ts";
+/** Anything that answers like a provider: the i'mport or the PortOne stub. */
+type Stub = { fetch: typeof fetch };
 
 export interface StubServer {
   url: string;
   close(): Promise<void>;
 }
 
-export async function startStubServer(stub: ImpStub): Promise<StubServer> {
+export async function startStubServer(stub: Stub): Promise<StubServer> {
   const server = createServer((req, res) => void handle(stub, req, res));
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -23,7 +24,7 @@ export async function startStubServer(stub: ImpStub): Promise<StubServer> {
   };
 }
 
-async function handle(stub: ImpStub, req: IncomingMessage, res: ServerResponse) {
+async function handle(stub: Stub, req: IncomingMessage, res: ServerResponse) {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   // The caller giving up (its timeout) aborts the stub's work, as a closed connection would.

@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { ImpStub } from "../test/support/iamport-stub.ts";
+import { PortOneStub, STUB_CHANNEL_KEY } from "../test/support/portone-stub.ts";
 import { HttpClient, percentile, pool } from "../test/support/http-client.ts";
 import { startStubServer, type StubServer } from "../test/support/stub-server.ts";
 import { freePort } from "../test/support/wrangler-dev.ts";
@@ -89,9 +90,14 @@ interface LogLine {
   d1: { roundTrips: number; ms: number };
 }
 
+type Name = "app" | "v2" | "guide";
+
 interface Server {
-  name: "app" | "guide";
+  /** This app with i'mport (V1), this app with PortOne V2, the guide's server. */
+  name: Name;
   stub: ImpStub;
+  /** V2's upstream, for the app with PORTONE_VERSION=v2. */
+  portone?: PortOneStub;
   stubServer: StubServer;
   url: string;
   /** The app's verification log lines by request id (the guide logs nothing). */
@@ -122,7 +128,15 @@ async function newStub(name: string) {
 }
 
 /** The app's bundle in workerd. `storage: false` starts it with no D1 and no KV binding at all. */
-async function startApp(options: { storage: boolean; inspectorPort?: number; logs?: Map<string, LogLine>; apiBase: string; impKey: string }) {
+async function startApp(options: {
+  storage: boolean;
+  inspectorPort?: number;
+  logs?: Map<string, LogLine>;
+  apiBase: string;
+  impKey: string;
+  vars?: Record<string, string>;
+  persist?: string;
+}) {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       name: "app",
@@ -132,8 +146,8 @@ async function startApp(options: { storage: boolean; inspectorPort?: number; log
       compatibilityDate: "2026-11-01",
       host: "127.0.0.1",
       port: 0,
-      bindings: { ...APP_VARS, IMP_KEY: options.impKey, IMP_SECRET: "bench_secret", IMP_API_BASE: options.apiBase },
-      ...(options.storage ? { d1Databases: { DB: "bench-app" }, kvNamespaces: { CACHE: "bench-app" } } : {}),
+      bindings: { ...APP_VARS, IMP_KEY: options.impKey, IMP_SECRET: "bench_secret", IMP_API_BASE: options.apiBase, ...options.vars },
+      ...(options.storage ? { d1Databases: { DB: options.persist ?? "bench-app" }, kvNamespaces: { CACHE: options.persist ?? "bench-app" } } : {}),
       handleStructuredLogs: ({ message }) => {
         if (!options.logs || !message.startsWith("{")) return;
         try {
@@ -159,6 +173,30 @@ async function appServer(): Promise<Server> {
   const inspectorPort = flags.profile ? await freePort() : undefined;
   const { mf, url } = await startApp({ storage: true, inspectorPort, logs, apiBase: stubServer.url, impKey: stub.impKey });
   return { name: "app", stub, stubServer, url, logs, inspectorPort, stop: () => mf.dispose() };
+}
+
+/** The same bundle with PORTONE_VERSION=v2, against its own PortOne stub. */
+async function appV2Server(): Promise<Server> {
+  const stub = new ImpStub("bench_v2_unused", "bench_secret"); // V2 needs no token: never called
+  const portone = new PortOneStub("bench_portone_secret");
+  portone.latencyMs = LATENCY_MS;
+  const stubServer = await startStubServer(portone);
+  const logs = new Map<string, LogLine>();
+  const { mf, url } = await startApp({
+    storage: true,
+    logs,
+    apiBase: stubServer.url,
+    impKey: stub.impKey,
+    persist: "bench-v2",
+    vars: {
+      PORTONE_VERSION: "v2",
+      PORTONE_STORE_ID: "store-bench",
+      PORTONE_CHANNEL_KEY: STUB_CHANNEL_KEY,
+      PORTONE_API_SECRET: portone.secret,
+      PORTONE_API_BASE: stubServer.url,
+    },
+  });
+  return { name: "v2", stub, portone, stubServer, url, logs, stop: () => mf.dispose() };
 }
 
 async function guideServer(): Promise<Server> {
@@ -203,6 +241,11 @@ let sequence = 0;
 /** A person certified by the stub for a fresh attempt (the app's from prepare), ready to submit: not timed. */
 async function ready(server: Server, requestId: string) {
   const client = new HttpClient(server.url);
+  if (server.portone) {
+    const { identity_verification_id: id } = (await client.prepare()) as unknown as { identity_verification_id: string };
+    server.portone.verify(id, { ci: `CI-${server.name}-${requestId}` });
+    return { client, body: JSON.stringify({ identity_verification_id: id }), requestId };
+  }
   // The guide issues no attempt (its page hard-codes a merchant_uid); the app's comes from prepare.
   const merchant_uid = server.name === "app" ? (await client.prepare()).merchant_uid : `ORD${Date.now()}${sequence++}`;
   const cert = server.stub.certify({ merchant_uid, unique_key: `CI-${server.name}-${requestId}`, birthday: "1990-01-01", birth: 631119600 });
@@ -275,14 +318,19 @@ async function profileWorker(port: number, verifications: number, work: () => Pr
 // ── Run ────────────────────────────────────────────────────────────────────────────────────────────────────────
 interface Level {
   concurrency: number;
-  samples: Record<Server["name"], Sample[]>;
-  elapsedMs: Record<Server["name"], number>;
-  calls: Record<Server["name"], { getToken: number; getCertification: number }>;
-  requestIds: string[];
+  samples: Record<Name, Sample[]>;
+  elapsedMs: Record<Name, number>;
+  /** Calls to the server's provider stub: getToken and the result's GET. */
+  calls: Record<Name, { getToken: number; getResult: number }>;
+  requestIds: Record<Name, string[]>;
 }
 
-const servers = [await appServer(), await guideServer()];
-const [app] = servers as [Server, Server];
+const servers = [await appServer(), await appV2Server(), await guideServer()];
+const [app] = servers as [Server, Server, Server];
+const callsOf = (server: Server) => ({
+  getToken: server.stub.calls.getToken,
+  getResult: server.portone ? server.portone.calls.getIdentityVerification : server.stub.calls.getCertification,
+});
 const levels: Level[] = [];
 let storage = { pageViews: 0, pageViewsOk: 0, prepares: 0, preparesOk: 0, attemptInPage: false };
 let profile: Awaited<ReturnType<typeof profileWorker>> | undefined;
@@ -326,16 +374,16 @@ try {
     step(`measuring: ${COUNT} verifications per server at concurrency ${concurrency}, stub latency ${LATENCY_MS} ms/call, ${ROUNDS} alternating round(s)`);
     const level: Level = {
       concurrency,
-      samples: { app: [], guide: [] },
-      elapsedMs: { app: 0, guide: 0 },
-      calls: { app: { getToken: 0, getCertification: 0 }, guide: { getToken: 0, getCertification: 0 } },
-      requestIds: [],
+      samples: { app: [], v2: [], guide: [] },
+      elapsedMs: { app: 0, v2: 0, guide: 0 },
+      calls: { app: { getToken: 0, getResult: 0 }, v2: { getToken: 0, getResult: 0 }, guide: { getToken: 0, getResult: 0 } },
+      requestIds: { app: [], v2: [], guide: [] },
     };
     levels.push(level);
     const perRound = Math.ceil(COUNT / ROUNDS);
     const total = perRound * ROUNDS * servers.length;
     const progress = setInterval(() => {
-      const done = level.samples.app.length + level.samples.guide.length;
+      const done = level.samples.app.length + level.samples.v2.length + level.samples.guide.length;
       const text = `  ${done}/${total} verifications (${((100 * done) / total).toFixed(0)}%)`;
       if (tty) process.stdout.write(`\r${text}`);
       else console.log(text);
@@ -343,14 +391,14 @@ try {
     for (let r = 0; r < ROUNDS; r++) {
       for (const server of r % 2 === 0 ? servers : [...servers].reverse()) {
         const people = await pool(Array.from({ length: perRound }, (_, i) => `c${concurrency}-r${r}-${i}`), 8, (id) => ready(server, id));
-        if (server.name === "app") level.requestIds.push(...people.map((p) => p.requestId));
-        const before = { ...server.stub.calls };
+        level.requestIds[server.name].push(...people.map((p) => p.requestId));
+        const before = callsOf(server);
         const work = async () => {
           const t0 = performance.now();
           await pool(people, concurrency, async (person) => level.samples[server.name].push(await submit(person)));
           return performance.now() - t0;
         };
-        const profiled = server.inspectorPort && r === 0 && concurrency === LEVELS[LEVELS.length - 1];
+        const profiled = server.inspectorPort && server.name === "app" && r === 0 && concurrency === LEVELS[LEVELS.length - 1];
         if (profiled) {
           let elapsed = 0;
           profile = await profileWorker(server.inspectorPort!, perRound, async () => (elapsed = await work()));
@@ -358,8 +406,9 @@ try {
         } else {
           level.elapsedMs[server.name] += await work();
         }
-        level.calls[server.name].getToken += server.stub.calls.getToken - before.getToken;
-        level.calls[server.name].getCertification += server.stub.calls.getCertification - before.getCertification;
+        const after = callsOf(server);
+        level.calls[server.name].getToken += after.getToken - before.getToken;
+        level.calls[server.name].getResult += after.getResult - before.getResult;
       }
     }
     clearInterval(progress);
@@ -374,12 +423,13 @@ try {
 }
 
 // ── Report ─────────────────────────────────────────────────────────────────────────────────────────────────────
-function summarize(level: Level, name: Server["name"]) {
+function summarize(level: Level, name: Name) {
   const samples = level.samples[name];
   const lat = samples.map((s) => s.ms).sort((a, b) => a - b);
   const n = samples.length;
   const calls = level.calls[name];
-  const lines = name === "app" ? level.requestIds.map((id) => app.logs.get(id)).filter((l): l is LogLine => !!l) : [];
+  const logs = servers.find((server) => server.name === name)!.logs;
+  const lines = level.requestIds[name].map((id) => logs.get(id)).filter((l): l is LogLine => !!l);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const upstreamWait = lines.map((l) => sum(l.upstream.map((u) => u.ms))).sort((a, b) => a - b);
   const inWorker = lines.map((l) => l.ms - sum(l.upstream.map((u) => u.ms)) - l.d1.ms).sort((a, b) => a - b);
@@ -392,9 +442,9 @@ function summarize(level: Level, name: Server["name"]) {
     first_error: samples.find((s) => !s.ok)?.error,
     throughput_per_s: n / (level.elapsedMs[name] / 1000),
     latency_ms: { p50: percentile(lat, 50), p99: percentile(lat, 99) },
-    upstream_calls_per_verification: (calls.getToken + calls.getCertification) / n,
+    upstream_calls_per_verification: (calls.getToken + calls.getResult) / n,
     get_token_per_verification: calls.getToken / n,
-    ...(name === "app"
+    ...(name !== "guide"
       ? {
           log_lines: lines.length,
           upstream_wait_ms_p50: percentile(upstreamWait, 50),
@@ -407,7 +457,12 @@ function summarize(level: Level, name: Server["name"]) {
   };
 }
 
-const report = levels.map((level) => ({ concurrency: level.concurrency, app: summarize(level, "app"), guide: summarize(level, "guide") }));
+const report = levels.map((level) => ({
+  concurrency: level.concurrency,
+  app: summarize(level, "app"),
+  v2: summarize(level, "v2"),
+  guide: summarize(level, "guide"),
+}));
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 const results = {
   date: new Date().toISOString(),
@@ -425,39 +480,47 @@ writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
 const f = (v: number | undefined, d = 1) => (v !== undefined && Number.isFinite(v) ? v.toFixed(d) : "–");
 const ratio = (a: number, b: number) => (b ? `${f(a / b, 2)}×` : "–");
 const verdict = (ok: boolean) => (ok ? "met" : "missed");
+// Columns: measure, this app (v1), this app (v2), the guide's server, ratio v1 : guide, target (judged on v1).
 const rows: string[][] = [];
-for (const { concurrency: c, app: a, guide: g } of report) {
+for (const { concurrency: c, app: a, v2, guide: g } of report) {
   const single = c === 1;
+  const row = (measure: string, pick: (x: typeof a) => number, target: string) => [measure, f(pick(a)), f(pick(v2)), f(pick(g)), ratio(pick(a), pick(g)), target];
   rows.push(
-    [`verify latency p50 (ms), concurrency ${c}`, f(a.latency_ms.p50), f(g.latency_ms.p50), ratio(a.latency_ms.p50, g.latency_ms.p50), single ? `≤ 0.55×: ${verdict(a.latency_ms.p50 <= 0.55 * g.latency_ms.p50)}` : ""],
-    [`verify latency p99 (ms), concurrency ${c}`, f(a.latency_ms.p99), f(g.latency_ms.p99), ratio(a.latency_ms.p99, g.latency_ms.p99), single ? `≤ 1×: ${verdict(a.latency_ms.p99 <= g.latency_ms.p99)}` : ""],
-    [`throughput (verifications/s), concurrency ${c}`, f(a.throughput_per_s), f(g.throughput_per_s), ratio(a.throughput_per_s, g.throughput_per_s), c >= 16 ? `≥ 1.3×: ${verdict(a.throughput_per_s >= 1.3 * g.throughput_per_s)}` : ""],
+    row(`verify latency p50 (ms), concurrency ${c}`, (x) => x.latency_ms.p50, single ? `≤ 0.55×: ${verdict(a.latency_ms.p50 <= 0.55 * g.latency_ms.p50)}` : ""),
+    row(`verify latency p99 (ms), concurrency ${c}`, (x) => x.latency_ms.p99, single ? `≤ 1×: ${verdict(a.latency_ms.p99 <= g.latency_ms.p99)}` : ""),
+    row(`throughput (verifications/s), concurrency ${c}`, (x) => x.throughput_per_s, c >= 16 ? `≥ 1.3×: ${verdict(a.throughput_per_s >= 1.3 * g.throughput_per_s)}` : ""),
   );
 }
 const last = report[report.length - 1]!;
+const noStorage = storage.pageViewsOk === storage.pageViews && storage.preparesOk === storage.prepares;
 rows.push(
-  ["upstream calls / verification", f(last.app.upstream_calls_per_verification, 3), f(last.guide.upstream_calls_per_verification, 3), ratio(last.app.upstream_calls_per_verification, last.guide.upstream_calls_per_verification), `≤ 1.01: ${verdict(last.app.upstream_calls_per_verification <= 1.01)}`],
-  ["D1 round-trips / verification", f(last.app.d1_round_trips_per_verification, 2), "– (in memory)", "", ""],
-  ["KV operations / verification", f(last.app.kv_ops_per_verification, 3), "–", "", ""],
-  ["D1 and KV operations / page view and / prepare", storage.pageViewsOk === storage.pageViews && storage.preparesOk === storage.prepares ? "0" : "> 0", "–", "", `0: ${verdict(storage.pageViewsOk === storage.pageViews && storage.preparesOk === storage.prepares)}`],
-  ["requests before the start button works", storage.attemptInPage ? "0" : "1 (prepare)", "0 (merchant_uid hard-coded)", "", `0: ${verdict(storage.attemptInPage)}`],
-  ...report.flatMap(({ concurrency: c, app: a }) => [
-    [`· concurrency ${c}: the Worker's own time / waiting for D1 / waiting for i'mport, p50 (ms)`, `${f(a.worker_own_ms_p50)} / ${f(a.d1_wait_ms_p50)} / ${f(a.upstream_wait_ms_p50)}`, "", "", ""],
+  ["upstream calls / verification", f(last.app.upstream_calls_per_verification, 3), f(last.v2.upstream_calls_per_verification, 3), f(last.guide.upstream_calls_per_verification, 3), ratio(last.app.upstream_calls_per_verification, last.guide.upstream_calls_per_verification), `≤ 1.01: ${verdict(last.app.upstream_calls_per_verification <= 1.01)}; v2 = 1: ${verdict(last.v2.upstream_calls_per_verification === 1)}`],
+  ["D1 round-trips / verification", f(last.app.d1_round_trips_per_verification, 2), f(last.v2.d1_round_trips_per_verification, 2), "– (in memory)", "", ""],
+  ["KV operations / verification", f(last.app.kv_ops_per_verification, 3), f(last.v2.kv_ops_per_verification, 3), "–", "", ""],
+  ["D1 and KV operations / page view and / prepare", noStorage ? "0" : "> 0", "", "–", "", `0: ${verdict(noStorage)}`],
+  ["requests before the start button works", storage.attemptInPage ? "0" : "1 (prepare)", "", "0 (merchant_uid hard-coded)", "", `0: ${verdict(storage.attemptInPage)}`],
+  ...report.map(({ concurrency: c, app: a, v2 }) => [
+    `· concurrency ${c}: the Worker's own time / waiting for D1 / waiting for the provider, p50 (ms)`,
+    `${f(a.worker_own_ms_p50)} / ${f(a.d1_wait_ms_p50)} / ${f(a.upstream_wait_ms_p50)}`,
+    `${f(v2.worker_own_ms_p50)} / ${f(v2.d1_wait_ms_p50)} / ${f(v2.upstream_wait_ms_p50)}`,
+    "",
+    "",
+    "",
   ]),
-  ["errors", String(report.reduce((s, l) => s + l.app.errors, 0)), String(report.reduce((s, l) => s + l.guide.errors, 0)), "", ""],
+  ["errors", ...(["app", "v2", "guide"] as const).map((n) => String(report.reduce((sum, l) => sum + l[n].errors, 0))), "", ""],
 );
 const table = [
   `Machine: ${machine}. ${COUNT} timed verifications per server and concurrency level, stub latency ${LATENCY_MS} ms per call, ${ROUNDS} alternating round(s); ${results.date.slice(0, 10)}.`,
   "",
-  "| measure | this app | the guide's server (Express + axios) | ratio | target |",
-  "|---|---|---|---|---|",
+  "| measure | this app, V1 | this app, V2 | the guide's server (Express + axios) | ratio V1 : guide | target |",
+  "|---|---|---|---|---|---|",
   ...rows.map((r) => `| ${r.join(" | ")} |`),
   "",
   `Harness floor (GET /healthz through the same client, one at a time, p50): ${f(floorMs)} ms. Deployable bundle: ${f(size.raw / 1024)} KiB raw, ${f(size.gzip / 1024)} KiB gzip. Startup (wrangler check startup, active CPU, median of 3): ${f(startups[1])} ms.${profile ? ` Worker CPU per verification (profiled, upper bound): ${f(profile.busy_ms_per_verification, 2)} ms.` : ""}`,
 ].join("\n");
 writeFileSync("bench/results.md", `${table}\n`);
 console.log(`\n${table}\n\nresults: bench/results.json, bench/results.md`);
-const errors = report.flatMap((l) => [l.app.first_error, l.guide.first_error]).filter(Boolean);
+const errors = report.flatMap((l) => [l.app.first_error, l.v2.first_error, l.guide.first_error]).filter(Boolean);
 if (errors.length > 0 || storage.pageViewsOk < storage.pageViews || storage.preparesOk < storage.prepares) {
   console.log(`errors, first: ${errors.slice(0, 3).join(" | ")}`);
   process.exit(1);

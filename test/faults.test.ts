@@ -52,7 +52,7 @@ describe("D1 faults", () => {
     expect((await b.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
   });
 
-  it("a constraint failure inside the completion batch rolls back the user it would have created", async () => {
+  it("an imp_uid already used by another attempt completes nothing and creates no user, inside the one batch", async () => {
     const h = harness();
     const first = h.browser();
     const cert = await first.certified({ unique_key: "CI-first" });

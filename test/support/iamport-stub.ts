@@ -129,12 +129,9 @@ export class ImpStub {
       case "code":
         return envelope(200, fault.code, fault.message, null);
       case "unparseable":
-        return new Response("{ not json", { status: 200, headers: { "Content-Type": "application/json" } });
       case "network":
-        throw new TypeError("Network connection lost.");
       case "hang":
-        await sleep(Number.POSITIVE_INFINITY, signal);
-        throw new Error("unreachable");
+        return brokenAnswer(fault, signal);
       case "unauthorized":
         return envelope(401, -1, "Unauthorized", null);
     }
@@ -195,6 +192,14 @@ async function readBody(request: Request): Promise<Record<string, string>> {
 
 export function envelope(status: number, code: number, message: string | null, response: unknown): Response {
   return Response.json({ code, message, response }, { status });
+}
+
+/** The faults of any HTTP API: a 200 that is not JSON, a dropped connection, no answer at all. */
+export async function brokenAnswer(fault: { kind: "unparseable" | "network" | "hang" }, signal: AbortSignal): Promise<Response> {
+  if (fault.kind === "unparseable") return new Response("{ not json", { status: 200, headers: { "Content-Type": "application/json" } });
+  if (fault.kind === "network") throw new TypeError("Network connection lost.");
+  await sleep(Number.POSITIVE_INFINITY, signal);
+  throw new Error("unreachable");
 }
 
 /** Resolves after `ms` (never, for Infinity), or rejects when `signal` aborts: a slow or hanging answer. */

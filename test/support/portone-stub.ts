@@ -5,7 +5,7 @@
  * IDENTITY_VERIFICATION_NOT_FOUND), and injectable faults. A plain `fetch` function, so the app's real V2 client
  * runs against it unchanged.
  */
-import { sleep } from "./iamport-stub.ts";
+import { brokenAnswer, sleep } from "./iamport-stub.ts";
 
 export interface StubCustomer {
   name?: string;
@@ -134,18 +134,9 @@ export function error(status: number, type: string, message: string): Response {
 }
 
 async function faulty(fault: PortOneFault, signal: AbortSignal): Promise<Response> {
-  switch (fault.kind) {
-    case "status":
-      return new Response(fault.body ?? "<html>Bad Gateway</html>", {
-        status: fault.status,
-        headers: { "Content-Type": fault.contentType ?? "text/html" },
-      });
-    case "unparseable":
-      return new Response("{ not json", { status: 200, headers: { "Content-Type": "application/json" } });
-    case "network":
-      throw new TypeError("Network connection lost.");
-    case "hang":
-      await sleep(Number.POSITIVE_INFINITY, signal);
-      throw new Error("unreachable");
-  }
+  if (fault.kind !== "status") return brokenAnswer(fault, signal);
+  return new Response(fault.body ?? "<html>Bad Gateway</html>", {
+    status: fault.status,
+    headers: { "Content-Type": fault.contentType ?? "text/html" },
+  });
 }

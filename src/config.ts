@@ -28,6 +28,25 @@ export interface Config {
   portone: { storeId: string; channelKey: string; apiSecret: string; apiBase: string; sdkUrl: string };
   allowedOrigins: string[];
   rateLimit: boolean;
+  /** Exact origins a verified visitor may be sent back to with a receipt. */
+  returnOrigins: string[];
+  /** The private JWK (EC P-256, with kid) that signs receipts; absent in live mode without RECEIPT_PRIVATE_KEY. */
+  receiptKey?: ReceiptKey;
+  receiptTtlSeconds: number;
+  /** Bearer key of the site API; absent: the site API answers 503 not_configured. */
+  siteApiKey?: string;
+  /** After a withdrawal, how long the same person is refused a new account (0: nothing is kept). */
+  rejoinCooldownDays: number;
+}
+
+/** A private EC P-256 JWK, as `npm run keygen` prints it. */
+export interface ReceiptKey {
+  kty: "EC";
+  crv: "P-256";
+  x: string;
+  y: string;
+  d: string;
+  kid: string;
 }
 
 /** A var that is wrong or missing, and what it should be. Never carries the value (it may be a secret). */
@@ -56,6 +75,17 @@ export const SANDBOX_CREDENTIALS = {
     apiSecret: "sandbox_portone_api_secret",
     apiBase: "https://sandbox.invalid/sandbox/portone",
   },
+  /** The site API's key in the sandbox, so a site's backend can be tried against `npm run dev`; refused live. */
+  siteApiKey: "sandbox-site-api-key",
+  /** Signs the sandbox's receipts. Public in this repository, so live mode refuses it. */
+  receiptKey: {
+    kty: "EC",
+    crv: "P-256",
+    x: "bThko755bYt_Ger5oScy_a4_Qt_Gf2VEWs474roql68",
+    y: "aWX7CfJ9lnda7h2hJJOR2OdYAid2CVDSfNzrcvqyo5o",
+    d: "O5UFhucOOuNCgZsUs3tOuA9p8ekQUo0RDM7INiPvptM",
+    kid: "sandbox-receipt-key-1",
+  },
 } as const;
 
 export const DEFAULTS = {
@@ -70,6 +100,8 @@ export const DEFAULTS = {
   AGE_RULE: "international",
   SESSION_TTL_SECONDS: 900,
   RATE_LIMIT: "on",
+  RECEIPT_TTL_SECONDS: 300,
+  REJOIN_COOLDOWN_DAYS: 0,
 } as const;
 
 /** The minimum length of IDENTITY_HMAC_KEY: a short key makes the stored identity keys guessable. */
@@ -166,6 +198,25 @@ export function isOrigin(value: string): boolean {
   return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
 }
 
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+/** A private EC P-256 JWK with a kid, or undefined (its value is a secret: never echoed). */
+function receiptKeyOf(raw: string): ReceiptKey | undefined {
+  let jwk: unknown;
+  try {
+    jwk = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof jwk !== "object" || jwk === null) return undefined;
+  const k = jwk as Record<string, unknown>;
+  const part = (v: unknown) => typeof v === "string" && B64URL.test(v);
+  if (k.kty !== "EC" || k.crv !== "P-256" || !part(k.x) || !part(k.y) || !part(k.d) || typeof k.kid !== "string" || !k.kid) {
+    return undefined;
+  }
+  return { kty: "EC", crv: "P-256", x: k.x as string, y: k.y as string, d: k.d as string, kid: k.kid };
+}
+
 /** Parses the environment. Pure: the same env always gives the same result. */
 export function parseConfig(env: Vars): ConfigResult {
   const r = new Reader(env);
@@ -208,8 +259,32 @@ export function parseConfig(env: Vars): ConfigResult {
       ? { ...sandboxV2, storeId: storeId ?? sandboxV2.storeId, channelKey: channelKey ?? sandboxV2.channelKey, sdkUrl: portoneSdkUrl }
       : { storeId: storeId ?? "", channelKey: channelKey ?? "", apiSecret: apiSecret ?? "", apiBase: portoneApiBase, sdkUrl: portoneSdkUrl },
     allowedOrigins: r.origins("ALLOWED_ORIGINS"),
+    returnOrigins: r.origins("RETURN_ORIGINS"),
+    receiptKey: undefined,
+    receiptTtlSeconds: r.integer("RECEIPT_TTL_SECONDS", DEFAULTS.RECEIPT_TTL_SECONDS, 30, 3600),
+    siteApiKey: undefined,
+    rejoinCooldownDays: r.integer("REJOIN_COOLDOWN_DAYS", DEFAULTS.REJOIN_COOLDOWN_DAYS, 0, 3650),
     rateLimit: r.oneOf("RATE_LIMIT", ["on", "off"], DEFAULTS.RATE_LIMIT) === "on",
   };
+  const rawReceiptKey = r.text("RECEIPT_PRIVATE_KEY");
+  if (rawReceiptKey !== undefined) {
+    config.receiptKey = receiptKeyOf(rawReceiptKey);
+    if (!config.receiptKey) r.fail("RECEIPT_PRIVATE_KEY", "a private EC P-256 JWK with a kid, as npm run keygen prints it");
+    else if (!sandbox && config.receiptKey.d === SANDBOX_CREDENTIALS.receiptKey.d) {
+      r.fail("RECEIPT_PRIVATE_KEY", "a key of your own: the sandbox's key is public (npm run keygen)");
+      config.receiptKey = undefined;
+    }
+  } else if (sandbox) {
+    config.receiptKey = SANDBOX_CREDENTIALS.receiptKey;
+  }
+  const siteApiKey = r.text("SITE_API_KEY");
+  if (siteApiKey === undefined) {
+    config.siteApiKey = sandbox ? SANDBOX_CREDENTIALS.siteApiKey : undefined;
+  } else if (siteApiKey.length < HMAC_KEY_MIN_LENGTH || (!sandbox && siteApiKey === SANDBOX_CREDENTIALS.siteApiKey)) {
+    r.fail("SITE_API_KEY", `a key of your own, at least ${HMAC_KEY_MIN_LENGTH} characters (e.g. openssl rand -base64 32)`);
+  } else {
+    config.siteApiKey = siteApiKey;
+  }
   if (!sandbox) {
     // Live mode never falls back to the sandbox: what it lacks is a problem like a wrong value.
     if (provider === "v1") {

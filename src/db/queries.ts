@@ -1,6 +1,6 @@
-import { eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, lt, lte, or, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import { attempts, users, type Attempt, type User } from "./schema";
+import { attempts, users, withdrawals, type Attempt, type User } from "./schema";
 
 export type Db = DrizzleD1Database<Record<string, never>>;
 
@@ -88,28 +88,36 @@ export interface Completion {
   certifiedAt: number; // epoch ms
   age: number;
   now: number;
-  newUser: Omit<User, "createdByMerchantUid" | "createdAt" | "updatedAt">;
+  newUser: Omit<User, "createdByMerchantUid" | "createdAt" | "updatedAt" | "lastVerifiedAt">;
+}
+
+export interface CompletionResult {
+  /** The attempt rows with this merchant_uid or this imp_uid, as they stand after the batch. */
+  rows: AttemptWithUser[];
+  /** When this person may have an account again, if they withdrew and REJOIN_COOLDOWN_DAYS still holds. */
+  cooldownUntil: number | null;
 }
 
 /**
  * Stores a completed attempt and creates its user if the person is new, atomically, in one round-trip. D1 has no
- * interactive transactions, so the decisions live in SQL: the user is inserted only while neither this attempt
- * nor this imp_uid has been used (and only if nobody holds this identity key yet: UNIQUE); the attempt row is
- * inserted unless either exists (primary key, UNIQUE imp_uid). Returns the attempt rows with this merchant_uid or
- * this imp_uid as they stand afterwards, for the caller to tell what happened.
+ * interactive transactions, so the decisions live in SQL: nothing is written while this attempt or this imp_uid
+ * has been used, or while the person's withdrawal cooldown holds; the user is inserted only if nobody holds this
+ * identity key yet (UNIQUE); the attempt row is inserted unless either id exists (primary key, UNIQUE imp_uid);
+ * an existing user's name and last verification are refreshed by the attempt this batch stored.
  */
-export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWithUser[]> {
+export async function completeAttempt(db: Db, c: Completion): Promise<CompletionResult> {
   const u = c.newUser;
-  const unused = sql`NOT EXISTS (SELECT 1 FROM ${attempts} WHERE ${or(eq(attempts.merchantUid, c.merchantUid), eq(attempts.impUid, c.impUid))})`;
+  const free = sql`NOT EXISTS (SELECT 1 FROM ${attempts} WHERE ${or(eq(attempts.merchantUid, c.merchantUid), eq(attempts.impUid, c.impUid))})
+    AND NOT EXISTS (SELECT 1 FROM ${withdrawals} WHERE ${withdrawals.identityKey} = ${u.identityKey} AND ${withdrawals.until} > ${c.now})`;
   const userId = sql`(SELECT ${users.id} FROM ${users} WHERE ${users.identityKey} = ${u.identityKey})`;
-  const [, , after] = await db.batch([
+  const [, , , after, cooldown] = await db.batch([
     // Column order is the table's: id, identity_key, site_identity_key, name, gender, birthday,
-    // created_by_merchant_uid, created_at, updated_at.
+    // created_by_merchant_uid, created_at, updated_at, last_verified_at.
     db
       .insert(users)
       .select(
-        sql`SELECT ${u.id}, ${u.identityKey}, ${u.siteIdentityKey}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.merchantUid}, ${c.now}, ${c.now}
-            WHERE ${unused}`,
+        sql`SELECT ${u.id}, ${u.identityKey}, ${u.siteIdentityKey}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.merchantUid}, ${c.now}, ${c.now}, ${c.now}
+            WHERE ${free}`,
       )
       .onConflictDoNothing({ target: users.identityKey }),
     // Column order is the table's: merchant_uid, imp_uid, browser_hash, created_at, expires_at, user_id, outcome,
@@ -121,12 +129,51 @@ export async function completeAttempt(db: Db, c: Completion): Promise<AttemptWit
                    (SELECT CASE WHEN ${users.createdByMerchantUid} = ${c.merchantUid} THEN 'new_user' ELSE 'existing_user' END
                     FROM ${users} WHERE ${users.identityKey} = ${u.identityKey}),
                    ${Math.floor(c.certifiedAt / 1000)}, ${c.age}, ${c.now}
-            WHERE ${unused}`,
+            WHERE ${free}`,
       )
       .onConflictDoNothing(),
+    db
+      .update(users)
+      .set({ name: u.name, lastVerifiedAt: c.now, updatedAt: c.now })
+      .where(
+        and(
+          eq(users.identityKey, u.identityKey),
+          sql`EXISTS (SELECT 1 FROM ${attempts} WHERE ${attempts.merchantUid} = ${c.merchantUid} AND ${attempts.impUid} = ${c.impUid} AND ${attempts.completedAt} = ${c.now})`,
+        ),
+      ),
     selectAttemptWithUser(db).where(or(eq(attempts.merchantUid, c.merchantUid), eq(attempts.impUid, c.impUid))),
+    db
+      .select({ until: withdrawals.until })
+      .from(withdrawals)
+      .where(and(eq(withdrawals.identityKey, u.identityKey), gt(withdrawals.until, c.now))),
   ]);
-  return after.map(withNullUser);
+  return { rows: after.map(withNullUser), cooldownUntil: cooldown[0]?.until ?? null };
+}
+
+export function findUser(db: Db, id: string) {
+  return db.select().from(users).where(eq(users.id, id)).get();
+}
+
+/**
+ * A person withdraws, in one batch: with a cooldown, the HMAC of their CI is kept until it ends (and nothing
+ * else); their completed attempts no longer point to them; their row — name, gender, birthday, identity keys —
+ * is deleted. Returns whether there was such a user.
+ */
+export async function withdrawUser(db: Db, id: string, cooldownUntil: number | null): Promise<boolean> {
+  const unlink = db.update(attempts).set({ userId: null }).where(eq(attempts.userId, id));
+  const remove = db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+  if (!cooldownUntil) return (await db.batch([unlink, remove]))[1].length === 1;
+  const keep = db
+    .insert(withdrawals)
+    .select(sql`SELECT ${users.identityKey}, ${cooldownUntil} FROM ${users} WHERE ${users.id} = ${id}`)
+    .onConflictDoUpdate({ target: withdrawals.identityKey, set: { until: sql`excluded.until` } });
+  return (await db.batch([keep, unlink, remove]))[2].length === 1;
+}
+
+/** Ended withdrawal cooldowns: the last trace of those people goes. */
+export async function deleteEndedCooldowns(db: Db, now: number): Promise<number> {
+  const result = await db.delete(withdrawals).where(lte(withdrawals.until, now)).run();
+  return result.meta.changes ?? 0;
 }
 
 /** Rows deleted per statement by the clean-up: small enough for one D1 query's limits, large enough to keep up. */

@@ -42,9 +42,20 @@ export const users = sqliteTable(
     createdByMerchantUid: text("created_by_merchant_uid").notNull(),
     createdAt: integer("created_at").notNull(), // epoch ms
     updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
+    /** The last verification of this person (the name is refreshed from it: legal names change). */
+    lastVerifiedAt: integer("last_verified_at"), // epoch ms
   },
   (t) => [uniqueIndex("users_identity_key_unique").on(t.identityKey), index("users_site_identity_key_idx").on(t.siteIdentityKey)],
 );
+
+/**
+ * People who withdrew, while REJOIN_COOLDOWN_DAYS refuses them a new account: only the HMAC of their CI and
+ * when the cooldown ends. Nothing else about them is kept; the daily cron deletes ended cooldowns.
+ */
+export const withdrawals = sqliteTable("withdrawals", {
+  identityKey: text("identity_key").primaryKey(),
+  until: integer("until").notNull(), // epoch ms
+});
 
 export type Attempt = typeof attempts.$inferSelect;
 export type User = typeof users.$inferSelect;

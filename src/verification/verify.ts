@@ -98,7 +98,7 @@ export async function verify(
     hmacHex(secret, identity.ci),
     identity.di ? hmacHex(secret, `site:${identity.di}`) : null,
   ]);
-  const rows = await completeAttempt(db, {
+  const { rows, cooldownUntil } = await completeAttempt(db, {
     merchantUid,
     impUid: input.resultId,
     browserHash: browserHash ?? "",
@@ -118,6 +118,7 @@ export async function verify(
   });
   const stored = rows.find((row) => row.attempt.merchantUid === merchantUid);
   if (stored) return settled(stored, input.resultId, provider.name);
+  if (cooldownUntil !== null) throw new AppError("rejoin_cooldown");
   // This imp_uid completed another attempt (the provider ties each result to one attempt, so only a confused
   // provider can get here): it stays single-use.
   throw new AppError("imp_uid_reused", "imp_uid consumed by another attempt");
@@ -126,6 +127,8 @@ export async function verify(
 /** A stored attempt answers for this result: its outcome if this result completed it, else `imp_uid_reused`. */
 function settled(stored: AttemptWithUser, impUid: string, provider: ProviderName): VerificationResult {
   if (stored.attempt.impUid !== impUid) throw new AppError("imp_uid_reused", "attempt completed by another result");
+  // The account this attempt found or created has been withdrawn since: the attempt stays used.
+  if (!stored.user) throw new AppError("imp_uid_reused", "the attempt's account was withdrawn");
   return resultOf(stored, provider);
 }
 

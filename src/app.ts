@@ -12,9 +12,10 @@ import { TokenCache } from "./providers/iamport/token-cache";
 import { PortOneClient } from "./providers/portone/client";
 import type { IdentityProvider, UpstreamCall } from "./providers/provider";
 import { certifications } from "./routes/certifications";
-import { health } from "./routes/health";
+import { health, jwks } from "./routes/health";
 import { page } from "./routes/page";
 import { redirect } from "./routes/redirect";
+import { siteApi } from "./routes/site-api";
 import { sandbox } from "./sandbox/routes";
 
 /** Where the provider's client sends its requests: the real API by default, the simulator or a test stub otherwise. */
@@ -75,6 +76,8 @@ export function createApp(options: AppOptions = {}) {
     .use("/certifications/redirect", verificationContext)
     .route("/", page)
     .route("/", health)
+    .route("/", jwks)
+    .route("/api", siteApi)
     .route("/certifications/redirect", redirect)
     .route("/certifications", certifications)
     .route("/sandbox", sandbox);
@@ -88,8 +91,11 @@ export function createApp(options: AppOptions = {}) {
           version: "1",
           description: "Mobile identity verification (본인인증) through i'mport (PortOne V1) or PortOne V2 on Cloudflare Workers.",
         },
+        components: { securitySchemes: { siteApiKey: { type: "http", scheme: "bearer", description: "SITE_API_KEY" } } },
       },
       exclude: ["/", "/certifications/redirect", "/openapi.json", /^\/sandbox\//],
+      // Its default leaves out every path with a dot, /.well-known/jwks.json among them.
+      excludeStaticFile: false,
       defaultValidationErrorResponse: false,
     }),
   );

@@ -1,5 +1,5 @@
 import { createApp } from "./app";
-import { deleteExpiredAttempts, openDb } from "./db/queries";
+import { deleteEndedCooldowns, deleteExpiredAttempts, openDb } from "./db/queries";
 
 const app = createApp();
 
@@ -8,9 +8,13 @@ const RETENTION_AFTER_EXPIRY_MS = 86_400_000;
 
 export default {
   fetch: app.fetch,
-  /** Daily: delete completed attempts a day after they expired, in bounded batches. */
+  /** Daily: delete completed attempts a day after they expired, in bounded batches, and ended rejoin cooldowns. */
   async scheduled(_controller, env) {
-    const run = await deleteExpiredAttempts(openDb(env.DB), Date.now() - RETENTION_AFTER_EXPIRY_MS);
-    console.log(JSON.stringify({ level: "info", msg: "expired_attempts_deleted", count: run.deleted, batches: run.batches, done: run.done }));
+    const db = openDb(env.DB);
+    const run = await deleteExpiredAttempts(db, Date.now() - RETENTION_AFTER_EXPIRY_MS);
+    const cooldowns = await deleteEndedCooldowns(db, Date.now());
+    console.log(
+      JSON.stringify({ level: "info", msg: "daily_cleanup", attempts_deleted: run.deleted, batches: run.batches, done: run.done, cooldowns_ended: cooldowns }),
+    );
   },
 } satisfies ExportedHandler<Env>;

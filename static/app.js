@@ -3,7 +3,7 @@
 // sends imp_uid to the server and shows what the server decided.
 const config = JSON.parse(document.getElementById("page-config").textContent);
 const $ = (id) => document.getElementById(id);
-const ui = { start: $("start"), status: $("status"), result: $("result"), message: $("result-message"), detail: $("result-detail"), retry: $("retry"), language: $("language") };
+const ui = { back: $("back-to-site"), start: $("start"), status: $("status"), result: $("result"), message: $("result-message"), detail: $("result-detail"), retry: $("retry"), language: $("language") };
 
 const query = new URLSearchParams(location.search);
 const MOBILE = /Android|iPhone|iPad|iPod|Mobile|wv\)|KAKAOTALK|NAVER|Instagram|FBAN|FBAV|Line\//i;
@@ -19,6 +19,12 @@ let shown = { status: "preparing", busy: true }; // what is on screen, by messag
 const sdk = () => (config.provider === "v2" ? window.PortOne : window.IMP);
 
 const t = (key) => config.messages[lang][key];
+
+function withParam(href, name, value) {
+  const url = new URL(href);
+  url.searchParams.set(name, value);
+  return url.href;
+}
 const errorText = (code) => config.messages[lang].errors[code] ?? config.messages[lang].errors.internal_error;
 
 function render() {
@@ -39,6 +45,10 @@ function render() {
     ui.detail.hidden = !ui.detail.textContent;
   }
   ui.retry.textContent = shown.result?.outcome ? t("back") : t("retry");
+  // After a failure, the site that sent the visitor gets it back with the error, if the visitor wants.
+  const error = shown.result && !shown.result.outcome ? shown.result.error : null;
+  ui.back.hidden = !(error && config.returnTo);
+  if (error && config.returnTo) ui.back.href = withParam(config.returnTo, "verification_error", error);
 }
 
 function show(next) {
@@ -93,7 +103,7 @@ function adopt(next) {
 async function prepare() {
   clearTimeout(renewTimer);
   ui.start.disabled = true;
-  const res = await postJson("/certifications/prepare", {});
+  const res = await postJson("/certifications/prepare", config.returnTo ? { return_to: config.returnTo } : {});
   if (!res.ok) {
     attempt = null;
     return show(failure(res));
@@ -123,6 +133,11 @@ async function verify(body) {
   show({ status: "verifying", busy: true });
   const res = await postJson("/certifications", body);
   attempt = null;
+  if (res.ok && config.returnTo && res.json.receipt) {
+    // Back to the site that sent the visitor, with the signed result.
+    show({ result: { outcome: res.json.outcome } });
+    return location.assign(withParam(config.returnTo, "verification", res.json.receipt));
+  }
   if (res.ok) return show({ result: { outcome: res.json.outcome } });
   show(failure(res));
 }

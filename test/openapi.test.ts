@@ -7,7 +7,7 @@ describe("GET /openapi.json", () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as any;
     expect(doc.openapi).toMatch(/^3\.1\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(["/certifications", "/certifications/prepare", "/healthz"]);
+    expect(Object.keys(doc.paths).sort()).toEqual(["/.well-known/jwks.json", "/api/users/{id}", "/certifications", "/certifications/prepare", "/healthz"]);
 
     const verify = doc.paths["/certifications"].post;
     const [v1, v2] = verify.requestBody.content["application/json"].schema.anyOf;
@@ -29,5 +29,18 @@ describe("GET /openapi.json", () => {
     expect(p1.required).toEqual(expect.arrayContaining(["provider", "merchant_uid", "expires_at", "imp_code", "params"]));
     expect(p2.required).toEqual(expect.arrayContaining(["provider", "identity_verification_id", "store_id", "channel_key"]));
     expect(doc.paths["/healthz"].get.responses["503"]).toBeDefined();
+    expect(prepare.requestBody.content["application/json"].schema.properties.return_to.type).toBe("string");
+    expect(verify.responses["200"].content["application/json"].schema.properties.receipt.type).toBe("string");
+    expect(doc.paths["/.well-known/jwks.json"].get.responses["200"].content["application/json"].schema.properties.keys.type).toBe("array");
+
+    const site = doc.paths["/api/users/{id}"];
+    expect(Object.keys(site).sort()).toEqual(["delete", "get"]);
+    expect(site.get.security).toEqual([{ siteApiKey: [] }]);
+    expect(doc.components.securitySchemes.siteApiKey).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(site.get.parameters[0]).toMatchObject({ in: "path", name: "id", required: true });
+    expect(site.get.responses["200"].content["application/json"].schema.properties.user.required).toEqual(
+      expect.arrayContaining(["id", "name", "gender", "birthday", "created_at", "last_verified_at"]),
+    );
+    expect(Object.keys(site.delete.responses).sort()).toEqual(["200", "400", "401", "404", "503"]);
   });
 });

@@ -45,3 +45,11 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
 export function randomHex(bytes: number): string {
   return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }
+
+/** Compares two strings without an early exit, so timing tells nothing about how much of a guess was right. */
+export function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

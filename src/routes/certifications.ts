@@ -3,6 +3,7 @@ import { describeRoute, validator } from "hono-openapi";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { rateLimit, requireConfig, sameOriginPosts } from "../http/security";
+import { requestedReturnTo } from "../http/return-to";
 import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
 import { logVerification } from "../http/log";
 import { runVerification, startAttempt } from "./verification";
@@ -28,7 +29,7 @@ export const certifications = new Hono<AppEnv>()
     limitBody,
     jsonObjectBody({ optional: true }),
     validator("json", PrepareBody, invalidRequest),
-    async (c) => c.json(await startAttempt(c), 201),
+    async (c) => c.json(await startAttempt(c, requestedReturnTo(c, c.req.valid("json").return_to)), 201),
   )
   .post(
     "/",
@@ -72,6 +73,7 @@ export const certifications = new Hono<AppEnv>()
           ? "imp_uid" in body && { resultId: body.imp_uid, attemptId: body.merchant_uid }
           : "identity_verification_id" in body && { resultId: body.identity_verification_id, attemptId: body.identity_verification_id };
       if (!input) throw new AppError("invalid_request", "body for another provider");
-      return c.json(await runVerification(c, input), 200);
+      const { result, receipt } = await runVerification(c, input);
+      return c.json({ ...result, ...(receipt ? { receipt } : {}) }, 200);
     },
   );

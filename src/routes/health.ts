@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import type { AppEnv } from "../env";
-import { HealthResponse, json } from "./schemas";
+import { publicJwk } from "../verification/receipt";
+import { HealthResponse, JwksResponse, json } from "./schemas";
 
 /** Whether this deployment can serve verifications; a configuration problem names its vars, never their values. */
 export const health = new Hono<AppEnv>().get(
@@ -19,5 +20,19 @@ export const health = new Hono<AppEnv>().get(
     const status = { mode: config.mode, provider: config.provider };
     if (configProblems.length === 0) return c.json({ ok: true, ...status }, 200);
     return c.json({ ok: false, ...status, problems: [...new Set(configProblems.map((p) => p.name))] }, 503);
+  },
+);
+
+/** The public key that verifies receipts, for the sites' backends (cacheable: keys change rarely). */
+export const jwks = new Hono<AppEnv>().get(
+  "/.well-known/jwks.json",
+  describeRoute({
+    summary: "The public key of receipts (JWKS); empty without a key",
+    responses: { 200: json("the key set", JwksResponse) },
+  }),
+  (c) => {
+    const key = c.get("config").receiptKey;
+    c.header("Cache-Control", "public, max-age=300");
+    return c.json({ keys: key ? [publicJwk(key)] : [] }, 200);
   },
 );

@@ -2,7 +2,8 @@ import { Hono, type Context } from "hono";
 import { validator } from "hono-openapi";
 import * as v from "valibot";
 import type { AppEnv } from "../env";
-import { AppError } from "../errors";
+import { AppError, type ErrorCode } from "../errors";
+import { boundReturnTo, withParam } from "../http/return-to";
 import { logVerification } from "../http/log";
 import { requireConfig } from "../http/security";
 import { invalidRequest } from "../http/validation";
@@ -35,6 +36,17 @@ export const redirect = new Hono<AppEnv>()
     if (!v.is(v2 ? AttemptId : ImpUid, resultId) || (attemptId !== undefined && !v.is(AttemptId, attemptId))) {
       throw new AppError("invalid_request", "ids in the query");
     }
-    return resultPage(c, { result: await runVerification(c, { resultId, attemptId }) });
+    const { result, receipt, returnTo } = await runVerification(c, { resultId, attemptId });
+    // Back to the site that sent the visitor, with the receipt; See Other: the site answers with a GET.
+    if (returnTo && receipt) return c.redirect(withParam(returnTo, "verification", receipt), 303);
+    return resultPage(c, { result });
   })
-  .onError((err, c) => errorPage(c, err, { cancelled: cancelled(c) }));
+  .onError(async (err, c) => errorPage(c, err, { cancelled: cancelled(c), back: await linkBack(c) }));
+
+/** After a failure, a link back to the attempt's `return_to` with the error, when one is bound (and intact). */
+async function linkBack(c: Context<AppEnv>): Promise<((code: ErrorCode) => string) | undefined> {
+  const attemptId = c.get("config").provider === "v2" ? c.req.query("identityVerificationId") : c.req.query("merchant_uid");
+  if (!attemptId || !v.is(AttemptId, attemptId)) return undefined;
+  const returnTo = await boundReturnTo(c, attemptId).catch(() => undefined);
+  return returnTo && ((code) => withParam(returnTo, "verification_error", code));
+}

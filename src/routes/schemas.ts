@@ -13,7 +13,9 @@ export const ImpUid = v.pipe(v.string(), v.regex(/^imp_\d{1,32}$/), v.descriptio
 /** Letters and digits, at most 40: the strictest PG's rule for an order id, which every attempt id follows. */
 export const AttemptId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9]{1,40}$/));
 
-export const PrepareBody = v.object({});
+export const PrepareBody = v.object({
+  return_to: v.optional(v.pipe(v.string(), v.description("where to send the visitor after a success; its origin must be in RETURN_ORIGINS"))),
+});
 
 /** `v1`: the certification, and the attempt when the page names it; `v2`: the identity verification (the attempt). */
 export const VerifyBody = v.union([
@@ -59,6 +61,7 @@ export const PrepareResponse = v.union([
 
 export const VerificationResponse = v.object({
   outcome: v.picklist(["new_user", "existing_user"]),
+  receipt: v.optional(v.pipe(v.string(), v.description("compact JWS (ES256) of the result; verify it with /.well-known/jwks.json"))),
   user: v.object({
     id: v.string(),
     name: v.string(),
@@ -71,6 +74,28 @@ export const VerificationResponse = v.object({
     v.object({ provider: v.literal("v1"), imp_uid: ImpUid, merchant_uid: AttemptId, certified_at: IsoTime }),
     v.object({ provider: v.literal("v2"), identity_verification_id: AttemptId, certified_at: IsoTime }),
   ]),
+});
+
+/** A user id as the app makes them. */
+export const UserId = v.pipe(v.string(), v.regex(/^usr_[A-Za-z0-9_-]{1,64}$/));
+
+export const SiteUserResponse = v.object({
+  user: v.object({
+    id: UserId,
+    name: v.string(),
+    gender: v.nullable(v.picklist(["male", "female"])),
+    birthday: v.pipe(v.string(), v.isoDate()),
+    created_at: IsoTime,
+    last_verified_at: v.nullable(IsoTime),
+  }),
+});
+
+export const WithdrawalResponse = v.object({ deleted: v.literal(true), id: UserId });
+
+export const JwksResponse = v.object({
+  keys: v.array(
+    v.object({ kty: v.literal("EC"), crv: v.literal("P-256"), x: v.string(), y: v.string(), kid: v.string(), alg: v.literal("ES256"), use: v.literal("sig") }),
+  ),
 });
 
 export const HealthResponse = v.object({

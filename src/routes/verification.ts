@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { bindBrowser, browserToken } from "../http/browser";
+import { bindReturnTo, boundReturnTo } from "../http/return-to";
+import { signReceipt } from "../verification/receipt";
 import { issueAttempt, verify, type VerificationResult } from "../verification/verify";
 
 /**
@@ -11,10 +13,14 @@ export type AttemptStart =
   | { provider: "v1"; merchant_uid: string; expires_at: string; imp_code: string; params: Record<string, string> }
   | { provider: "v2"; identity_verification_id: string; expires_at: string; store_id: string; channel_key: string; params: Record<string, string> };
 
-/** A new attempt for this browser (given a binding cookie if it has none); nothing is stored. */
-export async function startAttempt(c: Context<AppEnv>): Promise<AttemptStart> {
+/**
+ * A new attempt for this browser (given a binding cookie if it has none), with the `return_to` it will go back
+ * to bound to it; nothing is stored.
+ */
+export async function startAttempt(c: Context<AppEnv>, returnTo?: URL): Promise<AttemptStart> {
   const config = c.get("config");
   const { attemptId, expiresAt } = await issueAttempt(config, bindBrowser(c));
+  await bindReturnTo(c, attemptId, returnTo);
   const expires_at = new Date(expiresAt).toISOString();
   if (config.provider === "v2") {
     const { storeId, channelKey } = config.portone;
@@ -27,15 +33,36 @@ export async function startAttempt(c: Context<AppEnv>): Promise<AttemptStart> {
   return { provider: "v1", merchant_uid: attemptId, expires_at, imp_code: config.impCode, params };
 }
 
-/** Runs the use-case with this request's per-request objects and browser, noting the outcome for the log line. */
-export async function runVerification(
-  c: Context<AppEnv>,
-  input: { resultId: string; attemptId?: string },
-): Promise<VerificationResult> {
-  const db = c.get("db");
+export interface Verified {
+  result: VerificationResult;
+  /** The signed receipt, when the app has a key. */
+  receipt?: string;
+  /** Where the visitor goes back to, when the attempt was started with a `return_to`. */
+  returnTo?: URL;
+}
+
+const attemptIdOf = (result: VerificationResult) =>
+  result.verification.provider === "v1" ? result.verification.merchant_uid : result.verification.identity_verification_id;
+
+/**
+ * Runs the use-case with this request's per-request objects and browser, noting the outcome for the log line,
+ * and signs the receipt for the site the attempt returns to. A `return_to` cookie that was tampered with is
+ * refused before the provider is asked when the request names its attempt.
+ */
+export async function runVerification(c: Context<AppEnv>, input: { resultId: string; attemptId?: string }): Promise<Verified> {
   const config = c.get("config");
-  const provider = c.get("provider");
-  const result = await verify({ db, config, provider }, { ...input, browserToken: browserToken(c) });
+  const named = input.attemptId ? await boundReturnTo(c, input.attemptId) : undefined;
+  const result = await verify({ db: c.get("db"), config, provider: c.get("provider") }, { ...input, browserToken: browserToken(c) });
   c.get("log").outcome = result.outcome;
-  return result;
+  const returnTo = named ?? (await boundReturnTo(c, attemptIdOf(result)));
+  if (!config.receiptKey) return { result };
+  const receipt = await signReceipt(result, {
+    key: config.receiptKey,
+    ttlSeconds: config.receiptTtlSeconds,
+    issuer: new URL(c.req.url).origin,
+    audience: returnTo?.origin ?? new URL(c.req.url).origin,
+    ageRule: config.ageRule,
+    minAge: config.minAge,
+  });
+  return { result, receipt, returnTo };
 }

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/queries";
 import { sandboxCertifications, sandboxTokens } from "../db/schema";
-import { randomToken, toHex } from "../lib/crypto";
+import { randomToken, sameText, toHex } from "../lib/crypto";
 
 /**
  * The state machine of the offline i'mport simulator, shared by its REST API (what the app's client talks to)
@@ -82,7 +82,7 @@ export async function confirmOtp(db: Db, impUid: string, otp: string): Promise<C
   if (!row) return "not_found";
   if (row.certified) return "already_confirmed";
   if (row.otpExpiresAt < nowS()) return "expired_otp";
-  if (!timingSafeEqual(row.otp, otp)) return "wrong_otp";
+  if (!sameText(row.otp, otp)) return "wrong_otp";
   const updated = await db
     .update(sandboxCertifications)
     .set({ certified: true, certifiedAt: nowS() })
@@ -194,9 +194,3 @@ async function digest(algorithm: "SHA-256" | "SHA-512", value: string) {
 
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
-function timingSafeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}

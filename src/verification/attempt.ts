@@ -1,5 +1,5 @@
 import { AppError } from "../errors";
-import { hmacKey } from "../lib/crypto";
+import { hmacKey, sameText } from "../lib/crypto";
 import { bigIntOf, fromBase62, toBase62 } from "../lib/encoding";
 
 /**
@@ -51,20 +51,12 @@ export async function readAttemptId(secret: string, id: string, browserToken: st
   if (id.length !== ATTEMPT_ID_LENGTH) throw new AppError("unknown_merchant_uid", "not an attempt id");
   const signed = id.slice(0, SIGNED_CHARS);
   const expiry = fromBase62(id.slice(RANDOM.chars, BODY_CHARS));
-  if (expiry === null || !equal(await authTag(secret, signed), id.slice(SIGNED_CHARS))) {
+  if (expiry === null || !sameText(await authTag(secret, signed), id.slice(SIGNED_CHARS))) {
     throw new AppError("unknown_merchant_uid", "attempt id not minted here");
   }
   const body = id.slice(0, BODY_CHARS);
-  if (!browserToken || !equal(await bindTag(secret, body, browserToken), id.slice(BODY_CHARS, SIGNED_CHARS))) {
+  if (!browserToken || !sameText(await bindTag(secret, body, browserToken), id.slice(BODY_CHARS, SIGNED_CHARS))) {
     throw new AppError("session_mismatch");
   }
   return { expiresAt: Number(expiry) * 1000 };
-}
-
-/** Compares two tags without an early exit, so timing tells nothing about how much of a guess was right. */
-function equal(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }

@@ -47,10 +47,11 @@ export function pageCsp(config: Config): string {
  * works without a request of the page's own. Texts come from the shared messages; app.js switches language
  * without a reload.
  */
-export function renderPage(config: Config, lang: Lang, origin: string, attempt: object) {
+export function renderPage(config: Config, lang: Lang, origin: string, attempt: object, returnTo?: string) {
   const m = MESSAGES[lang];
   const pageConfig = {
     attempt,
+    returnTo: returnTo ?? null,
     provider: config.provider,
     lang,
     messages: MESSAGES,
@@ -76,6 +77,7 @@ export function renderPage(config: Config, lang: Lang, origin: string, attempt: 
       <p class="message" id="result-message"></p>
       <p class="detail" id="result-detail" hidden></p>
     </section>
+    <a class="button wide" id="back-to-site" hidden data-text="return_to_site">${m.return_to_site}</a>
     <button type="button" class="wide secondary" id="retry" hidden data-text="retry">${m.retry}</button>
   </div>
 </main>

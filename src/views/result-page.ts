@@ -21,7 +21,8 @@ export const documentStart = (lang: Lang, title: string) => html`<!doctype html>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 </head>`;
 
-type Shown = { result: VerificationResult } | { error: ErrorCode; cancelled?: boolean };
+/** What the page shows; `back` is a link to the site that sent the visitor (`return_to`, with the error). */
+type Shown = { result: VerificationResult } | { error: ErrorCode; cancelled?: boolean; back?: string };
 
 /** The `m_redirect_url` result page. Everything interpolated is escaped by `html`. */
 export function renderResultPage(shown: Shown, lang: Lang) {
@@ -46,7 +47,8 @@ ${hook}
 <p class="message secondary" lang="${other}">${text(other)}</p>
 ${"result" in shown ? html`<p class="who">${shown.result.user.name}</p>` : ""}
 </section>
-<p><a class="button wide" href="/">${"result" in shown ? MESSAGES[lang].back : MESSAGES[lang].retry}</a></p>
+${"back" in shown && shown.back ? html`<p><a class="button wide" href="${shown.back}">${MESSAGES[lang].return_to_site}</a></p>` : ""}
+<p><a class="button wide${"back" in shown && shown.back ? " secondary" : ""}" href="/">${"result" in shown ? MESSAGES[lang].back : MESSAGES[lang].retry}</a></p>
 </div>
 </main>
 </body>
@@ -64,8 +66,8 @@ export function resultPage(c: Context<AppEnv>, shown: Shown) {
  * The error handler of the HTML routes: whatever was thrown becomes a page with the table's status and
  * `data-error-code`, never JSON; an unexpected fault is logged and shown as `internal_error`.
  */
-export function errorPage(c: Context<AppEnv>, err: unknown, options: { cancelled?: boolean } = {}) {
+export function errorPage(c: Context<AppEnv>, err: unknown, options: { cancelled?: boolean; back?: (code: ErrorCode) => string | undefined } = {}) {
   const error = toAppError(err);
   if (error.code === "internal_error") logUnexpected(c, err);
-  return resultPage(c, { error: error.code, cancelled: options.cancelled });
+  return resultPage(c, { error: error.code, cancelled: options.cancelled, back: options.back?.(error.code) });
 }

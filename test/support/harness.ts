@@ -14,7 +14,7 @@ let counter = 0;
  * The real Worker app, in workerd, with the real local D1 and KV, talking to a fresh i'mport stub. Each harness
  * gets its own REST key, so isolate-wide token caches of different tests never meet.
  */
-export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
+export function harness(vars: Partial<Record<keyof Env | "RECEIPT_PRIVATE_KEY" | "SITE_API_KEY", string>> = {}) {
   clearTokenMemory();
   const impKey = `key_${Date.now()}_${counter++}`;
   const stub = new ImpStub(impKey, "test_secret");
@@ -32,23 +32,36 @@ export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
     return res;
   }
 
-  /** A browser with its own cookie jar. */
+  /** A browser with its own cookie jar (name → value; paths and expiry are not modelled). */
   function browser() {
-    let cookie = "";
+    const jar = new Map<string, string>();
+    const cookieHeader = () => [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
     const send = async (path: string, init: RequestInit = {}) => {
       const headers = new Headers(init.headers);
-      if (cookie) headers.set("Cookie", cookie);
+      if (jar.size > 0 && !headers.has("Cookie")) headers.set("Cookie", cookieHeader());
       const res = await request(path, { ...init, headers });
-      const set = res.headers.get("Set-Cookie");
-      if (set) cookie = set.split(";")[0] ?? "";
+      for (const set of res.headers.getSetCookie()) {
+        const [pair = ""] = set.split(";");
+        const at = pair.indexOf("=");
+        if (at > 0) jar.set(pair.slice(0, at), pair.slice(at + 1));
+      }
       return res;
     };
     return {
+      /** The Cookie header this browser sends; setting it replaces the whole jar. */
       get cookie() {
-        return cookie;
+        return cookieHeader();
       },
       set cookie(value: string) {
-        cookie = value;
+        jar.clear();
+        for (const pair of value.split(";").map((p) => p.trim()).filter(Boolean)) {
+          const at = pair.indexOf("=");
+          if (at > 0) jar.set(pair.slice(0, at), pair.slice(at + 1));
+        }
+      },
+      /** The browser-binding token. */
+      get token() {
+        return jar.get("imp_browser") ?? "";
       },
       send,
       async prepare(): Promise<{ merchant_uid: string; expires_at: string; imp_code: string; params: Record<string, string> }> {
@@ -68,8 +81,8 @@ export function harness(vars: Partial<Record<keyof Env, string>> = {}) {
        * come from the app, which mints for SESSION_TTL_SECONDS from now). Prepares first for the cookie.
        */
       async mint(expiresAt: number): Promise<string> {
-        if (!cookie) await this.prepare();
-        return mintAttemptId(testEnv.IDENTITY_HMAC_KEY, cookie.split("=")[1]!, expiresAt);
+        if (!jar.has("imp_browser")) await this.prepare();
+        return mintAttemptId(testEnv.IDENTITY_HMAC_KEY, jar.get("imp_browser")!, expiresAt);
       },
       /** prepare, then i'mport certifies this person for that attempt. */
       async certified(fields: Partial<StubCertification> = {}) {

@@ -1,0 +1,145 @@
+import { createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import worker from "../src/index";
+import { harness } from "./support/harness";
+import { errorOf } from "./support/http";
+
+const KEY = "site-api-key-for-tests-0123456789";
+type User = { id: string; name: string; gender: string | null; birthday: string; created_at: string; last_verified_at: string | null };
+
+function site(vars: Record<string, string> = {}) {
+  const h = harness({ SITE_API_KEY: KEY, ...vars });
+  const call = (method: string, id: string, key: string | null = KEY) =>
+    h.request(`/api/users/${id}`, { method, headers: key === null ? {} : { Authorization: `Bearer ${key}` } });
+  /** A person verified through the page: returns their user. */
+  const person = async (fields: Record<string, unknown> = {}) => {
+    const b = h.browser();
+    const cert = await b.certified(fields);
+    const body = (await (await b.verify({ imp_uid: cert.imp_uid })).json()) as { outcome: string; user: User };
+    return { b, body };
+  };
+  return { h, call, person };
+}
+
+/** Every row of every table, as text: to show that nothing of a person is left anywhere. */
+async function everything(): Promise<string> {
+  const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf%' ESCAPE '\\'").all<{ name: string }>();
+  const dumps = await Promise.all(tables.results.map(async ({ name }) => JSON.stringify((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results)));
+  return dumps.join("\n");
+}
+
+describe("site API: auth", () => {
+  it("answers 503 not_configured without SITE_API_KEY, 401 without or with a wrong key", async () => {
+    const bare = harness();
+    const res = await bare.request("/api/users/usr_1", { headers: { Authorization: `Bearer ${KEY}` } });
+    expect([res.status, await errorOf(res)]).toEqual([503, "not_configured"]);
+    const { call } = site();
+    for (const key of [null, "", "wrong", `${KEY}x`, KEY.slice(0, -1)]) {
+      const r = await call("GET", "usr_1", key);
+      expect([r.status, await errorOf(r)]).toEqual([401, "unauthorized"]);
+    }
+    const basic = await site().h.request("/api/users/usr_1", { headers: { Authorization: `Basic ${btoa(`x:${KEY}`)}` } });
+    expect(basic.status).toBe(401);
+  });
+
+  it("refuses a short SITE_API_KEY as a configuration error, and the sandbox's key in live mode", async () => {
+    expect(await (await harness({ SITE_API_KEY: "short" }).request("/healthz")).json()).toMatchObject({ problems: ["SITE_API_KEY"] });
+    expect(await (await harness({ SITE_API_KEY: "sandbox-site-api-key" }).request("/healthz")).json()).toMatchObject({ problems: ["SITE_API_KEY"] });
+  });
+});
+
+describe("site API: users", () => {
+  it("looks a user up; an unknown or malformed id is 404 or 400", async () => {
+    const { call, person } = site();
+    const { body } = await person({ name: "윤하늘", birthday: "1993-09-09", gender: "female" });
+    const res = await call("GET", body.user.id);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      user: { id: body.user.id, name: "윤하늘", gender: "female", birthday: "1993-09-09", created_at: body.user.created_at, last_verified_at: expect.any(String) },
+    });
+    const unknown = await call("GET", "usr_00000000000000000000000000000000");
+    expect([unknown.status, await errorOf(unknown)]).toEqual([404, "user_not_found"]);
+    const malformed = await call("GET", "1 OR 1=1");
+    expect([malformed.status, await errorOf(malformed)]).toEqual([400, "invalid_request"]);
+  });
+
+  it("refreshes the name and last_verified_at when the person verifies again (legal names change)", async () => {
+    const { call, person } = site();
+    const first = await person({ unique_key: "CI-renamed", name: "김옛이름" });
+    const before = ((await (await call("GET", first.body.user.id)).json()) as { user: User }).user;
+    await new Promise((r) => setTimeout(r, 5));
+    const again = await person({ unique_key: "CI-renamed", name: "김새이름" });
+    expect([again.body.outcome, again.body.user.name]).toEqual(["existing_user", "김새이름"]);
+    const after = ((await (await call("GET", first.body.user.id)).json()) as { user: User }).user;
+    expect(after.name).toBe("김새이름");
+    expect(Date.parse(after.last_verified_at!)).toBeGreaterThan(Date.parse(before.last_verified_at!));
+    expect(after.created_at).toBe(before.created_at);
+  });
+});
+
+describe("site API: withdrawal", () => {
+  it("deletes the person's name, gender, birthday and identity keys from every table at once; again is 404", async () => {
+    const { call, person } = site();
+    const { body } = await person({ unique_key: "CI-leaving", unique_in_site: "DI-leaving", name: "탈퇴할사람", birthday: "1977-07-17" });
+    const keys = await env.DB.prepare("SELECT identity_key, site_identity_key FROM users WHERE id = ?").bind(body.user.id).first<{ identity_key: string; site_identity_key: string }>();
+    const res = await call("DELETE", body.user.id);
+    expect([res.status, await res.json()]).toEqual([200, { deleted: true, id: body.user.id }]);
+    const all = await everything();
+    for (const trace of ["탈퇴할사람", "1977-07-17", keys!.identity_key, keys!.site_identity_key, body.user.id]) expect(all).not.toContain(trace);
+    const again = await call("DELETE", body.user.id);
+    expect([again.status, await errorOf(again)]).toEqual([404, "user_not_found"]);
+    expect((await call("GET", body.user.id)).status).toBe(404);
+  });
+
+  it("with REJOIN_COOLDOWN_DAYS = 0, the same person verifying again is simply a new user", async () => {
+    const { call, person } = site();
+    const first = await person({ unique_key: "CI-rejoin-now" });
+    await call("DELETE", first.body.user.id);
+    const again = await person({ unique_key: "CI-rejoin-now" });
+    expect(again.body.outcome).toBe("new_user");
+    expect(again.body.user.id).not.toBe(first.body.user.id);
+  });
+
+  it("with a cooldown, keeps only the HMAC of the CI, refuses the person meanwhile, and lets them back after it", async () => {
+    const { h, call, person } = site({ REJOIN_COOLDOWN_DAYS: "30" });
+    const first = await person({ unique_key: "CI-cooldown", name: "쉬는사람" });
+    const key = (await env.DB.prepare("SELECT identity_key FROM users WHERE id = ?").bind(first.body.user.id).first<{ identity_key: string }>())!.identity_key;
+    await call("DELETE", first.body.user.id);
+    const kept = await env.DB.prepare("SELECT * FROM withdrawals WHERE identity_key = ?").bind(key).all();
+    expect(kept.results).toEqual([{ identity_key: key, until: expect.any(Number) }]);
+    expect(await everything()).not.toContain("쉬는사람");
+
+    const b = h.browser();
+    const cert = await b.certified({ unique_key: "CI-cooldown" });
+    const refused = await b.verify({ imp_uid: cert.imp_uid });
+    expect([refused.status, await errorOf(refused)]).toEqual([403, "rejoin_cooldown"]);
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE identity_key = ?").bind(key).first("n")).toBe(0);
+
+    // 31 days later the daily cron removes the ended cooldown, and the person can sign up again.
+    vi.useFakeTimers({ now: Date.now() + 31 * 86_400_000, toFake: ["Date"] });
+    try {
+      await worker.scheduled(createScheduledController({ cron: "17 3 * * *" }), env);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect((await env.DB.prepare("SELECT * FROM withdrawals WHERE identity_key = ?").bind(key).all()).results).toEqual([]);
+    const back = await person({ unique_key: "CI-cooldown" });
+    expect(back.body.outcome).toBe("new_user");
+  });
+
+  it("logs each call without personal data", async () => {
+    const { call, person } = site();
+    const { body } = await person({ name: "로그없음", birthday: "1966-06-06" });
+    const log = vi.spyOn(console, "log");
+    try {
+      await call("GET", body.user.id);
+      await call("DELETE", body.user.id);
+      const lines = log.mock.calls.map(([line]) => String(line));
+      expect(lines.filter((l) => l.includes('"site_api"'))).toHaveLength(2);
+      expect(lines.join("\n")).not.toMatch(/로그없음|1966-06-06/);
+    } finally {
+      log.mockRestore();
+    }
+  });
+});

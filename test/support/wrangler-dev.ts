@@ -38,11 +38,13 @@ export async function startWranglerDev(vars: Record<string, string>, options: { 
   if (migrate.status !== 0) throw new Error(`d1 migrations apply failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
   const port = await freePort();
+  // Its own inspector port too: two servers at once would both take the default one.
+  const inspectorPort = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const dev = spawn(
     process.execPath,
-    [WRANGLER, "dev", ...varArgs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "log"],
+    [WRANGLER, "dev", ...varArgs, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "log"],
     { env: ENV, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   const lines: string[] = [];

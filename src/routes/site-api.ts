@@ -24,7 +24,7 @@ const siteLog = createMiddleware<AppEnv>(async (c, next) => {
 const siteAuth = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.get("config").siteApiKey;
   if (!key) throw new AppError("not_configured", "SITE_API_KEY is not set");
-  const given = /^Bearer (.+)$/.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
+  const given = /^Bearer (.+)$/i.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
   if (!sameText(given, key)) throw new AppError("unauthorized");
   await next();
 });

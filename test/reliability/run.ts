@@ -14,6 +14,7 @@ import { startStubServer } from "../support/stub-server.ts";
 import { startWranglerDev } from "../support/wrangler-dev.ts";
 
 const HMAC_KEY = "reliability-identity-hmac-key";
+const SITE_KEY = "reliability-site-api-key-0123456789";
 // Every answer must carry a code of the app's own table; an internal_error is a failure of the suite.
 const CODES = new Set(Object.keys(ERRORS).filter((code) => code !== "internal_error"));
 
@@ -43,6 +44,7 @@ const dev = await startWranglerDev({
   IMP_API_BASE: upstream.url,
   IMP_TIMEOUT_MS: "1000",
   RATE_LIMIT: "off",
+  SITE_API_KEY: SITE_KEY,
 });
 const base = dev.baseUrl;
 const browser = () => new HttpClient(base);
@@ -134,6 +136,21 @@ try {
   }
   for (const path of ["/%E0%A4%A", "/certifications/%2e%2e/%2e%2e/etc/passwd", "/certifications//", `/${"a".repeat(4000)}`, "/..%2f..%2f", "/%00"]) {
     probes.push({ name: `path ${path.slice(0, 30)}`, run: () => owner.send(path) });
+  }
+  // The site API: server to server, a bearer key; every wrong key, id or method answers from the table.
+  const doneUser = dev.query<{ id: string }>("SELECT id FROM users LIMIT 1")[0]!.id;
+  for (const auth of [undefined, "", "Bearer", "Bearer ", `Bearer ${SITE_KEY}x`, `bearer ${SITE_KEY}0`, `Basic ${SITE_KEY}`, `Bearer ${SITE_KEY.slice(1)}`, `Bearer ${"x".repeat(5000)}`]) {
+    for (const method of ["GET", "DELETE"]) {
+      probes.push({ name: `site API ${method} auth ${String(auth).slice(0, 20)}`, run: () => owner.send(`/api/users/${doneUser}`, { method, origin: null, headers: auth === undefined ? {} : { Authorization: auth } }) });
+    }
+  }
+  for (const id of ["1 OR 1=1", "usr_", `usr_${"a".repeat(100)}`, "%00", "..%2f..%2fetc", "usr_00000000000000000000000000000000", "<script>", "usr_1'--"]) {
+    for (const method of ["GET", "DELETE"]) {
+      probes.push({ name: `site API ${method} id ${id.slice(0, 20)}`, run: () => owner.send(`/api/users/${id}`, { method, origin: null, headers: { Authorization: `Bearer ${SITE_KEY}` } }) });
+    }
+  }
+  for (const method of ["POST", "PUT", "PATCH"]) {
+    probes.push({ name: `site API ${method}`, run: () => owner.send(`/api/users/${doneUser}`, { method, origin: null, headers: { Authorization: `Bearer ${SITE_KEY}` }, body: "{}" }) });
   }
   for (const body of ["nope", "[]", "{", "null", '"x"']) {
     probes.push({ name: `prepare body ${body}`, run: () => owner.send("/certifications/prepare", { method: "POST", body, headers: { "Content-Type": "application/json" } }) });

@@ -7,6 +7,7 @@
 // certified by the stub before the clock starts), at each concurrency level, in alternating rounds in one run.
 // Loopback only, bounded, stops by itself.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -113,12 +114,16 @@ const migrations = readdirSync("migrations")
   .map((q) => q.trim())
   .filter(Boolean);
 
+// A receipt key, as a site integration sets one: every verification then signs its receipt (ES256), as deployed.
+const receiptJwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
+
 const APP_VARS = {
   IMP_MODE: "live",
   IMP_CODE: "imp12345678",
   IDENTITY_HMAC_KEY: "bench-identity-hmac-key",
   IMP_TIMEOUT_MS: "5000",
   RATE_LIMIT: "off",
+  RECEIPT_PRIVATE_KEY: JSON.stringify({ ...receiptJwk, kid: "bench" }),
 };
 
 async function newStub(name: string) {

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
 import { describe, expect, it } from "vitest";
 import { snapshot } from "./support/db";
-import { harness, ORIGIN } from "./support/harness";
+import { harness, ORIGIN, type Browser } from "./support/harness";
 import { errorOf, pageErrorOf } from "./support/http";
 import { receiptKey } from "./support/keys";
 
@@ -25,6 +25,10 @@ const BAD = [
   `${SHOP}/${"a".repeat(2100)}`,
   "",
 ];
+
+/** `prepare` with a `return_to`, as the page sends it. */
+const prepareWith = (b: Browser, returnTo: string) =>
+  b.send("/certifications/prepare", { method: "POST", headers: { "Content-Type": "application/json", Origin: ORIGIN }, body: JSON.stringify({ return_to: returnTo }) });
 
 async function verifyReceipt(h: ReturnType<typeof harness>, receipt: string, audience: string) {
   const jwks = (await (await h.request("/.well-known/jwks.json")).json()) as JSONWebKeySet;
@@ -63,11 +67,7 @@ describe("return_to", () => {
   it("survives the redirect flow: a success answers 303 to return_to with the receipt added to its query", async () => {
     const h = harness(await vars());
     const b = h.browser();
-    const res = await b.send("/certifications/prepare", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Origin: ORIGIN },
-      body: JSON.stringify({ return_to: `${SHOP}/done?lang=ko` }),
-    });
+    const res = await prepareWith(b, `${SHOP}/done?lang=ko`);
     const { merchant_uid } = (await res.json()) as { merchant_uid: string };
     const cert = h.stub.certify({ merchant_uid });
     const back = await b.send(`/certifications/redirect?imp_uid=${cert.imp_uid}&merchant_uid=${merchant_uid}&imp_success=true`);
@@ -82,11 +82,7 @@ describe("return_to", () => {
   it("offers a link back with verification_error after a failure on the redirect page", async () => {
     const h = harness(await vars());
     const b = h.browser();
-    const res = await b.send("/certifications/prepare", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Origin: ORIGIN },
-      body: JSON.stringify({ return_to: `${SHOP}/done` }),
-    });
+    const res = await prepareWith(b, `${SHOP}/done`);
     const { merchant_uid } = (await res.json()) as { merchant_uid: string };
     const cert = h.stub.certify({ merchant_uid, birthday: `${new Date().getFullYear() - 10}-01-01` });
     const page = await b.send(`/certifications/redirect?imp_uid=${cert.imp_uid}&merchant_uid=${merchant_uid}`);
@@ -97,11 +93,7 @@ describe("return_to", () => {
   it("refuses a return_to cookie that was altered: 400, no redirect", async () => {
     const h = harness(await vars());
     const b = h.browser();
-    const res = await b.send("/certifications/prepare", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Origin: ORIGIN },
-      body: JSON.stringify({ return_to: `${SHOP}/done` }),
-    });
+    const res = await prepareWith(b, `${SHOP}/done`);
     const { merchant_uid } = (await res.json()) as { merchant_uid: string };
     const cookie = /imp_return=([^;]+)/.exec(res.headers.getSetCookie().join("; "))![1]!;
     const [id, , mac] = cookie.split(".");
@@ -118,11 +110,7 @@ describe("return_to", () => {
   it("works the same with V2: 303 back with a receipt", async () => {
     const h = harness(await vars({ PORTONE_VERSION: "v2" }));
     const b = h.browser();
-    const res = await b.send("/certifications/prepare", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Origin: ORIGIN },
-      body: JSON.stringify({ return_to: `${SHOP}/done` }),
-    });
+    const res = await prepareWith(b, `${SHOP}/done`);
     const { identity_verification_id: id } = (await res.json()) as { identity_verification_id: string };
     h.portone.verify(id);
     const back = await b.send(`/certifications/redirect?identityVerificationId=${id}`);

@@ -12,16 +12,24 @@ export const browserToken = (c: Context<AppEnv>) => {
   return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
 };
 
+/**
+ * The attributes of the app's cookies: HttpOnly, SameSite=Lax, only sent to /certifications, Secure except on
+ * http://localhost and 127.0.0.1, living a little longer than an attempt.
+ */
+export function attemptCookie(c: Context<AppEnv>) {
+  const url = new URL(c.req.url);
+  return {
+    path: "/certifications",
+    httpOnly: true,
+    sameSite: "Lax" as const,
+    secure: !(url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1")),
+    maxAge: c.get("config").sessionTtlSeconds + 300,
+  };
+}
+
 /** Keeps this browser's token (or gives it one) for another attempt's lifetime. */
 export function bindBrowser(c: Context<AppEnv>): string {
   const token = browserToken(c) ?? randomToken(32);
-  const url = new URL(c.req.url);
-  setCookie(c, BROWSER_COOKIE, token, {
-    path: "/certifications",
-    httpOnly: true,
-    sameSite: "Lax",
-    secure: !(url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1")),
-    maxAge: c.get("config").sessionTtlSeconds + 300,
-  });
+  setCookie(c, BROWSER_COOKIE, token, attemptCookie(c));
   return token;
 }

@@ -3,6 +3,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { hmacKey, sameText, toHex } from "../lib/crypto";
+import { attemptCookie } from "./browser";
 
 /** Longer than any real page address; anything longer is refused rather than truncated. */
 const MAX_RETURN_TO_LENGTH = 2048;
@@ -48,14 +49,7 @@ export async function bindReturnTo(c: Context<AppEnv>, attemptId: string, return
   if (!returnTo) return;
   const config = c.get("config");
   const value = `${attemptId}.${toBase64Url(returnTo.href)}.${await tag(config.identityHmacKey, attemptId, returnTo.href)}`;
-  const url = new URL(c.req.url);
-  setCookie(c, RETURN_COOKIE, value, {
-    path: "/certifications",
-    httpOnly: true,
-    sameSite: "Lax",
-    secure: !(url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1")),
-    maxAge: config.sessionTtlSeconds + 300,
-  });
+  setCookie(c, RETURN_COOKIE, value, attemptCookie(c));
 }
 
 /**

@@ -26,6 +26,12 @@ function withParam(href, name, value) {
   return url.href;
 }
 const errorText = (code) => config.messages[lang].errors[code] ?? config.messages[lang].errors.internal_error;
+/** Under age: which age, under which rule. */
+const ageLimit = () => t(`age_limit_${config.ageRule}`).replace("{n}", String(config.minAge));
+/** Errors that trying again cannot change. */
+const FINAL = new Set(["age_restricted", "rejoin_cooldown"]);
+/** Set by "try again": once the new attempt is ready, focus goes to the start button (not lost to the page). */
+let focusStartWhenReady = false;
 
 function render() {
   document.documentElement.lang = lang;
@@ -41,7 +47,7 @@ function render() {
     const { outcome, error, cancelled, detail, detailKey } = shown.result;
     ui.message.textContent = outcome ? t(outcome) : cancelled ? t("cancelled") : errorText(error);
     // detail: i'mport's own error_msg (text only); detailKey: one of our messages.
-    ui.detail.textContent = detailKey ? t(detailKey) : (detail ?? "");
+    ui.detail.textContent = error === "age_restricted" ? ageLimit() : detailKey ? t(detailKey) : (detail ?? "");
     ui.detail.hidden = !ui.detail.textContent;
   }
   ui.retry.textContent = shown.result?.outcome ? t("back") : t("retry");
@@ -53,9 +59,10 @@ function render() {
 
 function show(next) {
   shown = next;
-  ui.retry.hidden = !next.result;
+  ui.retry.hidden = !next.result || FINAL.has(next.result.error);
   ui.start.hidden = Boolean(next.result);
-  ui.result.className = `result ${next.result?.outcome ? "ok" : "error"}`;
+  const outcome = next.result?.outcome;
+  ui.result.className = `result ${outcome === "existing_user" ? "info" : outcome ? "ok" : "error"}`;
   ui.result.removeAttribute("data-outcome");
   ui.result.removeAttribute("data-error-code");
   ui.result.removeAttribute("role");
@@ -98,6 +105,13 @@ function adopt(next) {
   renewTimer = setTimeout(() => shown.result || shown.busy || prepare(), Math.max(renewIn, 5_000));
   ui.start.disabled = !sdk();
   if (sdk()) show({ status: "", busy: false });
+  focusStartIfAsked();
+}
+
+function focusStartIfAsked() {
+  if (!focusStartWhenReady || ui.start.disabled || ui.start.hidden) return;
+  focusStartWhenReady = false;
+  ui.start.focus();
 }
 
 async function prepare() {
@@ -190,6 +204,9 @@ function start() {
 function retry() {
   show({ status: "preparing", busy: true });
   ui.start.hidden = false;
+  // The button that was pressed is gone: keep focus on the status until the start button can take it.
+  focusStartWhenReady = true;
+  ui.status.focus();
   prepare();
 }
 

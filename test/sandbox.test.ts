@@ -184,3 +184,59 @@ describe("live mode", () => {
     expect(html).not.toContain("/sandbox/");
   });
 });
+
+describe("sandbox fidelity", () => {
+  const windowRequest = (h: ReturnType<typeof harness>, body: Record<string, unknown>) =>
+    h.request("/sandbox/window/request", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "옵션", birthday: "1990-01-01", gender: "male", carrier: "KT", phone: "01012345678", ...body }),
+    });
+
+  /** A window verification confirmed with its code: the imp_uid. */
+  async function confirmed(h: ReturnType<typeof harness>, body: Record<string, unknown>) {
+    const { imp_uid } = (await (await windowRequest(h, body)).json()) as { imp_uid: string };
+    const { otp } = (await (await h.request(`/sandbox/window/sms/${imp_uid}`)).json()) as { otp: string };
+    await h.request("/sandbox/window/confirm", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ imp_uid, otp }) });
+    return imp_uid;
+  }
+
+  it("refuses a birthday in the future", async () => {
+    const { h } = sandbox();
+    const res = await windowRequest(h, { birthday: `${new Date().getFullYear() + 1}-01-01` });
+    expect(res.status).toBe(400);
+  });
+
+  it("marks OTP requests with gender digit 5–8 as foreigners", async () => {
+    const { api, json, getToken } = sandbox();
+    const { access_token } = await getToken();
+    const requested = (await (await api("/certifications/otp/request", json({ ...person, gender_digit: "6" }, access_token))).json()) as any;
+    const cert = (await (await api(`/certifications/${requested.response.imp_uid}`, { headers: { Authorization: `Bearer ${access_token}` } })).json()) as any;
+    expect([cert.response.foreigner, cert.response.foreigner_v2, cert.response.gender]).toEqual([true, true, "female"]);
+  });
+
+  it("answers unknown API routes with the envelope", async () => {
+    const { api } = sandbox();
+    const res = await api("/payments/nothing");
+    expect([res.status, await res.json()]).toEqual([404, { code: -1, message: expect.any(String), response: null }]);
+  });
+
+  it("developer options shape the certification, and the app handles each", async () => {
+    const { h, getToken, api } = sandbox();
+    const { access_token } = await getToken();
+    const read = async (impUid: string) =>
+      ((await (await api(`/certifications/${impUid}`, { headers: { Authorization: `Bearer ${access_token}` } })).json()) as any).response;
+    const shaped = await read(await confirmed(h, { merchant_uid: "opt1", dev_options: ["phone_carrier", "null_gender", "no_di", "foreigner"] }));
+    expect(shaped).toMatchObject({ phone: "01012345678", carrier: "KT", gender: null, unique_in_site: null, foreigner: true });
+    expect(shaped.unique_key).toMatch(/^.{88}$/);
+
+    // Through the app: a null gender is stored as such; an empty CI is identity_unavailable.
+    const b = h.browser();
+    const { merchant_uid } = await b.prepare();
+    const ok = await b.verify({ imp_uid: await confirmed(h, { merchant_uid, name: "성별없음", dev_options: ["null_gender", "no_di"] }), merchant_uid });
+    expect(((await ok.json()) as any).user.gender).toBeNull();
+    const again = await b.prepare();
+    const empty = await b.verify({ imp_uid: await confirmed(h, { merchant_uid: again.merchant_uid, name: "빈CI", dev_options: ["empty_ci"] }), merchant_uid: again.merchant_uid });
+    expect([empty.status, await errorOf(empty)]).toEqual([422, "identity_unavailable"]);
+  });
+});

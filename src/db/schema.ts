@@ -60,6 +60,10 @@ export const withdrawals = sqliteTable("withdrawals", {
 export type Attempt = typeof attempts.$inferSelect;
 export type User = typeof users.$inferSelect;
 
+/** The sandbox window's developer options: shapes of a result that real PGs give, to see each branch offline. */
+export const SANDBOX_OPTIONS = ["phone_carrier", "null_gender", "no_di", "empty_ci", "foreigner"] as const;
+export type SandboxOption = (typeof SANDBOX_OPTIONS)[number];
+
 /**
  * The offline simulator's own state (sandbox mode only; empty in live mode). Certifications as i'mport would
  * hold them, with the OTP that the simulated phone receives.
@@ -76,6 +80,9 @@ export const sandboxCertifications = sqliteTable("sandbox_certifications", {
   uniqueInSite: text("unique_in_site").notNull(),
   origin: text("origin"),
   otp: text("otp").notNull(),
+  /** What the window's developer options asked the result to carry or lack (sandbox only; JSON list). */
+  options: text("options", { mode: "json" }).$type<SandboxOption[]>(),
+  foreigner: integer("foreigner", { mode: "boolean" }).notNull().default(false),
   otpExpiresAt: integer("otp_expires_at").notNull(), // epoch seconds
   certified: integer("certified", { mode: "boolean" }).notNull().default(false),
   certifiedAt: integer("certified_at"), // epoch seconds

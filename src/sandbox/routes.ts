@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
 import { openDb } from "../db/queries";
 import { parseDate } from "../lib/dates";
+import { SANDBOX_OPTIONS, type SandboxOption } from "../db/schema";
 import { errorBody } from "../errors";
 import {
   CARRIERS,
@@ -72,7 +73,9 @@ const api = new Hono<AppEnv>()
   .delete("/certifications/:imp_uid", async (c) => {
     const row = await deleteCertification(openDb(c.env.DB), c.req.param("imp_uid"));
     return row ? envelope(c, 200, null, certificationResponse(row)) : envelope(c, 404, "인증결과가 존재하지 않습니다.");
-  });
+  })
+  // Like i'mport, every answer is an envelope, an unknown route's too.
+  .all("*", (c) => envelope(c, 404, "요청하신 API를 찾을 수 없습니다."));
 
 /** PortOne V2's error body: `{ type, message }`. */
 const v2Error = (c: Context, status: 401 | 404, type: string, message: string) => c.json({ type, message }, status);
@@ -97,7 +100,8 @@ const portoneApi = new Hono<AppEnv>()
 const window = new Hono<AppEnv>()
   .post("/request", async (c) => {
     const body = await readBody(c);
-    const person = personFromWindow(body);
+    const options = (body.dev_options ?? "").split(",").filter((o): o is SandboxOption => (SANDBOX_OPTIONS as readonly string[]).includes(o));
+    const person = personFromWindow(body, options);
     if (!person) return c.json({ error: "invalid_person" }, 400);
     const impUid = await requestOtp(openDb(c.env.DB), person, body.merchant_uid || null, body.origin || null);
     return c.json({ imp_uid: impUid });
@@ -106,7 +110,7 @@ const window = new Hono<AppEnv>()
   .get("/sms/:imp_uid", async (c) => {
     const row = await findCertification(openDb(c.env.DB), c.req.param("imp_uid"));
     if (!row) return c.json({ error: "not_found" }, 404);
-    return c.json({ to: row.phone, otp: row.otp, text: `[본인인증] 인증번호 [${row.otp}]를 입력해 주세요.` });
+    return c.json({ to: row.phone, otp: row.otp, text: `[본인인증] 인증번호는 [${row.otp}]입니다. 정확히 입력해 주세요.` });
   })
   .post("/confirm", async (c) => {
     const { imp_uid: impUid = "", otp = "" } = await readBody(c);
@@ -147,19 +151,31 @@ async function readBody(c: Context): Promise<Record<string, string>> {
     entries = Object.fromEntries(new URLSearchParams(text));
   }
   return Object.fromEntries(
-    Object.entries(entries).map(([k, v]) => [k, typeof v === "string" ? v.trim() : typeof v === "number" || typeof v === "boolean" ? String(v) : ""]),
+    Object.entries(entries).map(([k, v]) => [
+      k,
+      typeof v === "string"
+        ? v.trim()
+        : typeof v === "number" || typeof v === "boolean"
+          ? String(v)
+          : Array.isArray(v) && v.every((x) => typeof x === "string")
+            ? v.join(",")
+            : "",
+    ]),
   );
 }
 
 const validName = (name: string | undefined) => !!name && name.length <= 50;
 const validPhone = (phone: string | undefined) => !!phone && /^01\d{8,9}$/.test(phone.replace(/-/g, ""));
 
-function personFromWindow(b: Record<string, string>): Person | null {
+/** Nobody is verified before being born: a birthday after today (in Seoul) is refused. */
+const notInFuture = (birthday: string) => birthday <= new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
+
+function personFromWindow(b: Record<string, string>, options: SandboxOption[] = []): Person | null {
   const birthday = parseDate(b.birthday);
-  if (!validName(b.name) || !birthday || !validPhone(b.phone)) return null;
+  if (!validName(b.name) || !birthday || !notInFuture(b.birthday!) || !validPhone(b.phone)) return null;
   if (b.gender !== "male" && b.gender !== "female") return null;
   if (!CARRIERS.includes(b.carrier as Carrier)) return null;
-  return { name: b.name!, birthday: b.birthday!, gender: b.gender, phone: b.phone!.replace(/-/g, ""), carrier: b.carrier as Carrier };
+  return { name: b.name!, birthday: b.birthday!, gender: b.gender, phone: b.phone!.replace(/-/g, ""), carrier: b.carrier as Carrier, options };
 }
 
 /** The OTP REST body: birth `YYMMDD` and the gender digit of the resident number give the full birthday. */
@@ -171,5 +187,7 @@ function personFromOtpRequest(b: Record<string, string>): Person | null {
   const birthday = `${century}${birth.slice(0, 2)}-${birth.slice(2, 4)}-${birth.slice(4, 6)}`;
   const mvno = b.is_mvno === "true";
   const carrier = ["SKT", "KT", "LGT"].includes(b.carrier ?? "") ? `${b.carrier}${mvno ? "_MVNO" : ""}` : "";
-  return personFromWindow({ ...b, birthday, gender: digit % 2 === 1 ? "male" : "female", carrier });
+  const person = personFromWindow({ ...b, birthday, gender: digit % 2 === 1 ? "male" : "female", carrier });
+  // Gender digits 5–8 are foreigners' resident numbers.
+  return person && { ...person, foreigner: digit >= 5 };
 }

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/queries";
-import { sandboxCertifications, sandboxTokens } from "../db/schema";
+import { sandboxCertifications, sandboxTokens, type SandboxOption } from "../db/schema";
 import { randomToken, sameText, toHex } from "../lib/crypto";
 
 /**
@@ -53,6 +53,10 @@ export interface Person {
   gender: "male" | "female";
   phone: string; // digits
   carrier: Carrier;
+  /** Foreigners' resident numbers (gender digit 5–8), or the window's developer option. */
+  foreigner?: boolean;
+  /** The window's developer options. */
+  options?: SandboxOption[];
 }
 
 /** Starts a verification: the record exists (certified: false) and an OTP goes to the simulated phone. */
@@ -63,6 +67,7 @@ export async function requestOtp(db: Db, person: Person, merchantUid: string | n
     impUid,
     merchantUid,
     ...person,
+    foreigner: person.foreigner || (person.options ?? []).includes("foreigner"),
     // Deterministic per person, so verifying twice finds the existing account: CI is 88 base64 characters,
     // DI 64 characters, as i'mport's are.
     uniqueKey: toBase64(await digest("SHA-512", `sandbox-ci|${identity}`)),
@@ -128,6 +133,8 @@ export function identityVerificationResponse(row: typeof sandboxCertifications.$
     version: "V2",
   };
   if (status === "VERIFIED") {
+    // PortOne leaves out what the PG did not give: the developer options take fields away.
+    const has = (option: SandboxOption) => (row.options ?? []).includes(option);
     return {
       ...common,
       verifiedCustomer: {
@@ -135,10 +142,10 @@ export function identityVerificationResponse(row: typeof sandboxCertifications.$
         operator: V2_OPERATORS[row.carrier as Carrier],
         phoneNumber: row.phone,
         birthDate: row.birthday,
-        gender: row.gender === "male" ? "MALE" : "FEMALE",
-        isForeigner: false,
-        ci: row.uniqueKey,
-        di: row.uniqueInSite,
+        ...(has("null_gender") ? {} : { gender: row.gender === "male" ? "MALE" : "FEMALE" }),
+        isForeigner: row.foreigner,
+        ...(has("empty_ci") ? {} : { ci: row.uniqueKey }),
+        ...(has("no_di") ? {} : { di: row.uniqueInSite }),
       },
       verifiedAt: iso(row.certifiedAt!),
       pgTxId: `sandbox_${row.impUid.slice(4)}`,
@@ -162,23 +169,25 @@ export async function deleteCertification(db: Db, impUid: string) {
 /** The certification object exactly as `GET /certifications/{imp_uid}` returns it. */
 export function certificationResponse(row: typeof sandboxCertifications.$inferSelect) {
   const [y, m, d] = row.birthday.split("-").map(Number) as [number, number, number];
+  const has = (option: SandboxOption) => (row.options ?? []).includes(option);
   return {
     imp_uid: row.impUid,
     merchant_uid: row.merchantUid,
     pg_tid: `sandbox_${row.impUid.slice(4)}`,
     pg_provider: "danal",
     name: row.name,
-    gender: row.gender,
+    gender: has("null_gender") ? null : row.gender,
     birthday: row.birthday,
     birth: Date.UTC(y, m - 1, d) / 1000 - 9 * 3600, // 00:00 KST
-    foreigner: false,
-    foreigner_v2: null,
-    phone: null, // only with i'mport's extra approval
-    carrier: null,
+    foreigner: row.foreigner,
+    foreigner_v2: row.foreigner ? true : null,
+    // Only with i'mport's extra approval: the developer option stands for a contract that has it.
+    phone: has("phone_carrier") ? row.phone : null,
+    carrier: has("phone_carrier") ? row.carrier : null,
     certified: row.certified,
     certified_at: row.certifiedAt ?? 0,
-    unique_key: row.uniqueKey,
-    unique_in_site: row.uniqueInSite,
+    unique_key: has("empty_ci") ? "" : row.uniqueKey,
+    unique_in_site: has("no_di") ? null : row.uniqueInSite,
     origin: row.origin,
   };
 }

@@ -52,6 +52,8 @@ export function renderPage(config: Config, lang: Lang, origin: string, attempt: 
   const pageConfig = {
     attempt,
     returnTo: returnTo ?? null,
+    minAge: config.minAge,
+    ageRule: config.ageRule,
     provider: config.provider,
     lang,
     messages: MESSAGES,
@@ -72,7 +74,7 @@ export function renderPage(config: Config, lang: Lang, origin: string, attempt: 
   <div class="card">
     <p class="intro" data-text="intro">${m.intro}</p>
     <button type="button" class="wide" id="start" data-testid="start-verification" disabled data-text="start">${m.start}</button>
-    <p class="status" id="status" role="status" aria-live="polite" data-busy="true">${m.preparing}</p>
+    <p class="status" id="status" role="status" aria-live="polite" tabindex="-1" data-busy="true">${m.preparing}</p>
     <section id="result" class="result" tabindex="-1" hidden>
       <p class="message" id="result-message"></p>
       <p class="detail" id="result-detail" hidden></p>

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { html } from "hono/html";
+import type { Config } from "../config";
 import type { AppEnv } from "../env";
 import { ERRORS, toAppError, type ErrorCode } from "../errors";
 import { logUnexpected } from "../http/log";
@@ -24,31 +25,43 @@ export const documentStart = (lang: Lang, title: string) => html`<!doctype html>
 /** What the page shows; `back` is a link to the site that sent the visitor (`return_to`, with the error). */
 type Shown = { result: VerificationResult } | { error: ErrorCode; cancelled?: boolean; back?: string };
 
-/** The `m_redirect_url` result page. Everything interpolated is escaped by `html`. */
-export function renderResultPage(shown: Shown, lang: Lang) {
+/** Errors that trying again cannot change: the page offers no "try again". */
+const FINAL: readonly ErrorCode[] = ["age_restricted", "rejoin_cooldown"];
+
+/**
+ * The redirect URL's result page, in one language with a link to the other (the same URL: a repeated verification
+ * answers the same). Everything interpolated is escaped by `html`.
+ */
+export function renderResultPage(shown: Shown, lang: Lang, context: { config: Config; switchTo: string }) {
+  const m = MESSAGES[lang];
+  const { config } = context;
   const other: Lang = lang === "ko" ? "en" : "ko";
-  const text = (l: Lang) =>
-    "result" in shown
-      ? MESSAGES[l][shown.result.outcome]
-      : shown.cancelled
-        ? MESSAGES[l].cancelled
-        : MESSAGES[l].errors[shown.error];
+  const message = "result" in shown ? m[shown.result.outcome] : shown.cancelled ? m.cancelled : m.errors[shown.error];
+  const detail =
+    "error" in shown && shown.error === "age_restricted" ? m[`age_limit_${config.ageRule}`].replace("{n}", String(config.minAge)) : "";
+  const kind = "result" in shown ? (shown.result.outcome === "existing_user" ? "info" : "ok") : "error";
   const hook =
     "result" in shown
-      ? html`<section class="result ok" role="status" data-outcome="${shown.result.outcome}">`
+      ? html`<section class="result ${kind}" role="status" data-outcome="${shown.result.outcome}">`
       : html`<section class="result error" role="alert" data-error-code="${shown.error}">`;
-  return html`${documentStart(lang, MESSAGES[lang].title)}
+  const back = "back" in shown ? shown.back : undefined;
+  const final = "error" in shown && FINAL.includes(shown.error);
+  return html`${documentStart(lang, m.title)}
 <body>
 <main>
-<h1>${MESSAGES[lang].title}</h1>
+<header>
+<h1>${m.title}</h1>
+<a class="link" href="${context.switchTo}" lang="${other}">${m.language}</a>
+</header>
+${config.mode === "sandbox" ? html`<p><span class="badge">SANDBOX</span></p>` : ""}
 <div class="card">
 ${hook}
-<p class="message">${text(lang)}</p>
-<p class="message secondary" lang="${other}">${text(other)}</p>
-${"result" in shown ? html`<p class="who">${shown.result.user.name}</p>` : ""}
+<p class="message">${message}</p>
+${detail ? html`<p class="detail">${detail}</p>` : ""}
+${"result" in shown ? html`<p class="who"><span class="label">${m.name_label}:</span> ${shown.result.user.name}</p>` : ""}
 </section>
-${"back" in shown && shown.back ? html`<p><a class="button wide" href="${shown.back}">${MESSAGES[lang].return_to_site}</a></p>` : ""}
-<p><a class="button wide${"back" in shown && shown.back ? " secondary" : ""}" href="/">${"result" in shown ? MESSAGES[lang].back : MESSAGES[lang].retry}</a></p>
+${back ? html`<p><a class="button wide" href="${back}">${m.return_to_site}</a></p>` : ""}
+${final ? "" : html`<p><a class="button wide${back ? " secondary" : ""}" href="/">${"result" in shown ? m.back : m.retry}</a></p>`}
 </div>
 </main>
 </body>
@@ -58,8 +71,13 @@ ${"back" in shown && shown.back ? html`<p><a class="button wide" href="${shown.b
 /** A result page, with the strict CSP of a page that runs no script. */
 export function resultPage(c: Context<AppEnv>, shown: Shown) {
   c.header("Content-Security-Policy", PAGE_CSP);
-  const lang = preferredLang(c.req.header("Accept-Language"));
-  return c.html(renderResultPage(shown, lang), "error" in shown ? ERRORS[shown.error].status : 200);
+  c.header("Vary", "Accept-Language");
+  const requested = c.req.query("lang");
+  const lang: Lang = requested === "ko" || requested === "en" ? requested : preferredLang(c.req.header("Accept-Language"));
+  const switchTo = new URL(c.req.url);
+  switchTo.searchParams.set("lang", lang === "ko" ? "en" : "ko");
+  const page = renderResultPage(shown, lang, { config: c.get("config"), switchTo: `${switchTo.pathname}${switchTo.search}` });
+  return c.html(page, "error" in shown ? ERRORS[shown.error].status : 200);
 }
 
 /**

@@ -18,9 +18,28 @@
     return document.getElementById(id);
   };
 
-  ["name", "phone", "carrier"].forEach(function (key) {
-    if (q.get(key)) $(key).value = q.get(key);
-  });
+  // Danal's parameters, as IMP.certification passes them: a prefilled name and phone, the carrier in Danal's own
+  // codes (SKT, KTF, LGT, MVNO — or the *_MVNO forms), the site's name, and a minimum age Danal enforces itself.
+  var DANAL_CARRIERS = { SKT: "SKT", KT: "KT", KTF: "KT", LGT: "LGT", MVNO: "SKT_MVNO", SKT_MVNO: "SKT_MVNO", KT_MVNO: "KT_MVNO", LGT_MVNO: "LGT_MVNO" };
+  if (q.get("name")) $("name").value = q.get("name");
+  if (q.get("phone")) $("phone").value = q.get("phone").replace(/\D/g, "");
+  if (DANAL_CARRIERS[q.get("carrier")]) $("carrier").value = DANAL_CARRIERS[q.get("carrier")];
+  if (q.get("company")) {
+    $("company").textContent = "요청한 곳 · Requested by: " + q.get("company");
+    $("company").hidden = false;
+  }
+  var minAge = Number(q.get("min_age")) || 0;
+  var today = new Date();
+  var todayText = [today.getFullYear(), String(today.getMonth() + 1).padStart(2, "0"), String(today.getDate()).padStart(2, "0")].join("-");
+  $("birthday").max = todayText;
+
+  /** International age (만 나이) on today's date. */
+  function ageOf(birthday) {
+    var parts = birthday.split("-").map(Number);
+    var age = today.getFullYear() - parts[0];
+    var beforeBirthday = today.getMonth() + 1 < parts[1] || (today.getMonth() + 1 === parts[1] && today.getDate() < parts[2]);
+    return beforeBirthday ? age - 1 : age;
+  }
 
   function post(path, body) {
     return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then(
@@ -88,9 +107,24 @@
       merchant_uid: merchantUid,
       origin: q.get("origin") || "",
     };
+    body.dev_options = form.getAll("dev").map(String);
     if (!body.name || !body.birthday || !/^01\d{8,9}$/.test(body.phone)) {
       showError("person-error", "이름, 생년월일, 휴대폰 번호를 확인해 주세요. · Check your name, date of birth and number.");
       return;
+    }
+    if (body.birthday > todayText) {
+      showError("person-error", "생년월일이 미래일 수 없습니다. · The date of birth cannot be in the future.");
+      return;
+    }
+    if (minAge > 0 && ageOf(body.birthday) < minAge) {
+      // As Danal does with min_age: the verification fails in the window, and the page is told why.
+      return finish({
+        success: false,
+        imp_uid: null,
+        merchant_uid: merchantUid,
+        error_code: "F1100",
+        error_msg: "만 " + minAge + "세 이상만 본인인증을 할 수 있습니다.",
+      });
     }
     showError("person-error", "");
     $("request-otp").disabled = true;
@@ -123,7 +157,8 @@
     post("/sandbox/window/confirm", { imp_uid: impUid, otp: $("otp").value.trim() })
       .then(function (res) {
         if (!res.ok) {
-          showError("otp-error", (res.json.message || "인증번호가 일치하지 않습니다.") + " · The code does not match.");
+          var english = { wrong_otp: "The code does not match.", expired_otp: "The code has expired.", already_confirmed: "This verification is already confirmed." };
+          showError("otp-error", (res.json.message || "다시 시도해 주세요.") + " · " + (english[res.json.error] || "Please try again."));
           return;
         }
         finish({ success: true, imp_uid: impUid, merchant_uid: merchantUid });
@@ -134,6 +169,11 @@
       .finally(function () {
         $("confirm-otp").disabled = false;
       });
+  });
+
+  // Escape closes the window as its cancel buttons do.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") cancel();
   });
 
   $("name").focus();

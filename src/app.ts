@@ -16,7 +16,7 @@ import { health, jwks } from "./routes/health";
 import { page } from "./routes/page";
 import { redirect } from "./routes/redirect";
 import { siteApi } from "./routes/site-api";
-import { sandbox } from "./sandbox/routes";
+import { portoneApi, sandbox } from "./sandbox/routes";
 
 /** Where the provider's client sends its requests: the real API by default, the simulator or a test stub otherwise. */
 export type UpstreamFor = (env: Env, config: Config) => typeof fetch;
@@ -80,7 +80,8 @@ export function createApp(options: AppOptions = {}) {
     .route("/api", siteApi)
     .route("/certifications/redirect", redirect)
     .route("/certifications", certifications)
-    .route("/sandbox", sandbox);
+    .route("/sandbox", sandbox)
+    .route("/", portoneApi);
 
   app.get(
     "/openapi.json",
@@ -93,7 +94,7 @@ export function createApp(options: AppOptions = {}) {
         },
         components: { securitySchemes: { siteApiKey: { type: "http", scheme: "bearer", description: "SITE_API_KEY" } } },
       },
-      exclude: ["/", "/certifications/redirect", "/openapi.json", /^\/sandbox\//],
+      exclude: ["/", "/certifications/redirect", "/openapi.json", /^\/sandbox\//, /^\/identity-verifications\//],
       // Its default leaves out every path with a dot, /.well-known/jwks.json among them.
       excludeStaticFile: false,
       defaultValidationErrorResponse: false,

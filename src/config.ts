@@ -73,7 +73,8 @@ export const SANDBOX_CREDENTIALS = {
     storeId: "store-00000000-0000-0000-0000-000000000000",
     channelKey: "channel-key-00000000-0000-0000-0000-000000000000",
     apiSecret: "sandbox_portone_api_secret",
-    apiBase: "https://sandbox.invalid/sandbox/portone",
+    // The V2 simulator answers at the root, as PortOne does (its own SDK keeps only the origin of a base URL).
+    apiBase: "https://sandbox.invalid",
   },
   /** The site API's key in the sandbox, so a site's backend can be tried against `npm run dev`; refused live. */
   siteApiKey: "sandbox-site-api-key",

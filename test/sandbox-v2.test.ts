@@ -8,7 +8,7 @@ import { errorOf } from "./support/http";
 function sandboxV2() {
   const h = harness({ IMP_MODE: "sandbox", PORTONE_VERSION: "v2" });
   const get = (id: string, secret: string = SANDBOX_CREDENTIALS.portone.apiSecret) =>
-    h.request(`/sandbox/portone/identity-verifications/${id}`, { headers: { Authorization: `PortOne ${secret}` } });
+    h.request(`/identity-verifications/${id}`, { headers: { Authorization: `PortOne ${secret}` } });
   const window = async (id: string, person: Record<string, string> = {}) => {
     const started = await h.request("/sandbox/window/request", {
       method: "POST",
@@ -103,7 +103,7 @@ describe("sandbox mode end to end with V2 (the app's unchanged V2 client against
 
   it("has no V2 sandbox in live mode", async () => {
     const h = harness({ PORTONE_VERSION: "v2" });
-    expect((await h.request("/sandbox/portone/identity-verifications/x")).status).toBe(404);
+    expect((await h.request("/identity-verifications/x")).status).toBe(404);
     expect((await h.request("/sandbox/portone.js")).status).toBe(404);
   });
 });

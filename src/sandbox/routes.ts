@@ -1,4 +1,5 @@
 import { Hono, type Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { openDb } from "../db/queries";
 import { parseDate } from "../lib/dates";
@@ -80,9 +81,19 @@ const api = new Hono<AppEnv>()
 /** PortOne V2's error body: `{ type, message }`. */
 const v2Error = (c: Context, status: 401 | 404, type: string, message: string) => c.json({ type, message }, status);
 
-/** The REST subset of PortOne V2 for identity verification, as the app's V2 client (and PortOne's SDK) sees it. */
-const portoneApi = new Hono<AppEnv>()
-  .use(async (c, next) => {
+const sandboxOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("config").mode !== "sandbox") return c.json(errorBody("not_found"), 404);
+  await next();
+});
+
+/**
+ * The REST subset of PortOne V2 for identity verification, as the app's V2 client and PortOne's own server SDK see
+ * it. At the origin's root, as PortOne's: the SDK resolves its paths against the origin of its `baseUrl`. Every
+ * path is explicit, so that mounted at "/" it claims nothing else of the app; sandbox mode only.
+ */
+export const portoneApi = new Hono<AppEnv>()
+  .use("/identity-verifications/*", sandboxOnly)
+  .use("/identity-verifications/*", async (c, next) => {
     const auth = c.req.header("Authorization") ?? "";
     if (auth !== `PortOne ${SANDBOX_CREDENTIALS.portone.apiSecret}`) {
       return v2Error(c, 401, "UNAUTHORIZED", "인증 정보가 올바르지 않습니다.");
@@ -94,7 +105,7 @@ const portoneApi = new Hono<AppEnv>()
     if (!row) return v2Error(c, 404, "IDENTITY_VERIFICATION_NOT_FOUND", "요청된 본인인증 건이 존재하지 않습니다.");
     return c.json(identityVerificationResponse(row, c.get("config").portone.channelKey));
   })
-  .all("*", (c) => v2Error(c, 404, "NOT_FOUND", "Not found."));
+  .all("/identity-verifications/*", (c) => v2Error(c, 404, "NOT_FOUND", "Not found."));
 
 /** What the simulated carrier window's page calls: it stands for the carrier's servers and the person's phone. */
 const window = new Hono<AppEnv>()
@@ -121,12 +132,8 @@ const window = new Hono<AppEnv>()
 
 /** Everything under /sandbox; none of it exists in live mode. */
 export const sandbox = new Hono<AppEnv>()
-  .use(async (c, next) => {
-    if (c.get("config").mode !== "sandbox") return c.json(errorBody("not_found"), 404);
-    await next();
-  })
+  .use(sandboxOnly)
   .route("/api", api)
-  .route("/portone", portoneApi)
   .route("/window", window)
   // The SDK shim and the carrier window's page are static files, served only in sandbox mode.
   .get("/*", async (c) => {

@@ -129,3 +129,31 @@ describe("the verification page in Chromium (sandbox)", () => {
     await context.close();
   });
 });
+
+describe("the carrier window takes Danal's parameters (sandbox)", () => {
+  it("prefills name, phone and Danal's carrier code, shows the site's name, and refuses someone under min_age", async () => {
+    const context = await browser.newContext({ locale: "ko-KR" });
+    const page = await context.newPage();
+    const params = new URLSearchParams({
+      merchant_uid: "danalParams1",
+      popup: "false",
+      m_redirect_url: `${baseUrl}/certifications/redirect`,
+      name: "다날",
+      phone: "010-2222-3333",
+      carrier: "KTF",
+      company: "shop.example",
+      min_age: "19",
+    });
+    await page.goto(`${baseUrl}/sandbox/certify?${params}`);
+    expect(await page.getByLabel(/이름/).inputValue()).toBe("다날");
+    expect(await page.getByLabel(/휴대폰 번호/).inputValue()).toBe("01022223333");
+    expect(await page.getByLabel(/통신사/).inputValue()).toBe("KT");
+    expect(await page.locator("#company").textContent()).toContain("shop.example");
+    await page.getByLabel(/생년월일/).fill(`${new Date().getFullYear() - 12}-02-02`);
+    await page.getByRole("button", { name: /인증번호 받기/ }).click();
+    // The window fails as Danal does, and the page it returns to reports it.
+    await page.waitForURL(/\/certifications\/redirect\?.*success=false/);
+    expect(await page.locator("[data-error-code]").getAttribute("data-error-code")).toBe("not_certified");
+    await context.close();
+  });
+});

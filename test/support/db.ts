@@ -15,9 +15,3 @@ export async function snapshot(): Promise<string> {
   ]);
   return JSON.stringify([users.results, attempts.results]);
 }
-
-export async function setAttempt(merchantUid: string, fields: { created_at?: number; expires_at?: number }) {
-  for (const [column, value] of Object.entries(fields)) {
-    await env.DB.prepare(`UPDATE attempts SET ${column} = ? WHERE merchant_uid = ?`).bind(value, merchantUid).run();
-  }
-}

@@ -1,6 +1,6 @@
 import { devices } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
-import { browser, desktopPage, passCarrierWindow, SHOTS, verifyInPopup } from "./helpers.ts";
+import { browser, cancelWindow, desktopPage, passCarrierWindow, SHOTS, verifyInPopup } from "./helpers.ts";
 
 const baseUrl = inject("baseUrlV2");
 
@@ -45,7 +45,7 @@ describe("the verification page in Chromium with PortOne V2 (sandbox)", () => {
     const { context, page } = await desktopPage(baseUrl, "ko");
     const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
     await popup.waitForLoadState();
-    await popup.getByRole("button", { name: /취소/ }).first().click();
+    await cancelWindow(popup);
     const result = page.locator("#result[data-error-code]");
     await result.waitFor({ timeout: 15_000 });
     expect(await result.getAttribute("data-error-code")).toBe("not_certified");

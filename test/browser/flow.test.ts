@@ -1,6 +1,6 @@
 import { devices } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
-import { browser, desktopPage as openDesktopPage, passCarrierWindow, SHOTS, verifyInPopup } from "./helpers.ts";
+import { browser, cancelWindow, desktopPage as openDesktopPage, passCarrierWindow, SHOTS, verifyInPopup } from "./helpers.ts";
 
 const baseUrl = inject("baseUrl");
 const desktopPage = (lang = "en") => openDesktopPage(baseUrl, lang);
@@ -71,7 +71,7 @@ describe("the verification page in Chromium (sandbox)", () => {
     const { context, page } = await desktopPage("ko");
     const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
     await popup.waitForLoadState(); // the window's script listens once loaded
-    await popup.getByRole("button", { name: /취소/ }).first().click();
+    await cancelWindow(popup);
     const result = page.locator("#result[data-error-code]");
     await result.waitFor({ timeout: 15_000 });
     expect(await result.getAttribute("data-error-code")).toBe("not_certified");

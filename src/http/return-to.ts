@@ -3,6 +3,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { hmacKey, sameText, toHex } from "../lib/crypto";
+import { fromBase64Url, toBase64Url } from "../lib/encoding";
 import { attemptCookie } from "./browser";
 
 /** Longer than any real page address; anything longer is refused rather than truncated. */
@@ -40,15 +41,12 @@ async function tag(secret: string, attemptId: string, returnTo: string) {
   return toHex(mac).slice(0, 32);
 }
 
-const toBase64Url = (text: string) => btoa(String.fromCharCode(...encoder.encode(text))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-const fromBase64Url = (text: string) =>
-  new TextDecoder().decode(Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0)));
 
 /** Binds `return_to` to this attempt, for the redirect flow (the popup flow's page knows it already). */
 export async function bindReturnTo(c: Context<AppEnv>, attemptId: string, returnTo: URL | undefined) {
   if (!returnTo) return;
   const config = c.get("config");
-  const value = `${attemptId}.${toBase64Url(returnTo.href)}.${await tag(config.identityHmacKey, attemptId, returnTo.href)}`;
+  const value = `${attemptId}.${toBase64Url(encoder.encode(returnTo.href))}.${await tag(config.identityHmacKey, attemptId, returnTo.href)}`;
   setCookie(c, RETURN_COOKIE, value, attemptCookie(c));
 }
 
@@ -61,7 +59,7 @@ export async function boundReturnTo(c: Context<AppEnv>, attemptId: string): Prom
   if (id !== attemptId || encoded === undefined || mac === undefined) return undefined;
   let returnTo: string;
   try {
-    returnTo = fromBase64Url(encoded);
+    returnTo = new TextDecoder().decode(fromBase64Url(encoded));
   } catch {
     throw new AppError("invalid_request", "return_to cookie unreadable");
   }

@@ -1,9 +1,10 @@
+import { toBase64Url } from "./encoding";
+
 const encoder = new TextEncoder();
 
 /** `bytes` random bytes as base64url (no padding). */
 export function randomToken(bytes: number): string {
-  const buf = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...buf)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 export async function sha256Hex(value: string): Promise<string> {

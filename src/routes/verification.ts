@@ -54,13 +54,15 @@ export async function runVerification(c: Context<AppEnv>, input: { resultId: str
   const named = input.attemptId ? await boundReturnTo(c, input.attemptId) : undefined;
   const result = await verify({ db: c.get("db"), config, provider: c.get("provider") }, { ...input, browserToken: browserToken(c) });
   c.get("log").outcome = result.outcome;
-  const returnTo = named ?? (await boundReturnTo(c, attemptIdOf(result)));
+  // Only when the request did not name its attempt is the cookie read again, now that the result names it.
+  const returnTo = input.attemptId ? named : await boundReturnTo(c, attemptIdOf(result));
   if (!config.receiptKey) return { result };
+  const origin = new URL(c.req.url).origin;
   const receipt = await signReceipt(result, {
     key: config.receiptKey,
     ttlSeconds: config.receiptTtlSeconds,
-    issuer: new URL(c.req.url).origin,
-    audience: returnTo?.origin ?? new URL(c.req.url).origin,
+    issuer: origin,
+    audience: returnTo?.origin ?? origin,
     ageRule: config.ageRule,
     minAge: config.minAge,
   });

@@ -217,7 +217,13 @@ async function guideServer(): Promise<Server> {
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`the guide's server exited:\n${output}`);
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (i > 100) throw new Error(`the guide's server did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -313,8 +319,13 @@ async function profileWorker(port: number, verifications: number, work: () => Pr
   const idle = [...self.entries()].filter(([k]) => k.startsWith("(idle)")).reduce((a, [, v]) => a + v, 0);
   const busyMs = (total - idle) / 1000;
   // Sampling every 100 µs slows the isolate itself: an upper bound of its CPU time, and shares of it.
-  console.log(`\n  Worker CPU profile over ${verifications} verifications: ${(busyMs / verifications).toFixed(2)} ms busy per verification (profiler included); top self time:`);
-  const top = [...self.entries()].filter(([k]) => !k.startsWith("(idle)")).sort((a, b) => b[1] - a[1]).slice(0, 15);
+  console.log(
+    `\n  Worker CPU profile over ${verifications} verifications: ${(busyMs / verifications).toFixed(2)} ms busy per verification (profiler included); top self time:`,
+  );
+  const top = [...self.entries()]
+    .filter(([k]) => !k.startsWith("(idle)"))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 15);
   for (const [key, us] of top) console.log(`    ${((100 * us) / (total - idle)).toFixed(1).padStart(5)} %  ${key}`);
   console.log(`  full profile: ${join(OUT, "worker.cpuprofile")} (open in Chrome DevTools)`);
   return { busy_ms_per_verification: busyMs / verifications, top: top.map(([key, us]) => ({ key, share: us / (total - idle) })) };
@@ -346,25 +357,36 @@ try {
   step(`page views and prepares with no D1 and no KV binding (${PROBES} each)`);
   const bare = await startApp({ storage: false, apiBase: app.stubServer.url, impKey: app.stub.impKey });
   try {
-    await pool(Array.from({ length: PROBES }, (_, i) => i), 8, async () => {
-      const client = new HttpClient(bare.url);
-      const page = await client.send("/");
-      const html = await page.text();
-      storage.pageViews++;
-      if (page.status === 200) storage.pageViewsOk++;
-      storage.attemptInPage ||= /"attempt":\{"provider":"v1","merchant_uid":"[A-Za-z0-9]{40}"/.test(html);
-      const prepare = await client.send("/certifications/prepare", { method: "POST" });
-      storage.prepares++;
-      if (prepare.status === 201) storage.preparesOk++;
-      await prepare.arrayBuffer();
-    });
+    await pool(
+      Array.from({ length: PROBES }, (_, i) => i),
+      8,
+      async () => {
+        const client = new HttpClient(bare.url);
+        const page = await client.send("/");
+        const html = await page.text();
+        storage.pageViews++;
+        if (page.status === 200) storage.pageViewsOk++;
+        storage.attemptInPage ||= /"attempt":\{"provider":"v1","merchant_uid":"[A-Za-z0-9]{40}"/.test(html);
+        const prepare = await client.send("/certifications/prepare", { method: "POST" });
+        storage.prepares++;
+        if (prepare.status === 201) storage.preparesOk++;
+        await prepare.arrayBuffer();
+      },
+    );
   } finally {
     await bare.mf.dispose();
   }
-  console.log(`  ${storage.pageViewsOk}/${storage.pageViews} page views, ${storage.preparesOk}/${storage.prepares} prepares answered; attempt in the page: ${storage.attemptInPage}`);
+  console.log(
+    `  ${storage.pageViewsOk}/${storage.pageViews} page views, ${storage.preparesOk}/${storage.prepares} prepares answered; attempt in the page: ${storage.attemptInPage}`,
+  );
 
   step(`warming up (${WARMUP} verifications each, not measured)`);
-  for (const server of servers) await pool(Array.from({ length: WARMUP }, (_, i) => i), 8, (i) => verifyOnce(server, `warm-${i}`));
+  for (const server of servers)
+    await pool(
+      Array.from({ length: WARMUP }, (_, i) => i),
+      8,
+      (i) => verifyOnce(server, `warm-${i}`),
+    );
 
   const floor: number[] = [];
   for (let i = 0; i < (flags.quick ? 20 : 200); i++) {
@@ -376,7 +398,9 @@ try {
   floorMs = percentile(floor, 50);
 
   for (const concurrency of LEVELS) {
-    step(`measuring: ${COUNT} verifications per server at concurrency ${concurrency}, stub latency ${LATENCY_MS} ms/call, ${ROUNDS} alternating round(s)`);
+    step(
+      `measuring: ${COUNT} verifications per server at concurrency ${concurrency}, stub latency ${LATENCY_MS} ms/call, ${ROUNDS} alternating round(s)`,
+    );
     const level: Level = {
       concurrency,
       samples: { app: [], v2: [], guide: [] },
@@ -387,15 +411,22 @@ try {
     levels.push(level);
     const perRound = Math.ceil(COUNT / ROUNDS);
     const total = perRound * ROUNDS * servers.length;
-    const progress = setInterval(() => {
-      const done = level.samples.app.length + level.samples.v2.length + level.samples.guide.length;
-      const text = `  ${done}/${total} verifications (${((100 * done) / total).toFixed(0)}%)`;
-      if (tty) process.stdout.write(`\r${text}`);
-      else console.log(text);
-    }, tty ? 300 : 5000);
+    const progress = setInterval(
+      () => {
+        const done = level.samples.app.length + level.samples.v2.length + level.samples.guide.length;
+        const text = `  ${done}/${total} verifications (${((100 * done) / total).toFixed(0)}%)`;
+        if (tty) process.stdout.write(`\r${text}`);
+        else console.log(text);
+      },
+      tty ? 300 : 5000,
+    );
     for (let r = 0; r < ROUNDS; r++) {
       for (const server of r % 2 === 0 ? servers : [...servers].reverse()) {
-        const people = await pool(Array.from({ length: perRound }, (_, i) => `c${concurrency}-r${r}-${i}`), 8, (id) => ready(server, id));
+        const people = await pool(
+          Array.from({ length: perRound }, (_, i) => `c${concurrency}-r${r}-${i}`),
+          8,
+          (id) => ready(server, id),
+        );
         level.requestIds[server.name].push(...people.map((p) => p.requestId));
         const before = callsOf(server);
         const work = async () => {
@@ -489,21 +520,57 @@ const verdict = (ok: boolean) => (ok ? "met" : "missed");
 const rows: string[][] = [];
 for (const { concurrency: c, app: a, v2, guide: g } of report) {
   const single = c === 1;
-  const row = (measure: string, pick: (x: typeof a) => number, target: string) => [measure, f(pick(a)), f(pick(v2)), f(pick(g)), ratio(pick(a), pick(g)), target];
+  const row = (measure: string, pick: (x: typeof a) => number, target: string) => [
+    measure,
+    f(pick(a)),
+    f(pick(v2)),
+    f(pick(g)),
+    ratio(pick(a), pick(g)),
+    target,
+  ];
   rows.push(
-    row(`verify latency p50 (ms), concurrency ${c}`, (x) => x.latency_ms.p50, single ? `≤ 0.55×: ${verdict(a.latency_ms.p50 <= 0.55 * g.latency_ms.p50)}` : ""),
+    row(
+      `verify latency p50 (ms), concurrency ${c}`,
+      (x) => x.latency_ms.p50,
+      single ? `≤ 0.55×: ${verdict(a.latency_ms.p50 <= 0.55 * g.latency_ms.p50)}` : "",
+    ),
     row(`verify latency p99 (ms), concurrency ${c}`, (x) => x.latency_ms.p99, single ? `≤ 1×: ${verdict(a.latency_ms.p99 <= g.latency_ms.p99)}` : ""),
-    row(`throughput (verifications/s), concurrency ${c}`, (x) => x.throughput_per_s, c >= 16 ? `≥ 1.3×: ${verdict(a.throughput_per_s >= 1.3 * g.throughput_per_s)}` : ""),
+    row(
+      `throughput (verifications/s), concurrency ${c}`,
+      (x) => x.throughput_per_s,
+      c >= 16 ? `≥ 1.3×: ${verdict(a.throughput_per_s >= 1.3 * g.throughput_per_s)}` : "",
+    ),
   );
 }
 const last = report[report.length - 1]!;
 const noStorage = storage.pageViewsOk === storage.pageViews && storage.preparesOk === storage.prepares;
 rows.push(
-  ["upstream calls / verification", f(last.app.upstream_calls_per_verification, 3), f(last.v2.upstream_calls_per_verification, 3), f(last.guide.upstream_calls_per_verification, 3), ratio(last.app.upstream_calls_per_verification, last.guide.upstream_calls_per_verification), `≤ 1.01: ${verdict(last.app.upstream_calls_per_verification <= 1.01)}; v2 = 1: ${verdict(last.v2.upstream_calls_per_verification === 1)}`],
-  ["D1 round-trips / verification", f(last.app.d1_round_trips_per_verification, 2), f(last.v2.d1_round_trips_per_verification, 2), "– (in memory)", "", ""],
+  [
+    "upstream calls / verification",
+    f(last.app.upstream_calls_per_verification, 3),
+    f(last.v2.upstream_calls_per_verification, 3),
+    f(last.guide.upstream_calls_per_verification, 3),
+    ratio(last.app.upstream_calls_per_verification, last.guide.upstream_calls_per_verification),
+    `≤ 1.01: ${verdict(last.app.upstream_calls_per_verification <= 1.01)}; v2 = 1: ${verdict(last.v2.upstream_calls_per_verification === 1)}`,
+  ],
+  [
+    "D1 round-trips / verification",
+    f(last.app.d1_round_trips_per_verification, 2),
+    f(last.v2.d1_round_trips_per_verification, 2),
+    "– (in memory)",
+    "",
+    "",
+  ],
   ["KV operations / verification", f(last.app.kv_ops_per_verification, 3), f(last.v2.kv_ops_per_verification, 3), "–", "", ""],
   ["D1 and KV operations / page view and / prepare", noStorage ? "0" : "> 0", "", "–", "", `0: ${verdict(noStorage)}`],
-  ["requests before the start button works", storage.attemptInPage ? "0" : "1 (prepare)", "", "0 (merchant_uid hard-coded)", "", `0: ${verdict(storage.attemptInPage)}`],
+  [
+    "requests before the start button works",
+    storage.attemptInPage ? "0" : "1 (prepare)",
+    "",
+    "0 (merchant_uid hard-coded)",
+    "",
+    `0: ${verdict(storage.attemptInPage)}`,
+  ],
   ...report.map(({ concurrency: c, app: a, v2 }) => [
     `· concurrency ${c}: the Worker's own time / waiting for D1 / waiting for the provider, p50 (ms)`,
     `${f(a.worker_own_ms_p50)} / ${f(a.d1_wait_ms_p50)} / ${f(a.upstream_wait_ms_p50)}`,

@@ -160,7 +160,10 @@ class Reader {
   origins(name: string): string[] {
     const raw = this.text(name);
     if (raw === undefined) return [];
-    const origins = raw.split(",").map((o) => o.trim()).filter(Boolean);
+    const origins = raw
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean);
     if (origins.every(isOrigin)) return origins;
     this.fail(name, "comma-separated origins, each exactly scheme://host[:port]");
     return [];

@@ -14,7 +14,14 @@ export default {
     const run = await deleteExpiredAttempts(db, Date.now() - RETENTION_AFTER_EXPIRY_MS);
     const cooldowns = await deleteEndedCooldowns(db, Date.now());
     console.log(
-      JSON.stringify({ level: "info", msg: "daily_cleanup", attempts_deleted: run.deleted, batches: run.batches, done: run.done, cooldowns_ended: cooldowns }),
+      JSON.stringify({
+        level: "info",
+        msg: "daily_cleanup",
+        attempts_deleted: run.deleted,
+        batches: run.batches,
+        done: run.done,
+        cooldowns_ended: cooldowns,
+      }),
     );
   },
 } satisfies ExportedHandler<Env>;

@@ -3,7 +3,16 @@
 // sends imp_uid to the server and shows what the server decided.
 const config = JSON.parse(document.getElementById("page-config").textContent);
 const $ = (id) => document.getElementById(id);
-const ui = { back: $("back-to-site"), start: $("start"), status: $("status"), result: $("result"), message: $("result-message"), detail: $("result-detail"), retry: $("retry"), language: $("language") };
+const ui = {
+  back: $("back-to-site"),
+  start: $("start"),
+  status: $("status"),
+  result: $("result"),
+  message: $("result-message"),
+  detail: $("result-detail"),
+  retry: $("retry"),
+  language: $("language"),
+};
 
 const query = new URLSearchParams(location.search);
 const MOBILE = /Android|iPhone|iPad|iPod|Mobile|wv\)|KAKAOTALK|NAVER|Instagram|FBAN|FBAV|Line\//i;
@@ -164,13 +173,10 @@ const cancelled = (detail) => {
 // Both SDKs are called synchronously in the click handler: browsers block popups opened later.
 function startV1({ merchant_uid, imp_code, params }) {
   window.IMP.init(imp_code);
-  window.IMP.certification(
-    { ...params, merchant_uid, popup, ...(popup ? {} : { m_redirect_url: config.redirectUrl }) },
-    (rsp) => {
-      if (rsp && rsp.success && rsp.imp_uid) return verify({ imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid ?? merchant_uid });
-      cancelled(rsp?.error_msg);
-    },
-  );
+  window.IMP.certification({ ...params, merchant_uid, popup, ...(popup ? {} : { m_redirect_url: config.redirectUrl }) }, (rsp) => {
+    if (rsp && rsp.success && rsp.imp_uid) return verify({ imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid ?? merchant_uid });
+    cancelled(rsp?.error_msg);
+  });
 }
 
 function startV2({ identity_verification_id, store_id, channel_key, params }) {

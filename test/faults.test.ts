@@ -5,7 +5,6 @@ import { snapshot } from "./support/db";
 import { errorOf } from "./support/http";
 import { harness } from "./support/harness";
 
-
 /** A binding whose methods fail (or hang) as a sick KV or D1 would, leaving the rest intact. */
 function broken<T extends object>(target: T, methods: string[], fault: "throw" | "hang"): T {
   return new Proxy(target, {
@@ -20,16 +19,20 @@ function broken<T extends object>(target: T, methods: string[], fault: "throw" |
 }
 
 describe("KV faults: the token falls back to getToken", () => {
-  it.each(["throw", "hang"] as const)("KV that fails to read or write (%s) still verifies, and recovers", async (fault) => {
-    const h = harness({ CACHE: broken(env.CACHE, ["get", "put"], fault) as unknown as string });
-    const b = h.browser();
-    const cert = await b.certified();
-    expect((await b.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
-    clearTokenMemory(); // a new isolate: KV is still down, so getToken again
-    const again = await b.certified();
-    expect((await b.verify({ imp_uid: again.imp_uid })).status).toBe(200);
-    expect(h.stub.calls.getToken).toBe(2);
-  }, 20_000);
+  it.each(["throw", "hang"] as const)(
+    "KV that fails to read or write (%s) still verifies, and recovers",
+    async (fault) => {
+      const h = harness({ CACHE: broken(env.CACHE, ["get", "put"], fault) as unknown as string });
+      const b = h.browser();
+      const cert = await b.certified();
+      expect((await b.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
+      clearTokenMemory(); // a new isolate: KV is still down, so getToken again
+      const again = await b.certified();
+      expect((await b.verify({ imp_uid: again.imp_uid })).status).toBe(200);
+      expect(h.stub.calls.getToken).toBe(2);
+    },
+    20_000,
+  );
 });
 
 describe("D1 faults", () => {

@@ -7,7 +7,13 @@ describe("GET /openapi.json", () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as any;
     expect(doc.openapi).toMatch(/^3\.1\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(["/.well-known/jwks.json", "/api/users/{id}", "/certifications", "/certifications/prepare", "/healthz"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/.well-known/jwks.json",
+      "/api/users/{id}",
+      "/certifications",
+      "/certifications/prepare",
+      "/healthz",
+    ]);
 
     const verify = doc.paths["/certifications"].post;
     const [v1, v2] = verify.requestBody.content["application/json"].schema.anyOf;

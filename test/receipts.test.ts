@@ -5,8 +5,23 @@ import { harness, ORIGIN } from "./support/harness";
 import { errorOf } from "./support/http";
 import { receiptKey } from "./support/keys";
 
-
-const CLAIMS = ["iss", "aud", "sub", "iat", "exp", "jti", "outcome", "name", "gender", "birthday", "age", "age_rule", "min_age", "provider", "verified_at"];
+const CLAIMS = [
+  "iss",
+  "aud",
+  "sub",
+  "iat",
+  "exp",
+  "jti",
+  "outcome",
+  "name",
+  "gender",
+  "birthday",
+  "age",
+  "age_rule",
+  "min_age",
+  "provider",
+  "verified_at",
+];
 
 async function jwksOf(h: ReturnType<typeof harness>) {
   const res = await h.request("/.well-known/jwks.json");
@@ -18,10 +33,19 @@ describe("receipts", () => {
   it("sign the result with exactly the documented claims, verifiable with the JWKS, never CI, DI or provider ids", async () => {
     const h = harness({ RECEIPT_PRIVATE_KEY: await receiptKey(), RECEIPT_TTL_SECONDS: "120", MIN_AGE: "19" });
     const b = h.browser();
-    const cert = await b.certified({ name: "정영수", birthday: "1988-03-04", gender: "male", unique_key: "CI-receipt", unique_in_site: "DI-receipt", phone: "01012341234" });
+    const cert = await b.certified({
+      name: "정영수",
+      birthday: "1988-03-04",
+      gender: "male",
+      unique_key: "CI-receipt",
+      unique_in_site: "DI-receipt",
+      phone: "01012341234",
+    });
     const body = (await (await b.verify({ imp_uid: cert.imp_uid })).json()) as { receipt: string; user: { id: string; age: number } };
     const jwks = await jwksOf(h);
-    expect(jwks.keys).toEqual([{ kty: "EC", crv: "P-256", x: expect.any(String), y: expect.any(String), kid: "test-key-1", alg: "ES256", use: "sig" }]);
+    expect(jwks.keys).toEqual([
+      { kty: "EC", crv: "P-256", x: expect.any(String), y: expect.any(String), kid: "test-key-1", alg: "ES256", use: "sig" },
+    ]);
     expect(JSON.stringify(jwks)).not.toContain('"d"');
     expect(decodeProtectedHeader(body.receipt)).toEqual({ alg: "ES256", typ: "JWT", kid: "test-key-1" });
     const { payload } = await jwtVerify(body.receipt, createLocalJWKSet(jwks), { issuer: ORIGIN, audience: ORIGIN, algorithms: ["ES256"] });
@@ -51,7 +75,10 @@ describe("receipts", () => {
     const keys = createLocalJWKSet(await jwksOf(h));
     const [header, payload, signature] = receipt.split(".");
     const claims = JSON.parse(atob(payload!.replace(/-/g, "+").replace(/_/g, "/")));
-    const forged = btoa(JSON.stringify({ ...claims, age: 99 })).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const forged = btoa(JSON.stringify({ ...claims, age: 99 }))
+      .replace(/=+$/, "")
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_");
     await expect(jwtVerify(`${header}.${forged}.${signature}`, keys)).rejects.toThrow();
     await expect(jwtVerify(receipt, keys, { currentDate: new Date(Date.now() + 31_000) })).rejects.toThrow(/exp/);
     await expect(jwtVerify(receipt, keys, { audience: "https://another.example" })).rejects.toThrow(/aud/);
@@ -75,13 +102,15 @@ describe("receipts", () => {
     expect(await (await live.request("/healthz")).json()).toMatchObject({ ok: false, problems: ["RECEIPT_PRIVATE_KEY"] });
   });
 
-  it.each(["not json", '{"kty":"RSA","n":"x","e":"AQAB","d":"x","kid":"k"}', '{"kty":"EC","crv":"P-384","x":"a","y":"b","d":"c","kid":"k"}', '{"kty":"EC","crv":"P-256","x":"a","y":"b","kid":"no-d"}'])(
-    "refuse a RECEIPT_PRIVATE_KEY that is not a private P-256 JWK with a kid: %s",
-    async (value) => {
-      const res = await harness({ RECEIPT_PRIVATE_KEY: value }).request("/healthz");
-      expect([res.status, ((await res.json()) as { problems: string[] }).problems]).toEqual([503, ["RECEIPT_PRIVATE_KEY"]]);
-    },
-  );
+  it.each([
+    "not json",
+    '{"kty":"RSA","n":"x","e":"AQAB","d":"x","kid":"k"}',
+    '{"kty":"EC","crv":"P-384","x":"a","y":"b","d":"c","kid":"k"}',
+    '{"kty":"EC","crv":"P-256","x":"a","y":"b","kid":"no-d"}',
+  ])("refuse a RECEIPT_PRIVATE_KEY that is not a private P-256 JWK with a kid: %s", async (value) => {
+    const res = await harness({ RECEIPT_PRIVATE_KEY: value }).request("/healthz");
+    expect([res.status, ((await res.json()) as { problems: string[] }).problems]).toEqual([503, ["RECEIPT_PRIVATE_KEY"]]);
+  });
 
   it("come with V2 results too", async () => {
     const h = harness({ PORTONE_VERSION: "v2", RECEIPT_PRIVATE_KEY: await receiptKey() });

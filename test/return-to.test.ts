@@ -6,7 +6,11 @@ import { errorOf, pageErrorOf } from "./support/http";
 import { receiptKey } from "./support/keys";
 
 const SHOP = "https://shop.example";
-const vars = async (extra: Record<string, string> = {}) => ({ RETURN_ORIGINS: `${SHOP},http://127.0.0.1:9`, RECEIPT_PRIVATE_KEY: await receiptKey(), ...extra });
+const vars = async (extra: Record<string, string> = {}) => ({
+  RETURN_ORIGINS: `${SHOP},http://127.0.0.1:9`,
+  RECEIPT_PRIVATE_KEY: await receiptKey(),
+  ...extra,
+});
 
 const BAD = [
   "javascript:alert(1)",
@@ -28,7 +32,11 @@ const BAD = [
 
 /** `prepare` with a `return_to`, as the page sends it. */
 const prepareWith = (b: Browser, returnTo: string) =>
-  b.send("/certifications/prepare", { method: "POST", headers: { "Content-Type": "application/json", Origin: ORIGIN }, body: JSON.stringify({ return_to: returnTo }) });
+  b.send("/certifications/prepare", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: ORIGIN },
+    body: JSON.stringify({ return_to: returnTo }),
+  });
 
 async function verifyReceipt(h: ReturnType<typeof harness>, receipt: string, audience: string) {
   const jwks = (await (await h.request("/.well-known/jwks.json")).json()) as JSONWebKeySet;

@@ -13,12 +13,24 @@ function sandboxV2() {
     const started = await h.request("/sandbox/window/request", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ name: "정샌드", birthday: "1990-02-03", gender: "female", carrier: "LGT_MVNO", phone: "01012345678", merchant_uid: id, ...person }),
+      body: JSON.stringify({
+        name: "정샌드",
+        birthday: "1990-02-03",
+        gender: "female",
+        carrier: "LGT_MVNO",
+        phone: "01012345678",
+        merchant_uid: id,
+        ...person,
+      }),
     });
     const { imp_uid } = (await started.json()) as { imp_uid: string };
     const { otp } = (await (await h.request(`/sandbox/window/sms/${imp_uid}`)).json()) as { otp: string };
     const confirm = () =>
-      h.request("/sandbox/window/confirm", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ imp_uid, otp }) });
+      h.request("/sandbox/window/confirm", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ imp_uid, otp }),
+      });
     return { imp_uid, confirm };
   };
   return { h, get, window };
@@ -74,7 +86,9 @@ describe("sandbox PortOne V2 REST API", () => {
         body: JSON.stringify({ imp_key: SANDBOX_CREDENTIALS.impKey, imp_secret: SANDBOX_CREDENTIALS.impSecret }),
       })
     ).json()) as any;
-    const cert = (await (await h.request(`/sandbox/api/certifications/${imp_uid}`, { headers: { Authorization: `Bearer ${token.response.access_token}` } })).json()) as any;
+    const cert = (await (
+      await h.request(`/sandbox/api/certifications/${imp_uid}`, { headers: { Authorization: `Bearer ${token.response.access_token}` } })
+    ).json()) as any;
     expect(cert.response.unique_key).toBe(ci);
   });
 });

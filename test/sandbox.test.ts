@@ -112,7 +112,9 @@ describe("sandbox REST API", () => {
     for (const phone of ["01055556666", "01077778888"]) {
       const res = await api("/certifications/otp/request", json({ ...person, phone }, token));
       const impUid = ((await res.json()) as any).response.imp_uid;
-      keys.push(((await (await api(`/certifications/${impUid}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as any).response.unique_key);
+      keys.push(
+        ((await (await api(`/certifications/${impUid}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as any).response.unique_key,
+      );
     }
     expect(keys[0]).toBe(keys[1]);
   });
@@ -197,7 +199,11 @@ describe("sandbox fidelity", () => {
   async function confirmed(h: ReturnType<typeof harness>, body: Record<string, unknown>) {
     const { imp_uid } = (await (await windowRequest(h, body)).json()) as { imp_uid: string };
     const { otp } = (await (await h.request(`/sandbox/window/sms/${imp_uid}`)).json()) as { otp: string };
-    await h.request("/sandbox/window/confirm", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ imp_uid, otp }) });
+    await h.request("/sandbox/window/confirm", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ imp_uid, otp }),
+    });
     return imp_uid;
   }
 
@@ -211,7 +217,9 @@ describe("sandbox fidelity", () => {
     const { api, json, getToken } = sandbox();
     const { access_token } = await getToken();
     const requested = (await (await api("/certifications/otp/request", json({ ...person, gender_digit: "6" }, access_token))).json()) as any;
-    const cert = (await (await api(`/certifications/${requested.response.imp_uid}`, { headers: { Authorization: `Bearer ${access_token}` } })).json()) as any;
+    const cert = (await (
+      await api(`/certifications/${requested.response.imp_uid}`, { headers: { Authorization: `Bearer ${access_token}` } })
+    ).json()) as any;
     expect([cert.response.foreigner, cert.response.foreigner_v2, cert.response.gender]).toEqual([true, true, "female"]);
   });
 
@@ -233,10 +241,16 @@ describe("sandbox fidelity", () => {
     // Through the app: a null gender is stored as such; an empty CI is identity_unavailable.
     const b = h.browser();
     const { merchant_uid } = await b.prepare();
-    const ok = await b.verify({ imp_uid: await confirmed(h, { merchant_uid, name: "성별없음", dev_options: ["null_gender", "no_di"] }), merchant_uid });
+    const ok = await b.verify({
+      imp_uid: await confirmed(h, { merchant_uid, name: "성별없음", dev_options: ["null_gender", "no_di"] }),
+      merchant_uid,
+    });
     expect(((await ok.json()) as any).user.gender).toBeNull();
     const again = await b.prepare();
-    const empty = await b.verify({ imp_uid: await confirmed(h, { merchant_uid: again.merchant_uid, name: "빈CI", dev_options: ["empty_ci"] }), merchant_uid: again.merchant_uid });
+    const empty = await b.verify({
+      imp_uid: await confirmed(h, { merchant_uid: again.merchant_uid, name: "빈CI", dev_options: ["empty_ci"] }),
+      merchant_uid: again.merchant_uid,
+    });
     expect([empty.status, await errorOf(empty)]).toEqual([422, "identity_unavailable"]);
   });
 });

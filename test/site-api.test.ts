@@ -24,8 +24,12 @@ function site(vars: Record<string, string> = {}) {
 
 /** Every row of every table, as text: to show that nothing of a person is left anywhere. */
 async function everything(): Promise<string> {
-  const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf%' ESCAPE '\\'").all<{ name: string }>();
-  const dumps = await Promise.all(tables.results.map(async ({ name }) => JSON.stringify((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results)));
+  const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf%' ESCAPE '\\'").all<{
+    name: string;
+  }>();
+  const dumps = await Promise.all(
+    tables.results.map(async ({ name }) => JSON.stringify((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results)),
+  );
   return dumps.join("\n");
 }
 
@@ -56,7 +60,14 @@ describe("site API: users", () => {
     const res = await call("GET", body.user.id);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
-      user: { id: body.user.id, name: "윤하늘", gender: "female", birthday: "1993-09-09", created_at: body.user.created_at, last_verified_at: expect.any(String) },
+      user: {
+        id: body.user.id,
+        name: "윤하늘",
+        gender: "female",
+        birthday: "1993-09-09",
+        created_at: body.user.created_at,
+        last_verified_at: expect.any(String),
+      },
     });
     const unknown = await call("GET", "usr_00000000000000000000000000000000");
     expect([unknown.status, await errorOf(unknown)]).toEqual([404, "user_not_found"]);
@@ -82,7 +93,9 @@ describe("site API: withdrawal", () => {
   it("deletes the person's name, gender, birthday and identity keys from every table at once; again is 404", async () => {
     const { call, person } = site();
     const { body } = await person({ unique_key: "CI-leaving", unique_in_site: "DI-leaving", name: "탈퇴할사람", birthday: "1977-07-17" });
-    const keys = await env.DB.prepare("SELECT identity_key, site_identity_key FROM users WHERE id = ?").bind(body.user.id).first<{ identity_key: string; site_identity_key: string }>();
+    const keys = await env.DB.prepare("SELECT identity_key, site_identity_key FROM users WHERE id = ?")
+      .bind(body.user.id)
+      .first<{ identity_key: string; site_identity_key: string }>();
     const res = await call("DELETE", body.user.id);
     expect([res.status, await res.json()]).toEqual([200, { deleted: true, id: body.user.id }]);
     const all = await everything();
@@ -104,7 +117,8 @@ describe("site API: withdrawal", () => {
   it("with a cooldown, keeps only the HMAC of the CI, refuses the person meanwhile, and lets them back after it", async () => {
     const { h, call, person } = site({ REJOIN_COOLDOWN_DAYS: "30" });
     const first = await person({ unique_key: "CI-cooldown", name: "쉬는사람" });
-    const key = (await env.DB.prepare("SELECT identity_key FROM users WHERE id = ?").bind(first.body.user.id).first<{ identity_key: string }>())!.identity_key;
+    const key = (await env.DB.prepare("SELECT identity_key FROM users WHERE id = ?").bind(first.body.user.id).first<{ identity_key: string }>())!
+      .identity_key;
     await call("DELETE", first.body.user.id);
     const kept = await env.DB.prepare("SELECT * FROM withdrawals WHERE identity_key = ?").bind(key).all();
     expect(kept.results).toEqual([{ identity_key: key, until: expect.any(Number) }]);

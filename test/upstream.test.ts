@@ -4,7 +4,6 @@ import { snapshot } from "./support/db";
 import { errorOf } from "./support/http";
 import { harness } from "./support/harness";
 
-
 describe("the i'mport token", () => {
   it("is fetched once and reused across many verifications, sent as a Bearer token", async () => {
     const h = harness();

@@ -32,7 +32,14 @@ describe("PortOne V2: prepare and verify", () => {
     const body = (await res.json()) as Body;
     expect(body).toEqual({
       outcome: "new_user",
-      user: { id: expect.stringMatching(/^usr_/), name: "김하나", gender: "female", birthday: "1991-04-05", age: expect.any(Number), created_at: expect.any(String) },
+      user: {
+        id: expect.stringMatching(/^usr_/),
+        name: "김하나",
+        gender: "female",
+        birthday: "1991-04-05",
+        age: expect.any(Number),
+        created_at: expect.any(String),
+      },
       verification: { provider: "v2", identity_verification_id: id, certified_at: expect.any(String) },
     });
     expect(h.portone.calls.getIdentityVerification).toBe(1);
@@ -198,8 +205,20 @@ describe("PortOne V2: attempts and attacks", () => {
 
 describe("PortOne V2: faults", () => {
   it.each([
-    ["401", { kind: "status", status: 401, body: '{"type":"UNAUTHORIZED","message":"x"}', contentType: "application/json" }, 1, 502, "upstream_unauthorized"],
-    ["403", { kind: "status", status: 403, body: '{"type":"FORBIDDEN","message":"x"}', contentType: "application/json" }, 1, 502, "upstream_unauthorized"],
+    [
+      "401",
+      { kind: "status", status: 401, body: '{"type":"UNAUTHORIZED","message":"x"}', contentType: "application/json" },
+      1,
+      502,
+      "upstream_unauthorized",
+    ],
+    [
+      "403",
+      { kind: "status", status: 403, body: '{"type":"FORBIDDEN","message":"x"}', contentType: "application/json" },
+      1,
+      502,
+      "upstream_unauthorized",
+    ],
     ["persistent 503", { kind: "status", status: 503 }, 2, 502, "upstream_error"],
     ["a 404 that is not PortOne's", { kind: "status", status: 404, body: "<html>Not Found</html>" }, 1, 502, "upstream_error"],
     ["400", { kind: "status", status: 400, body: '{"type":"INVALID_REQUEST"}', contentType: "application/json" }, 1, 502, "upstream_error"],

@@ -5,7 +5,6 @@ import { count, snapshot } from "./support/db";
 import { errorOf } from "./support/http";
 import { harness, ORIGIN } from "./support/harness";
 
-
 describe("POST /certifications — the happy path", () => {
   it("creates a new user, then recognises the same person as an existing user", async () => {
     const h = harness();
@@ -327,12 +326,32 @@ describe("POST /certifications — bad input changes nothing", () => {
     ["an array", { body: "[]", headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
     ["no imp_uid", { body: "{}", headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
     ["a numeric imp_uid", { body: '{"imp_uid":123}', headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
-    ["an imp_uid that is not imp_ + digits", { body: '{"imp_uid":"imp_12a"}', headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
-    ["an ill-typed merchant_uid", { body: '{"imp_uid":"imp_1","merchant_uid":7}', headers: { "Content-Type": "application/json" } }, 400, "invalid_request"],
-    ["a body over 8 KiB", { body: JSON.stringify({ imp_uid: "imp_1", pad: "x".repeat(9000) }), headers: { "Content-Type": "application/json" } }, 413, "payload_too_large"],
+    [
+      "an imp_uid that is not imp_ + digits",
+      { body: '{"imp_uid":"imp_12a"}', headers: { "Content-Type": "application/json" } },
+      400,
+      "invalid_request",
+    ],
+    [
+      "an ill-typed merchant_uid",
+      { body: '{"imp_uid":"imp_1","merchant_uid":7}', headers: { "Content-Type": "application/json" } },
+      400,
+      "invalid_request",
+    ],
+    [
+      "a body over 8 KiB",
+      { body: JSON.stringify({ imp_uid: "imp_1", pad: "x".repeat(9000) }), headers: { "Content-Type": "application/json" } },
+      413,
+      "payload_too_large",
+    ],
     ["a form body", { body: "imp_uid=imp_1", headers: { "Content-Type": "application/x-www-form-urlencoded" } }, 415, "unsupported_media_type"],
     ["no content type", { body: '{"imp_uid":"imp_1"}' }, 415, "unsupported_media_type"],
-    ["a foreign Origin", { body: '{"imp_uid":"imp_1"}', headers: { "Content-Type": "application/json", Origin: "https://evil.example" } }, 403, "forbidden_origin"],
+    [
+      "a foreign Origin",
+      { body: '{"imp_uid":"imp_1"}', headers: { "Content-Type": "application/json", Origin: "https://evil.example" } },
+      403,
+      "forbidden_origin",
+    ],
   ];
 
   it.each(cases)("%s", async (_name, init, status, code) => {

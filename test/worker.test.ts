@@ -30,9 +30,7 @@ describe("logs", () => {
   it("carry one line per verification with codes and timings, and no personal data, tokens or keys", async () => {
     const lines: string[] = [];
     const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
-    const spies = [vi.spyOn(console, "log"), vi.spyOn(console, "warn"), vi.spyOn(console, "error")].map((s) =>
-      s.mockImplementation(capture),
-    );
+    const spies = [vi.spyOn(console, "log"), vi.spyOn(console, "warn"), vi.spyOn(console, "error")].map((s) => s.mockImplementation(capture));
     try {
       const h = harness();
       const b = h.browser();

@@ -36,8 +36,7 @@ function counting(d1: D1Database, stats: D1Stats): D1Database {
   };
   return {
     prepare: (query: string) => wrap(d1.prepare(query)),
-    batch: (statements: D1PreparedStatement[]) =>
-      counted(() => d1.batch(statements.map((s) => (s as CountedStatement).real ?? s))),
+    batch: (statements: D1PreparedStatement[]) => counted(() => d1.batch(statements.map((s) => (s as CountedStatement).real ?? s))),
     exec: (query: string) => counted(() => d1.exec(query)),
     withSession: d1.withSession.bind(d1),
     dump: d1.dump.bind(d1),
@@ -72,8 +71,7 @@ export async function findAttempt(db: Db, by: { merchantUid: string } | { impUid
   return row ? withNullUser(row) : null;
 }
 
-const selectAttemptWithUser = (db: Db) =>
-  db.select(attemptWithUser).from(attempts).leftJoin(users, eq(attempts.userId, users.id));
+const selectAttemptWithUser = (db: Db) => db.select(attemptWithUser).from(attempts).leftJoin(users, eq(attempts.userId, users.id));
 
 // A left join with no user gives a user of nulls where a column is computed; make it null.
 const withNullUser = (row: AttemptWithUser): AttemptWithUser => (row.user?.id ? row : { ...row, user: null });

@@ -41,7 +41,6 @@ async function tag(secret: string, attemptId: string, returnTo: string) {
   return toHex(mac).slice(0, 32);
 }
 
-
 /** Binds `return_to` to this attempt, for the redirect flow (the popup flow's page knows it already). */
 export async function bindReturnTo(c: Context<AppEnv>, attemptId: string, returnTo: URL | undefined) {
   if (!returnTo) return;
@@ -63,7 +62,8 @@ export async function boundReturnTo(c: Context<AppEnv>, attemptId: string): Prom
   } catch {
     throw new AppError("invalid_request", "return_to cookie unreadable");
   }
-  if (!sameText(mac, await tag(c.get("config").identityHmacKey, attemptId, returnTo))) throw new AppError("invalid_request", "return_to cookie altered");
+  if (!sameText(mac, await tag(c.get("config").identityHmacKey, attemptId, returnTo)))
+    throw new AppError("invalid_request", "return_to cookie altered");
   return requestedReturnTo(c, returnTo);
 }
 

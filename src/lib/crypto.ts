@@ -13,8 +13,7 @@ export async function sha256Hex(value: string): Promise<string> {
 
 const hmacKeys = new Map<string, Promise<CryptoKey>>();
 
-const importHmacKey = (raw: BufferSource) =>
-  crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+const importHmacKey = (raw: BufferSource) => crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 
 /**
  * An HMAC-SHA-256 key: the secret itself, or, with a label, a key derived from it for one purpose

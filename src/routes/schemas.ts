@@ -94,7 +94,15 @@ export const WithdrawalResponse = v.object({ deleted: v.literal(true), id: UserI
 
 export const JwksResponse = v.object({
   keys: v.array(
-    v.object({ kty: v.literal("EC"), crv: v.literal("P-256"), x: v.string(), y: v.string(), kid: v.string(), alg: v.literal("ES256"), use: v.literal("sig") }),
+    v.object({
+      kty: v.literal("EC"),
+      crv: v.literal("P-256"),
+      x: v.string(),
+      y: v.string(),
+      kid: v.string(),
+      alg: v.literal("ES256"),
+      use: v.literal("sig"),
+    }),
   ),
 });
 
@@ -119,7 +127,5 @@ export const json = (description: string, schema: v.GenericSchema) => ({
 export function errors(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERRORS[code].status, [...(byStatus.get(ERRORS[code].status) ?? []), code]);
-  return Object.fromEntries(
-    [...byStatus].map(([status, list]) => [status, json(`error: ${list.join(", ")}`, ErrorResponse)]),
-  );
+  return Object.fromEntries([...byStatus].map(([status, list]) => [status, json(`error: ${list.join(", ")}`, ErrorResponse)]));
 }

@@ -17,7 +17,17 @@ const siteLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
   await next();
   const error_code = c.error ? toAppError(c.error).code : undefined;
-  console.log(JSON.stringify({ level: "info", msg: "site_api", request_id: c.get("requestId"), method: c.req.method, status: c.res.status, error_code, ms: Date.now() - started }));
+  console.log(
+    JSON.stringify({
+      level: "info",
+      msg: "site_api",
+      request_id: c.get("requestId"),
+      method: c.req.method,
+      status: c.res.status,
+      error_code,
+      ms: Date.now() - started,
+    }),
+  );
 });
 
 /** `Authorization: Bearer <SITE_API_KEY>`, compared in constant time; no key configured: 503. */

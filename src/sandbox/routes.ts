@@ -23,8 +23,7 @@ import {
 import { SANDBOX_CREDENTIALS } from "../config";
 
 /** The carrier window talks only to this origin; it may navigate anywhere (m_redirect_url), as a PG window does. */
-const CARRIER_WINDOW_CSP =
-  "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CARRIER_WINDOW_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** i'mport's envelope: `{ code, message, response }`; success is HTTP 200 and code 0. */
 const envelope = (c: Context, status: 200 | 400 | 401 | 404, message: string | null, response: unknown = null) =>

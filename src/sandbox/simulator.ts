@@ -202,4 +202,3 @@ async function digest(algorithm: "SHA-256" | "SHA-512", value: string) {
 }
 
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-

@@ -7,8 +7,7 @@ import { logUnexpected } from "../http/log";
 import type { VerificationResult } from "../verification/verify";
 import { MESSAGES, preferredLang, type Lang } from "./messages";
 
-export const PAGE_CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** The opening of every page: no referrer (URLs here can carry an imp_uid), the shared stylesheet and icon. */
 export const documentStart = (lang: Lang, title: string) => html`<!doctype html>
@@ -37,8 +36,7 @@ export function renderResultPage(shown: Shown, lang: Lang, context: { config: Co
   const { config } = context;
   const other: Lang = lang === "ko" ? "en" : "ko";
   const message = "result" in shown ? m[shown.result.outcome] : shown.cancelled ? m.cancelled : m.errors[shown.error];
-  const detail =
-    "error" in shown && shown.error === "age_restricted" ? m[`age_limit_${config.ageRule}`].replace("{n}", String(config.minAge)) : "";
+  const detail = "error" in shown && shown.error === "age_restricted" ? m[`age_limit_${config.ageRule}`].replace("{n}", String(config.minAge)) : "";
   const kind = "result" in shown ? (shown.result.outcome === "existing_user" ? "info" : "ok") : "error";
   const hook =
     "result" in shown

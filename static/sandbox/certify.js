@@ -20,7 +20,16 @@
 
   // Danal's parameters, as IMP.certification passes them: a prefilled name and phone, the carrier in Danal's own
   // codes (SKT, KTF, LGT, MVNO — or the *_MVNO forms), the site's name, and a minimum age Danal enforces itself.
-  var DANAL_CARRIERS = { SKT: "SKT", KT: "KT", KTF: "KT", LGT: "LGT", MVNO: "SKT_MVNO", SKT_MVNO: "SKT_MVNO", KT_MVNO: "KT_MVNO", LGT_MVNO: "LGT_MVNO" };
+  var DANAL_CARRIERS = {
+    SKT: "SKT",
+    KT: "KT",
+    KTF: "KT",
+    LGT: "LGT",
+    MVNO: "SKT_MVNO",
+    SKT_MVNO: "SKT_MVNO",
+    KT_MVNO: "KT_MVNO",
+    LGT_MVNO: "LGT_MVNO",
+  };
   if (q.get("name")) $("name").value = q.get("name");
   if (q.get("phone")) $("phone").value = q.get("phone").replace(/\D/g, "");
   if (DANAL_CARRIERS[q.get("carrier")]) $("carrier").value = DANAL_CARRIERS[q.get("carrier")];
@@ -42,13 +51,11 @@
   }
 
   function post(path, body) {
-    return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then(
-      function (res) {
-        return res.json().then(function (json) {
-          return { ok: res.ok, json: json };
-        });
-      },
-    );
+    return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then(function (res) {
+      return res.json().then(function (json) {
+        return { ok: res.ok, json: json };
+      });
+    });
   }
 
   function showError(id, text) {
@@ -157,7 +164,11 @@
     post("/sandbox/window/confirm", { imp_uid: impUid, otp: $("otp").value.trim() })
       .then(function (res) {
         if (!res.ok) {
-          var english = { wrong_otp: "The code does not match.", expired_otp: "The code has expired.", already_confirmed: "This verification is already confirmed." };
+          var english = {
+            wrong_otp: "The code does not match.",
+            expired_otp: "The code has expired.",
+            already_confirmed: "This verification is already confirmed.",
+          };
           showError("otp-error", (res.json.message || "다시 시도해 주세요.") + " · " + (english[res.json.error] || "Please try again."));
           return;
         }

@@ -35,9 +35,12 @@ async function passWindow(win: Page, person: { name: string; birthday: string },
   checks.push(...(await violations(win, `${tag}-window-otp`)).map((v) => `window otp: ${v}`));
   const code = /\[(\d{6})\]/.exec((await win.locator("#sms").textContent()) ?? "")![1]!;
   await win.getByLabel(/인증번호 6자리/).fill(code);
-  await win.getByRole("button", { name: /확인/ }).click().catch((err: Error) => {
-    if (!win.isClosed() && !/closed/.test(err.message)) throw err;
-  });
+  await win
+    .getByRole("button", { name: /확인/ })
+    .click()
+    .catch((err: Error) => {
+      if (!win.isClosed() && !/closed/.test(err.message)) throw err;
+    });
 }
 
 describe.each(Object.keys(VIEWPORTS) as Array<keyof typeof VIEWPORTS>)("accessibility at %s width", (viewport) => {
@@ -114,7 +117,13 @@ describe.each(Object.keys(VIEWPORTS) as Array<keyof typeof VIEWPORTS>)("accessib
 });
 
 it("the redirect result page of a success (phone) has no violation and one language", async () => {
-  const context = await browser.newContext({ viewport: VIEWPORTS.phone, locale: "ko-KR", bypassCSP: true, isMobile: true, userAgent: "Mozilla/5.0 (Linux; Android 14) Mobile" });
+  const context = await browser.newContext({
+    viewport: VIEWPORTS.phone,
+    locale: "ko-KR",
+    bypassCSP: true,
+    isMobile: true,
+    userAgent: "Mozilla/5.0 (Linux; Android 14) Mobile",
+  });
   const page = await context.newPage();
   await page.goto(`${baseUrl}/`);
   await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);

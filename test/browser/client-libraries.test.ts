@@ -12,7 +12,14 @@ const baseUrlV2 = inject("baseUrlV2");
 async function windowVerification(base: string, merchantUid: string, name: string) {
   const post = (path: string, body: object) =>
     fetch(`${base}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json());
-  const { imp_uid } = (await post("/sandbox/window/request", { name, birthday: "1991-11-11", gender: "female", carrier: "SKT", phone: "01023456789", merchant_uid: merchantUid })) as { imp_uid: string };
+  const { imp_uid } = (await post("/sandbox/window/request", {
+    name,
+    birthday: "1991-11-11",
+    gender: "female",
+    carrier: "SKT",
+    phone: "01023456789",
+    merchant_uid: merchantUid,
+  })) as { imp_uid: string };
   const { otp } = (await fetch(`${base}/sandbox/window/sms/${imp_uid}`).then((r) => r.json())) as { otp: string };
   await post("/sandbox/window/confirm", { imp_uid, otp });
   return imp_uid;
@@ -47,11 +54,17 @@ describe("the sandbox as a local provider for the site's own backend", () => {
     const client = IdentityVerificationClient({ secret: "sandbox_portone_api_secret", baseUrl: baseUrlV2 });
     await windowVerification(baseUrlV2, "siteAttempt0001", "포트원");
     const record = await client.getIdentityVerification({ identityVerificationId: "siteAttempt0001" });
-    expect(record).toMatchObject({ status: "VERIFIED", id: "siteAttempt0001", verifiedCustomer: { name: "포트원", birthDate: "1991-11-11", gender: "FEMALE" } });
+    expect(record).toMatchObject({
+      status: "VERIFIED",
+      id: "siteAttempt0001",
+      verifiedCustomer: { name: "포트원", birthDate: "1991-11-11", gender: "FEMALE" },
+    });
     await expect(client.getIdentityVerification({ identityVerificationId: "nobodyAtAll" })).rejects.toMatchObject({
       data: { type: "IDENTITY_VERIFICATION_NOT_FOUND" },
     });
     const wrongKey = IdentityVerificationClient({ secret: "wrong", baseUrl: baseUrlV2 });
-    await expect(wrongKey.getIdentityVerification({ identityVerificationId: "siteAttempt0001" })).rejects.toMatchObject({ data: { type: "UNAUTHORIZED" } });
+    await expect(wrongKey.getIdentityVerification({ identityVerificationId: "siteAttempt0001" })).rejects.toMatchObject({
+      data: { type: "UNAUTHORIZED" },
+    });
   });
 });

@@ -19,7 +19,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const site = createServer((req, res) => {
     res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
-    res.end(`<!doctype html><title>The site</title><h1>Welcome back</h1><p id="query">${new URL(req.url ?? "/", "http://x").search.replace(/[<>&"]/g, "")}</p>`);
+    res.end(
+      `<!doctype html><title>The site</title><h1>Welcome back</h1><p id="query">${new URL(req.url ?? "/", "http://x").search.replace(/[<>&"]/g, "")}</p>`,
+    );
   });
   await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
   const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;

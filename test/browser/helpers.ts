@@ -46,9 +46,12 @@ export async function passCarrierWindow(win: Page, person: Person) {
   expect(code, `SMS text: ${sms}`).toMatch(/^\d{6}$/);
   await win.getByLabel(/인증번호 6자리/).fill(code!);
   // Confirming closes a popup window: tolerate it closing under the click, as cancelWindow does.
-  await win.getByRole("button", { name: /확인/ }).click().catch((err: Error) => {
-    if (!win.isClosed() && !/closed/.test(err.message)) throw err;
-  });
+  await win
+    .getByRole("button", { name: /확인/ })
+    .click()
+    .catch((err: Error) => {
+      if (!win.isClosed() && !/closed/.test(err.message)) throw err;
+    });
 }
 
 export async function desktopPage(baseUrl: string, lang = "en"): Promise<{ context: BrowserContext; page: Page }> {
@@ -69,13 +72,16 @@ export async function verifyInPopup(page: Page, person: Person) {
   return result;
 }
 
-
 /**
  * Cancels in the carrier window. The window closes itself at once, sometimes before Playwright hears back from the
  * click: that is the expected end, not a failure (the page's result is what the tests assert).
  */
 export async function cancelWindow(win: Page) {
-  await win.getByRole("button", { name: /취소/ }).first().click().catch((err: Error) => {
-    if (!win.isClosed() && !/closed/.test(err.message)) throw err;
-  });
+  await win
+    .getByRole("button", { name: /취소/ })
+    .first()
+    .click()
+    .catch((err: Error) => {
+      if (!win.isClosed() && !/closed/.test(err.message)) throw err;
+    });
 }

@@ -49,7 +49,11 @@ const dev = await startWranglerDev({
 const base = dev.baseUrl;
 const browser = () => new HttpClient(base);
 const snapshot = () =>
-  JSON.stringify(dev.query("SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM attempts) AS attempts, (SELECT COUNT(*) FROM attempts WHERE user_id IS NOT NULL) AS linked, (SELECT group_concat(imp_uid) FROM attempts) AS imp_uids"));
+  JSON.stringify(
+    dev.query(
+      "SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM attempts) AS attempts, (SELECT COUNT(*) FROM attempts WHERE user_id IS NOT NULL) AS linked, (SELECT group_concat(imp_uid) FROM attempts) AS imp_uids",
+    ),
+  );
 const certified = async (b: HttpClient, fields: Parameters<ImpStub["certify"]>[0] = {}) => {
   const { merchant_uid } = await b.prepare();
   return stub.certify({ merchant_uid, ...fields });
@@ -77,21 +81,82 @@ try {
   if (setup.status !== 200) throw new Error(`setup verification failed: ${setup.status} ${await setup.text()}\n${dev.lines.slice(-20).join("\n")}`);
 
   const badImpUids: unknown[] = [
-    1, 1.5, -1, 0, true, false, null, [], {}, ["imp_1"], { $gt: "" }, "", "imp_", "imp_abc", "IMP_123", "imp_1 ", " imp_1",
-    "imp_1\n", "imp_1' OR '1'='1", "imp_1; DROP TABLE users;--", "<script>alert(1)</script>", "imp_1\r\nSet-Cookie: a=b",
-    "imp_١٢٣", "imp_１２３", `imp_${"9".repeat(33)}`, "../../etc/passwd", "%00", "imp_1\u0000", "😀", "\u202eimp_1",
-    "imp_1\u200b", "imp_-1", "imp_1e5", "imp_0x1F", "\\u0069mp_1", "imp_1/../2", "imp_1?x=1", "imp_1#x", "imp_1%20",
+    1,
+    1.5,
+    -1,
+    0,
+    true,
+    false,
+    null,
+    [],
+    {},
+    ["imp_1"],
+    { $gt: "" },
+    "",
+    "imp_",
+    "imp_abc",
+    "IMP_123",
+    "imp_1 ",
+    " imp_1",
+    "imp_1\n",
+    "imp_1' OR '1'='1",
+    "imp_1; DROP TABLE users;--",
+    "<script>alert(1)</script>",
+    "imp_1\r\nSet-Cookie: a=b",
+    "imp_١٢٣",
+    "imp_１２３",
+    `imp_${"9".repeat(33)}`,
+    "../../etc/passwd",
+    "%00",
+    "imp_1\u0000",
+    "😀",
+    "\u202eimp_1",
+    "imp_1\u200b",
+    "imp_-1",
+    "imp_1e5",
+    "imp_0x1F",
+    "\\u0069mp_1",
+    "imp_1/../2",
+    "imp_1?x=1",
+    "imp_1#x",
+    "imp_1%20",
   ];
   const badMerchantUids: unknown[] = [1, [], {}, true, null, "", "x".repeat(200), "' OR 1=1--", "<img src=x onerror=alert(1)>", "😀".repeat(40)];
-  const malformed = ["{", '{"imp_uid":', '{"imp_uid":"imp_1",}', "null", "true", "1", '"imp_1"', "[]", "", " ", "NaN", '{"imp_uid":"imp_1"}{}', "\u0000", "{'imp_uid':'imp_1'}", '{"imp_uid":"imp_1"', "\ufeff{}"];
+  const malformed = [
+    "{",
+    '{"imp_uid":',
+    '{"imp_uid":"imp_1",}',
+    "null",
+    "true",
+    "1",
+    '"imp_1"',
+    "[]",
+    "",
+    " ",
+    "NaN",
+    '{"imp_uid":"imp_1"}{}',
+    "\u0000",
+    "{'imp_uid':'imp_1'}",
+    '{"imp_uid":"imp_1"',
+    "\ufeff{}",
+  ];
   type Probe = { name: string; run: () => Promise<Response> };
   const probes: Probe[] = [];
-  const json = (body: string, client = owner) => () => client.verify(body);
+  const json =
+    (body: string, client = owner) =>
+    () =>
+      client.verify(body);
   for (const v of badImpUids) {
     probes.push({ name: `imp_uid ${JSON.stringify(v)}`, run: json(JSON.stringify({ imp_uid: v })) });
-    probes.push({ name: `imp_uid ${JSON.stringify(v)} + merchant_uid`, run: json(JSON.stringify({ imp_uid: v, merchant_uid: ownerCert.merchant_uid })) });
+    probes.push({
+      name: `imp_uid ${JSON.stringify(v)} + merchant_uid`,
+      run: json(JSON.stringify({ imp_uid: v, merchant_uid: ownerCert.merchant_uid })),
+    });
     if (typeof v === "string") {
-      probes.push({ name: `redirect imp_uid ${JSON.stringify(v)}`, run: () => owner.send(`/certifications/redirect?${new URLSearchParams({ imp_uid: v, success: "true" })}`) });
+      probes.push({
+        name: `redirect imp_uid ${JSON.stringify(v)}`,
+        run: () => owner.send(`/certifications/redirect?${new URLSearchParams({ imp_uid: v, success: "true" })}`),
+      });
     }
   }
   for (const v of badMerchantUids) {
@@ -104,34 +169,96 @@ try {
   for (const size of [8 * 1024 + 1, 64 * 1024, 1024 * 1024]) {
     probes.push({ name: `body ${size} bytes`, run: json(JSON.stringify({ imp_uid: ownerCert.imp_uid, pad: "x".repeat(size) })) });
   }
-  for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "application/json-patch+json", "", "application/jsonp"]) {
+  for (const type of [
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/xml",
+    "application/json-patch+json",
+    "",
+    "application/jsonp",
+  ]) {
     probes.push({
       name: `content-type ${JSON.stringify(type)}`,
-      run: () => owner.send("/certifications", { method: "POST", headers: type ? { "Content-Type": type } : {}, body: JSON.stringify({ imp_uid: ownerCert.imp_uid }) }),
+      run: () =>
+        owner.send("/certifications", {
+          method: "POST",
+          headers: type ? { "Content-Type": type } : {},
+          body: JSON.stringify({ imp_uid: ownerCert.imp_uid }),
+        }),
     });
   }
-  for (const origin of ["https://evil.example", "null", `${base}.evil.example`, "http://127.0.0.1:1", `${base}/`, "http://localhost:1", "file://", `${base}@evil.example`]) {
+  for (const origin of [
+    "https://evil.example",
+    "null",
+    `${base}.evil.example`,
+    "http://127.0.0.1:1",
+    `${base}/`,
+    "http://localhost:1",
+    "file://",
+    `${base}@evil.example`,
+  ]) {
     probes.push({
       name: `origin ${origin}`,
-      run: () => owner.send("/certifications", { method: "POST", origin, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ imp_uid: ownerCert.imp_uid }) }),
+      run: () =>
+        owner.send("/certifications", {
+          method: "POST",
+          origin,
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ imp_uid: ownerCert.imp_uid }),
+        }),
     });
     probes.push({ name: `prepare from origin ${origin}`, run: () => owner.send("/certifications/prepare", { method: "POST", origin }) });
   }
-  const forgedCookies = ["", "imp_browser=", "imp_browser=short", `imp_browser=${"A".repeat(43)}`, `imp_browser=${"x".repeat(5000)}`, "imp_browser=a;b=c", other.cookie, done.cookie, "imp_browser=../../etc/passwd"];
+  const forgedCookies = [
+    "",
+    "imp_browser=",
+    "imp_browser=short",
+    `imp_browser=${"A".repeat(43)}`,
+    `imp_browser=${"x".repeat(5000)}`,
+    "imp_browser=a;b=c",
+    other.cookie,
+    done.cookie,
+    "imp_browser=../../etc/passwd",
+  ];
   for (const cookie of forgedCookies) {
     const forged = browser();
     forged.cookie = cookie;
     probes.push({ name: `cookie ${cookie.slice(0, 30)} → verify`, run: () => forged.verify({ imp_uid: ownerCert.imp_uid }) });
-    probes.push({ name: `cookie ${cookie.slice(0, 30)} → redirect`, run: () => forged.send(`/certifications/redirect?imp_uid=${ownerCert.imp_uid}&merchant_uid=${ownerCert.merchant_uid}&success=true`) });
+    probes.push({
+      name: `cookie ${cookie.slice(0, 30)} → redirect`,
+      run: () => forged.send(`/certifications/redirect?imp_uid=${ownerCert.imp_uid}&merchant_uid=${ownerCert.merchant_uid}&success=true`),
+    });
   }
   for (const query of [
-    "success=true", "imp_success=true", `success=true&merchant_uid=${ownerCert.merchant_uid}`, "imp_uid=imp_999999999999&success=true",
-    `imp_uid=${doneCert.imp_uid}&success=true`, `imp_uid=${ownerCert.imp_uid}&merchant_uid=mid_forged&success=true`, "imp_uid=%00", "imp_uid=%FF%FE",
-    "imp_uid=imp_1&imp_uid=imp_2", `imp_uid=${"9".repeat(5000)}`, "merchant_uid=%E0%A4%A", "success=false", "",
+    "success=true",
+    "imp_success=true",
+    `success=true&merchant_uid=${ownerCert.merchant_uid}`,
+    "imp_uid=imp_999999999999&success=true",
+    `imp_uid=${doneCert.imp_uid}&success=true`,
+    `imp_uid=${ownerCert.imp_uid}&merchant_uid=mid_forged&success=true`,
+    "imp_uid=%00",
+    "imp_uid=%FF%FE",
+    "imp_uid=imp_1&imp_uid=imp_2",
+    `imp_uid=${"9".repeat(5000)}`,
+    "merchant_uid=%E0%A4%A",
+    "success=false",
+    "",
   ]) {
     probes.push({ name: `redirect ?${query.slice(0, 40)}`, run: () => other.send(`/certifications/redirect?${query}`) });
   }
-  for (const [method, path] of [["PUT", "/certifications"], ["DELETE", "/certifications"], ["PATCH", "/certifications/prepare"], ["GET", "/certifications"], ["GET", "/certifications/prepare"], ["POST", "/certifications/redirect"], ["POST", "/healthz"], ["DELETE", "/"], ["GET", "/sandbox/iamport.js"], ["POST", "/sandbox/api/users/getToken"]] as const) {
+  for (const [method, path] of [
+    ["PUT", "/certifications"],
+    ["DELETE", "/certifications"],
+    ["PATCH", "/certifications/prepare"],
+    ["GET", "/certifications"],
+    ["GET", "/certifications/prepare"],
+    ["POST", "/certifications/redirect"],
+    ["POST", "/healthz"],
+    ["DELETE", "/"],
+    ["GET", "/sandbox/iamport.js"],
+    ["POST", "/sandbox/api/users/getToken"],
+  ] as const) {
     probes.push({ name: `${method} ${path}`, run: () => owner.send(path, { method, ...(method === "GET" ? {} : { body: "{}" }) }) });
   }
   for (const path of ["/%E0%A4%A", "/certifications/%2e%2e/%2e%2e/etc/passwd", "/certifications//", `/${"a".repeat(4000)}`, "/..%2f..%2f", "/%00"]) {
@@ -139,21 +266,52 @@ try {
   }
   // The site API: server to server, a bearer key; every wrong key, id or method answers from the table.
   const doneUser = dev.query<{ id: string }>("SELECT id FROM users LIMIT 1")[0]!.id;
-  for (const auth of [undefined, "", "Bearer", "Bearer ", `Bearer ${SITE_KEY}x`, `bearer ${SITE_KEY}0`, `Basic ${SITE_KEY}`, `Bearer ${SITE_KEY.slice(1)}`, `Bearer ${"x".repeat(5000)}`]) {
+  for (const auth of [
+    undefined,
+    "",
+    "Bearer",
+    "Bearer ",
+    `Bearer ${SITE_KEY}x`,
+    `bearer ${SITE_KEY}0`,
+    `Basic ${SITE_KEY}`,
+    `Bearer ${SITE_KEY.slice(1)}`,
+    `Bearer ${"x".repeat(5000)}`,
+  ]) {
     for (const method of ["GET", "DELETE"]) {
-      probes.push({ name: `site API ${method} auth ${String(auth).slice(0, 20)}`, run: () => owner.send(`/api/users/${doneUser}`, { method, origin: null, headers: auth === undefined ? {} : { Authorization: auth } }) });
+      probes.push({
+        name: `site API ${method} auth ${String(auth).slice(0, 20)}`,
+        run: () => owner.send(`/api/users/${doneUser}`, { method, origin: null, headers: auth === undefined ? {} : { Authorization: auth } }),
+      });
     }
   }
-  for (const id of ["1 OR 1=1", "usr_", `usr_${"a".repeat(100)}`, "%00", "..%2f..%2fetc", "usr_00000000000000000000000000000000", "<script>", "usr_1'--"]) {
+  for (const id of [
+    "1 OR 1=1",
+    "usr_",
+    `usr_${"a".repeat(100)}`,
+    "%00",
+    "..%2f..%2fetc",
+    "usr_00000000000000000000000000000000",
+    "<script>",
+    "usr_1'--",
+  ]) {
     for (const method of ["GET", "DELETE"]) {
-      probes.push({ name: `site API ${method} id ${id.slice(0, 20)}`, run: () => owner.send(`/api/users/${id}`, { method, origin: null, headers: { Authorization: `Bearer ${SITE_KEY}` } }) });
+      probes.push({
+        name: `site API ${method} id ${id.slice(0, 20)}`,
+        run: () => owner.send(`/api/users/${id}`, { method, origin: null, headers: { Authorization: `Bearer ${SITE_KEY}` } }),
+      });
     }
   }
   for (const method of ["POST", "PUT", "PATCH"]) {
-    probes.push({ name: `site API ${method}`, run: () => owner.send(`/api/users/${doneUser}`, { method, origin: null, headers: { Authorization: `Bearer ${SITE_KEY}` }, body: "{}" }) });
+    probes.push({
+      name: `site API ${method}`,
+      run: () => owner.send(`/api/users/${doneUser}`, { method, origin: null, headers: { Authorization: `Bearer ${SITE_KEY}` }, body: "{}" }),
+    });
   }
   for (const body of ["nope", "[]", "{", "null", '"x"']) {
-    probes.push({ name: `prepare body ${body}`, run: () => owner.send("/certifications/prepare", { method: "POST", body, headers: { "Content-Type": "application/json" } }) });
+    probes.push({
+      name: `prepare body ${body}`,
+      run: () => owner.send("/certifications/prepare", { method: "POST", body, headers: { "Content-Type": "application/json" } }),
+    });
   }
 
   const before = snapshot();
@@ -167,9 +325,27 @@ try {
   const successes = answers.filter((a) => a.status < 400);
   const after = snapshot();
   for (const a of [...serverErrors, ...unknownCodes, ...uncoded, ...successes]) console.log(`    ! ${a.name} → ${a.status} ${a.code}`);
-  record({ check: "bad inputs", tried: `${probes.length} generated`, figure: `${serverErrors.length} answers of 5xx`, expected: "0 of ≥ 200", ok: probes.length >= 200 && serverErrors.length === 0 });
-  record({ check: "bad inputs: answers", tried: `${probes.length}`, figure: `${answers.length - successes.length - uncoded.length - unknownCodes.length} with a contract error code`, expected: `all ${probes.length}`, ok: successes.length + uncoded.length + unknownCodes.length === 0 });
-  record({ check: "bad inputs: rows changed", tried: `${probes.length}`, figure: before === after ? "0 rows changed" : "rows changed", expected: "0", ok: before === after });
+  record({
+    check: "bad inputs",
+    tried: `${probes.length} generated`,
+    figure: `${serverErrors.length} answers of 5xx`,
+    expected: "0 of ≥ 200",
+    ok: probes.length >= 200 && serverErrors.length === 0,
+  });
+  record({
+    check: "bad inputs: answers",
+    tried: `${probes.length}`,
+    figure: `${answers.length - successes.length - uncoded.length - unknownCodes.length} with a contract error code`,
+    expected: `all ${probes.length}`,
+    ok: successes.length + uncoded.length + unknownCodes.length === 0,
+  });
+  record({
+    check: "bad inputs: rows changed",
+    tried: `${probes.length}`,
+    figure: before === after ? "0 rows changed" : "rows changed",
+    expected: "0",
+    ok: before === after,
+  });
   const survivor = (await owner.verify({ imp_uid: ownerCert.imp_uid })).status;
   record({ check: "bad inputs: the owner's attempt survives", tried: "1", figure: String(survivor), expected: "200", ok: survivor === 200 });
 
@@ -180,7 +356,14 @@ try {
     { name: "getToken timeout", op: "getToken", fault: { kind: "hang" }, times: 1, code: "upstream_timeout", fresh: true },
     { name: "getToken connection error", op: "getToken", fault: { kind: "network" }, times: 1, code: "upstream_error", fresh: true },
     { name: "getToken unparseable", op: "getToken", fault: { kind: "unparseable" }, times: 1, code: "upstream_error", fresh: true },
-    { name: "getToken code != 0 with 200", op: "getToken", fault: { kind: "code", code: -1, message: "오류" }, times: 1, code: "upstream_error", fresh: true },
+    {
+      name: "getToken code != 0 with 200",
+      op: "getToken",
+      fault: { kind: "code", code: -1, message: "오류" },
+      times: 1,
+      code: "upstream_error",
+      fresh: true,
+    },
     { name: "GET 5xx (persistent)", op: "getCertification", fault: { kind: "status", status: 503 }, times: 2, code: "upstream_error" },
     { name: "GET timeout", op: "getCertification", fault: { kind: "hang" }, times: 1, code: "upstream_timeout" },
     { name: "GET connection error (persistent)", op: "getCertification", fault: { kind: "network" }, times: 2, code: "upstream_error" },
@@ -203,8 +386,20 @@ try {
     if (retry.status === 200) recovered++;
     else console.log(`    ! ${f.name}: retry answered ${retry.status} ${await codeOf(retry)}`);
   }
-  record({ check: "upstream faults: correct codes", tried: `${faults.length} faults`, figure: `${correct} correct`, expected: `${faults.length}`, ok: correct === faults.length });
-  record({ check: "upstream faults: attempts lost", tried: `${faults.length} retries`, figure: `${faults.length - recovered} lost`, expected: "0", ok: recovered === faults.length });
+  record({
+    check: "upstream faults: correct codes",
+    tried: `${faults.length} faults`,
+    figure: `${correct} correct`,
+    expected: `${faults.length}`,
+    ok: correct === faults.length,
+  });
+  record({
+    check: "upstream faults: attempts lost",
+    tried: `${faults.length} retries`,
+    figure: `${faults.length - recovered} lost`,
+    expected: "0",
+    ok: recovered === faults.length,
+  });
 
   {
     const b = browser();
@@ -219,23 +414,46 @@ try {
     stub.fail("getCertification", { kind: "unauthorized" });
     const tokens = stub.calls.getToken;
     const res = await b.verify({ imp_uid: cert.imp_uid });
-    record({ check: "token expiring mid-flight → renew, retry once", tried: "1", figure: `${res.status}, ${stub.calls.getToken - tokens} getToken`, expected: "200, 1 getToken", ok: res.status === 200 && stub.calls.getToken - tokens === 1 });
+    record({
+      check: "token expiring mid-flight → renew, retry once",
+      tried: "1",
+      figure: `${res.status}, ${stub.calls.getToken - tokens} getToken`,
+      expected: "200, 1 getToken",
+      ok: res.status === 200 && stub.calls.getToken - tokens === 1,
+    });
   }
   {
-    const people = await Promise.all(Array.from({ length: 20 }, async () => { const b = browser(); return { b, cert: await certified(b) }; }));
+    const people = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const b = browser();
+        return { b, cert: await certified(b) };
+      }),
+    );
     stub.expireTokens();
     const tokens = stub.calls.getToken;
     const statuses = await Promise.all(people.map(async ({ b, cert }) => (await b.verify({ imp_uid: cert.imp_uid })).status));
     const ok = statuses.filter((s) => s === 200).length;
     const renewals = stub.calls.getToken - tokens;
-    record({ check: "401 storm (20 at once)", tried: "20", figure: `${ok} verified, ${renewals} getToken`, expected: "20 verified, ≤ 2 getToken", ok: ok === 20 && renewals <= 2 });
+    record({
+      check: "401 storm (20 at once)",
+      tried: "20",
+      figure: `${ok} verified, ${renewals} getToken`,
+      expected: "20 verified, ≤ 2 getToken",
+      ok: ok === 20 && renewals <= 2,
+    });
   }
 
   // KV and D1 cannot be broken inside wrangler dev from outside: those faults run in workerd (test/faults.test.ts).
   step("KV and D1 faults (in workerd: test/faults.test.ts)");
   const report = join(mkdtempSync(join(tmpdir(), "imp-rel-")), "faults.json");
-  const vitest = spawnSync(process.execPath, [join("node_modules", "vitest", "vitest.mjs"), "run", "--project", "worker", "test/faults.test.ts", "--reporter=json", `--outputFile=${report}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  const results = (JSON.parse(readFileSync(report, "utf8")) as { testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }> }).testResults.flatMap((r) => r.assertionResults);
+  const vitest = spawnSync(
+    process.execPath,
+    [join("node_modules", "vitest", "vitest.mjs"), "run", "--project", "worker", "test/faults.test.ts", "--reporter=json", `--outputFile=${report}`],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const results = (
+    JSON.parse(readFileSync(report, "utf8")) as { testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }> }
+  ).testResults.flatMap((r) => r.assertionResults);
   if (results.length === 0) console.log(vitest.stdout, vitest.stderr);
   for (const r of results) record({ check: `KV/D1: ${r.title}`, tried: "1", figure: r.status, expected: "passed", ok: r.status === "passed" });
 
@@ -243,24 +461,48 @@ try {
   step("races");
   {
     const ci = `CI-race-${Date.now()}`;
-    const people = await Promise.all(Array.from({ length: 50 }, async () => { const b = browser(); return { b, cert: await certified(b, { unique_key: ci }) }; }));
-    const outcomes = await Promise.all(people.map(async ({ b, cert }) => ((await (await b.verify({ imp_uid: cert.imp_uid })).json()) as { outcome?: string }).outcome));
+    const people = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const b = browser();
+        return { b, cert: await certified(b, { unique_key: ci }) };
+      }),
+    );
+    const outcomes = await Promise.all(
+      people.map(async ({ b, cert }) => ((await (await b.verify({ imp_uid: cert.imp_uid })).json()) as { outcome?: string }).outcome),
+    );
     const created = outcomes.filter((o) => o === "new_user").length;
     const existing = outcomes.filter((o) => o === "existing_user").length;
     const key = createHmac("sha256", HMAC_KEY).update(ci).digest("hex");
     const rows = dev.query<{ n: number }>(`SELECT COUNT(*) AS n FROM users WHERE identity_key = '${key}'`)[0]?.n;
-    record({ check: "50 concurrent verifications of one person", tried: "50", figure: `${created} new_user, ${existing} existing_user, ${rows} user row`, expected: "1, 49, 1", ok: created === 1 && existing === 49 && rows === 1 });
+    record({
+      check: "50 concurrent verifications of one person",
+      tried: "50",
+      figure: `${created} new_user, ${existing} existing_user, ${rows} user row`,
+      expected: "1, 49, 1",
+      ok: created === 1 && existing === 49 && rows === 1,
+    });
   }
   {
     const owner = browser();
     const cert = await certified(owner);
-    const others = await Promise.all(Array.from({ length: 19 }, async () => { const b = browser(); return { b, own: await b.prepare() }; }));
+    const others = await Promise.all(
+      Array.from({ length: 19 }, async () => {
+        const b = browser();
+        return { b, own: await b.prepare() };
+      }),
+    );
     const statuses = await Promise.all([
       owner.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid }).then((r) => r.status),
       ...others.map(({ b, own }) => b.verify({ imp_uid: cert.imp_uid, merchant_uid: own.merchant_uid }).then((r) => r.status)),
     ]);
     const wins = statuses.filter((s) => s === 200).length;
-    record({ check: "20 concurrent submissions of one imp_uid from different attempts", tried: "20", figure: `${wins} success`, expected: "1", ok: wins === 1 && statuses[0] === 200 });
+    record({
+      check: "20 concurrent submissions of one imp_uid from different attempts",
+      tried: "20",
+      figure: `${wins} success`,
+      expected: "1",
+      ok: wins === 1 && statuses[0] === 200,
+    });
   }
 
   // ── 4. Bounded load ─────────────────────────────────────────────────────────────────────────────────────────
@@ -275,27 +517,40 @@ try {
     const timings: number[] = [];
     const errors: string[] = [];
     const tty = process.stdout.isTTY;
-    const progress = setInterval(() => (tty ? process.stdout.write(`\r    ${finished}/${LOAD} done`) : console.log(`    ${finished}/${LOAD} done`)), tty ? 500 : 5000);
-    await pool(Array.from({ length: LOAD }, (_, i) => i), CONCURRENCY, async () => {
-      const t0 = performance.now();
-      try {
-        const b = browser();
-        const cert = await certified(b);
-        const res = await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
-        if (res.status !== 200) errors.push(`${res.status} ${await codeOf(res)}`);
-        else await res.arrayBuffer();
-      } catch (err) {
-        errors.push(String(err));
-      }
-      timings.push(performance.now() - t0);
-      finished++;
-    });
+    const progress = setInterval(
+      () => (tty ? process.stdout.write(`\r    ${finished}/${LOAD} done`) : console.log(`    ${finished}/${LOAD} done`)),
+      tty ? 500 : 5000,
+    );
+    await pool(
+      Array.from({ length: LOAD }, (_, i) => i),
+      CONCURRENCY,
+      async () => {
+        const t0 = performance.now();
+        try {
+          const b = browser();
+          const cert = await certified(b);
+          const res = await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
+          if (res.status !== 200) errors.push(`${res.status} ${await codeOf(res)}`);
+          else await res.arrayBuffer();
+        } catch (err) {
+          errors.push(String(err));
+        }
+        timings.push(performance.now() - t0);
+        finished++;
+      },
+    );
     clearInterval(progress);
     console.log(`${tty ? "\r" : ""}    ${finished}/${LOAD} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     timings.sort((a, b) => a - b);
     const renewals = stub.calls.getToken - tokens;
     if (errors.length) console.log(`    ! first errors: ${errors.slice(0, 5).join("; ")}`);
-    record({ check: "bounded load", tried: `${LOAD} at concurrency ${CONCURRENCY}`, figure: `${errors.length} errors, ${renewals} getToken, p50 ${percentile(timings, 50).toFixed(0)} ms, p99 ${percentile(timings, 99).toFixed(0)} ms (prepare + verify)`, expected: "0 errors, ≤ 2 getToken", ok: errors.length === 0 && renewals <= 2 });
+    record({
+      check: "bounded load",
+      tried: `${LOAD} at concurrency ${CONCURRENCY}`,
+      figure: `${errors.length} errors, ${renewals} getToken, p50 ${percentile(timings, 50).toFixed(0)} ms, p99 ${percentile(timings, 99).toFixed(0)} ms (prepare + verify)`,
+      expected: "0 errors, ≤ 2 getToken",
+      ok: errors.length === 0 && renewals <= 2,
+    });
   }
 
   // ── 5. PortOne V2 ───────────────────────────────────────────────────────────────────────────────────────────
@@ -322,7 +577,8 @@ try {
       return id;
     };
     const verifyV2 = (b: HttpClient, id: unknown) => b.verify({ identity_verification_id: id });
-    const snapshotV2 = () => JSON.stringify(devV2.query("SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT group_concat(imp_uid) FROM attempts) AS ids"));
+    const snapshotV2 = () =>
+      JSON.stringify(devV2.query("SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT group_concat(imp_uid) FROM attempts) AS ids"));
 
     step("PortOne V2: bad inputs");
     const owner = v2Browser();
@@ -330,24 +586,58 @@ try {
     const stranger = v2Browser();
     await stranger.prepare();
     const probes: Array<{ name: string; run: () => Promise<Response> }> = [];
-    const badIds: unknown[] = [...badMerchantUids, "A".repeat(40), ownerId.slice(0, 39), `${ownerId}A`, ownerId.replace(/^./, (c) => (c === "A" ? "B" : "A")), ownerId.toLowerCase() === ownerId ? ownerId.toUpperCase() : ownerId.toLowerCase(), `${ownerId.slice(0, 20)}-${ownerId.slice(21)}`];
+    const badIds: unknown[] = [
+      ...badMerchantUids,
+      "A".repeat(40),
+      ownerId.slice(0, 39),
+      `${ownerId}A`,
+      ownerId.replace(/^./, (c) => (c === "A" ? "B" : "A")),
+      ownerId.toLowerCase() === ownerId ? ownerId.toUpperCase() : ownerId.toLowerCase(),
+      `${ownerId.slice(0, 20)}-${ownerId.slice(21)}`,
+    ];
     for (const id of badIds) {
       probes.push({ name: `v2 id ${JSON.stringify(id).slice(0, 40)}`, run: () => verifyV2(owner, id) });
-      if (typeof id === "string") probes.push({ name: `v2 redirect id ${id.slice(0, 30)}`, run: () => owner.send(`/certifications/redirect?${new URLSearchParams({ identityVerificationId: id })}`) });
+      if (typeof id === "string")
+        probes.push({
+          name: `v2 redirect id ${id.slice(0, 30)}`,
+          run: () => owner.send(`/certifications/redirect?${new URLSearchParams({ identityVerificationId: id })}`),
+        });
     }
-    for (const body of [...malformed, JSON.stringify({ imp_uid: "imp_123" }), JSON.stringify({ identity_verification_id: ownerId, pad: "x".repeat(9000) })]) {
+    for (const body of [
+      ...malformed,
+      JSON.stringify({ imp_uid: "imp_123" }),
+      JSON.stringify({ identity_verification_id: ownerId, pad: "x".repeat(9000) }),
+    ]) {
       probes.push({ name: `v2 body ${body.slice(0, 30)}`, run: () => owner.verify(body) });
     }
     for (const cookie of [...forgedCookies, stranger.cookie]) {
       const forged = v2Browser();
       forged.cookie = cookie;
       probes.push({ name: `v2 cookie ${cookie.slice(0, 20)} → verify`, run: () => verifyV2(forged, ownerId) });
-      probes.push({ name: `v2 cookie ${cookie.slice(0, 20)} → redirect`, run: () => forged.send(`/certifications/redirect?identityVerificationId=${ownerId}`) });
+      probes.push({
+        name: `v2 cookie ${cookie.slice(0, 20)} → redirect`,
+        run: () => forged.send(`/certifications/redirect?identityVerificationId=${ownerId}`),
+      });
     }
     for (const origin of ["https://evil.example", "null", `${devV2.baseUrl}.evil.example`]) {
-      probes.push({ name: `v2 origin ${origin}`, run: () => owner.send("/certifications", { method: "POST", origin, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ identity_verification_id: ownerId }) }) });
+      probes.push({
+        name: `v2 origin ${origin}`,
+        run: () =>
+          owner.send("/certifications", {
+            method: "POST",
+            origin,
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ identity_verification_id: ownerId }),
+          }),
+      });
     }
-    for (const query of ["", "code=FAILURE_TYPE_PG", "identityVerificationId=", `identityVerificationId=${ownerId}&identityVerificationId=${ownerId}`, "identityVerificationId=%00"]) {
+    for (const query of [
+      "",
+      "code=FAILURE_TYPE_PG",
+      "identityVerificationId=",
+      `identityVerificationId=${ownerId}&identityVerificationId=${ownerId}`,
+      "identityVerificationId=%00",
+    ]) {
       probes.push({ name: `v2 redirect ?${query.slice(0, 30)}`, run: () => stranger.send(`/certifications/redirect?${query}`) });
     }
     const beforeV2 = snapshotV2();
@@ -357,15 +647,37 @@ try {
     });
     const wrong = answers.filter((a) => a.status < 400 || a.status >= 500 || a.code === null || !CODES.has(a.code));
     for (const a of wrong) console.log(`    ! ${a.name} → ${a.status} ${a.code}`);
-    record({ check: "v2 bad inputs: answers", tried: `${probes.length} generated`, figure: `${answers.length - wrong.length} with a contract error code, ${answers.filter((a) => a.status >= 500).length} of 5xx`, expected: `all ${probes.length}, 0 of 5xx`, ok: wrong.length === 0 && probes.length >= 60 });
-    record({ check: "v2 bad inputs: rows changed", tried: `${probes.length}`, figure: beforeV2 === snapshotV2() ? "0 rows changed" : "rows changed", expected: "0", ok: beforeV2 === snapshotV2() });
+    record({
+      check: "v2 bad inputs: answers",
+      tried: `${probes.length} generated`,
+      figure: `${answers.length - wrong.length} with a contract error code, ${answers.filter((a) => a.status >= 500).length} of 5xx`,
+      expected: `all ${probes.length}, 0 of 5xx`,
+      ok: wrong.length === 0 && probes.length >= 60,
+    });
+    record({
+      check: "v2 bad inputs: rows changed",
+      tried: `${probes.length}`,
+      figure: beforeV2 === snapshotV2() ? "0 rows changed" : "rows changed",
+      expected: "0",
+      ok: beforeV2 === snapshotV2(),
+    });
     const survivor = (await verifyV2(owner, ownerId)).status;
     record({ check: "v2 bad inputs: the owner's attempt survives", tried: "1", figure: String(survivor), expected: "200", ok: survivor === 200 });
 
     step("PortOne V2: upstream faults");
     const faultsV2: Array<{ name: string; fault: PortOneFault; times: number; code: string }> = [
-      { name: "401", fault: { kind: "status", status: 401, body: '{"type":"UNAUTHORIZED"}', contentType: "application/json" }, times: 1, code: "upstream_unauthorized" },
-      { name: "403", fault: { kind: "status", status: 403, body: '{"type":"FORBIDDEN"}', contentType: "application/json" }, times: 1, code: "upstream_unauthorized" },
+      {
+        name: "401",
+        fault: { kind: "status", status: 401, body: '{"type":"UNAUTHORIZED"}', contentType: "application/json" },
+        times: 1,
+        code: "upstream_unauthorized",
+      },
+      {
+        name: "403",
+        fault: { kind: "status", status: 403, body: '{"type":"FORBIDDEN"}', contentType: "application/json" },
+        times: 1,
+        code: "upstream_unauthorized",
+      },
       { name: "5xx (persistent)", fault: { kind: "status", status: 503 }, times: 2, code: "upstream_error" },
       { name: "timeout", fault: { kind: "hang" }, times: 1, code: "upstream_timeout" },
       { name: "connection error (persistent)", fault: { kind: "network" }, times: 2, code: "upstream_error" },
@@ -383,27 +695,62 @@ try {
       else console.log(`    ! v2 ${f.name}: got ${code}, expected ${f.code}`);
       if ((await verifyV2(b, id)).status === 200) recoveredV2++;
     }
-    record({ check: "v2 upstream faults: correct codes", tried: `${faultsV2.length} faults`, figure: `${correctV2} correct`, expected: `${faultsV2.length}`, ok: correctV2 === faultsV2.length });
-    record({ check: "v2 upstream faults: attempts lost", tried: `${faultsV2.length} retries`, figure: `${faultsV2.length - recoveredV2} lost`, expected: "0", ok: recoveredV2 === faultsV2.length });
+    record({
+      check: "v2 upstream faults: correct codes",
+      tried: `${faultsV2.length} faults`,
+      figure: `${correctV2} correct`,
+      expected: `${faultsV2.length}`,
+      ok: correctV2 === faultsV2.length,
+    });
+    record({
+      check: "v2 upstream faults: attempts lost",
+      tried: `${faultsV2.length} retries`,
+      figure: `${faultsV2.length - recoveredV2} lost`,
+      expected: "0",
+      ok: recoveredV2 === faultsV2.length,
+    });
 
     step("PortOne V2: races");
     {
       const ci = `CI-v2-race-${Date.now()}`;
-      const people = await Promise.all(Array.from({ length: 50 }, async () => { const b = v2Browser(); return { b, id: await verifiedV2(b, { ci }) }; }));
+      const people = await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const b = v2Browser();
+          return { b, id: await verifiedV2(b, { ci }) };
+        }),
+      );
       const outcomes = await Promise.all(people.map(async ({ b, id }) => ((await (await verifyV2(b, id)).json()) as { outcome?: string }).outcome));
       const key = createHmac("sha256", HMAC_KEY).update(ci).digest("hex");
       const rows = devV2.query<{ n: number }>(`SELECT COUNT(*) AS n FROM users WHERE identity_key = '${key}'`)[0]?.n;
       const created = outcomes.filter((o) => o === "new_user").length;
       const existing = outcomes.filter((o) => o === "existing_user").length;
-      record({ check: "v2 50 concurrent verifications of one person", tried: "50", figure: `${created} new_user, ${existing} existing_user, ${rows} user row`, expected: "1, 49, 1", ok: created === 1 && existing === 49 && rows === 1 });
+      record({
+        check: "v2 50 concurrent verifications of one person",
+        tried: "50",
+        figure: `${created} new_user, ${existing} existing_user, ${rows} user row`,
+        expected: "1, 49, 1",
+        ok: created === 1 && existing === 49 && rows === 1,
+      });
     }
     {
       const b = v2Browser();
       const id = await verifiedV2(b);
-      const others = await Promise.all(Array.from({ length: 19 }, async () => { const o = v2Browser(); await o.prepare(); return o; }));
+      const others = await Promise.all(
+        Array.from({ length: 19 }, async () => {
+          const o = v2Browser();
+          await o.prepare();
+          return o;
+        }),
+      );
       const statuses = await Promise.all([verifyV2(b, id), ...others.map((o) => verifyV2(o, id))].map((p) => p.then((r) => r.status)));
       const wins = statuses.filter((s) => s === 200).length;
-      record({ check: "v2 one identity verification id from 20 browsers", tried: "20", figure: `${wins} success`, expected: "1", ok: wins === 1 && statuses[0] === 200 });
+      record({
+        check: "v2 one identity verification id from 20 browsers",
+        tried: "20",
+        figure: `${wins} success`,
+        expected: "1",
+        ok: wins === 1 && statuses[0] === 200,
+      });
     }
 
     const LOAD_V2 = Number(process.env.RELIABILITY_LOAD ?? 1000);
@@ -412,18 +759,28 @@ try {
       const calls = portone.calls.getIdentityVerification;
       const errors: string[] = [];
       const timings: number[] = [];
-      await pool(Array.from({ length: LOAD_V2 }, (_, i) => i), 32, async () => {
-        const t0 = performance.now();
-        const b = v2Browser();
-        const res = await verifyV2(b, await verifiedV2(b));
-        if (res.status !== 200) errors.push(`${res.status} ${await codeOf(res)}`);
-        else await res.arrayBuffer();
-        timings.push(performance.now() - t0);
-      });
+      await pool(
+        Array.from({ length: LOAD_V2 }, (_, i) => i),
+        32,
+        async () => {
+          const t0 = performance.now();
+          const b = v2Browser();
+          const res = await verifyV2(b, await verifiedV2(b));
+          if (res.status !== 200) errors.push(`${res.status} ${await codeOf(res)}`);
+          else await res.arrayBuffer();
+          timings.push(performance.now() - t0);
+        },
+      );
       timings.sort((a, b) => a - b);
       const perVerification = (portone.calls.getIdentityVerification - calls) / LOAD_V2;
       if (errors.length) console.log(`    ! first errors: ${errors.slice(0, 5).join("; ")}`);
-      record({ check: "v2 bounded load", tried: `${LOAD_V2} at concurrency 32`, figure: `${errors.length} errors, ${perVerification.toFixed(2)} upstream calls per verification, p50 ${percentile(timings, 50).toFixed(0)} ms, p99 ${percentile(timings, 99).toFixed(0)} ms (prepare + verify)`, expected: "0 errors, 1.00 call per verification", ok: errors.length === 0 && perVerification === 1 });
+      record({
+        check: "v2 bounded load",
+        tried: `${LOAD_V2} at concurrency 32`,
+        figure: `${errors.length} errors, ${perVerification.toFixed(2)} upstream calls per verification, p50 ${percentile(timings, 50).toFixed(0)} ms, p99 ${percentile(timings, 99).toFixed(0)} ms (prepare + verify)`,
+        expected: "0 errors, 1.00 call per verification",
+        ok: errors.length === 0 && perVerification === 1,
+      });
     }
   } finally {
     devV2.stop();

@@ -21,9 +21,7 @@ export function harness(vars: Partial<Record<keyof Env | "RECEIPT_PRIVATE_KEY" |
   const portone = new PortOneStub(env.PORTONE_API_SECRET);
   const testEnv = { ...env, IMP_KEY: impKey, ...vars } as Env;
   // Sandbox mode keeps the app's own upstream (the simulator); live mode talks to the stub of its provider.
-  const app = createApp(
-    vars.IMP_MODE === "sandbox" ? {} : { upstream: (_env, config) => (config.provider === "v2" ? portone.fetch : stub.fetch) },
-  );
+  const app = createApp(vars.IMP_MODE === "sandbox" ? {} : { upstream: (_env, config) => (config.provider === "v2" ? portone.fetch : stub.fetch) });
 
   async function request(path: string, init: RequestInit = {}): Promise<Response> {
     const ctx = createExecutionContext();
@@ -54,7 +52,10 @@ export function harness(vars: Partial<Record<keyof Env | "RECEIPT_PRIVATE_KEY" |
       },
       set cookie(value: string) {
         jar.clear();
-        for (const pair of value.split(";").map((p) => p.trim()).filter(Boolean)) {
+        for (const pair of value
+          .split(";")
+          .map((p) => p.trim())
+          .filter(Boolean)) {
           const at = pair.indexOf("=");
           if (at > 0) jar.set(pair.slice(0, at), pair.slice(at + 1));
         }

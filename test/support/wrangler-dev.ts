@@ -44,7 +44,22 @@ export async function startWranglerDev(vars: Record<string, string>, options: { 
   const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const dev = spawn(
     process.execPath,
-    [WRANGLER, "dev", ...varArgs, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "log"],
+    [
+      WRANGLER,
+      "dev",
+      ...varArgs,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      state,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "log",
+    ],
     { env: ENV, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   const lines: string[] = [];

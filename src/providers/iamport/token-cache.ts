@@ -91,9 +91,7 @@ export class TokenCache {
     if (this.kv && ttl >= KV_MIN_TTL_SECONDS) {
       const kv = this.kv;
       this.waitUntil(
-        withTimeout(kv.put(kvKey, JSON.stringify(token), { expirationTtl: ttl }), KV_WRITE_TIMEOUT_MS).catch(() =>
-          this.onKvError("put"),
-        ),
+        withTimeout(kv.put(kvKey, JSON.stringify(token), { expirationTtl: ttl }), KV_WRITE_TIMEOUT_MS).catch(() => this.onKvError("put")),
       );
     }
     return token;

@@ -6,7 +6,7 @@
 // latency per call. Verifications are timed from POST /certifications to its answer (the attempt is prepared and
 // certified by the stub before the clock starts), at each concurrency level, in alternating rounds in one run.
 // Loopback only, bounded, stops by itself.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -14,10 +14,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { HttpClient, percentile, pool } from "../test/support/http-client.ts";
 import { ImpStub } from "../test/support/iamport-stub.ts";
 import { PortOneStub, STUB_CHANNEL_KEY } from "../test/support/portone-stub.ts";
-import { HttpClient, percentile, pool } from "../test/support/http-client.ts";
-import { startStubServer, type StubServer } from "../test/support/stub-server.ts";
+import { type StubServer, startStubServer } from "../test/support/stub-server.ts";
 import { freePort } from "../test/support/wrangler-dev.ts";
 
 const { values: flags } = parseArgs({
@@ -348,7 +348,7 @@ const callsOf = (server: Server) => ({
   getResult: server.portone ? server.portone.calls.getIdentityVerification : server.stub.calls.getCertification,
 });
 const levels: Level[] = [];
-let storage = { pageViews: 0, pageViewsOk: 0, prepares: 0, preparesOk: 0, attemptInPage: false };
+const storage = { pageViews: 0, pageViewsOk: 0, prepares: 0, preparesOk: 0, attemptInPage: false };
 let profile: Awaited<ReturnType<typeof profileWorker>> | undefined;
 let floorMs = Number.NaN;
 try {

@@ -1,7 +1,7 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { openAPIRouteHandler } from "hono-openapi";
-import { readConfig, type Config } from "./config";
+import { type Config, readConfig } from "./config";
 import { openDb } from "./db/queries";
 import type { AppEnv } from "./env";
 import { errorBody, toAppError } from "./errors";

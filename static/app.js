@@ -174,7 +174,7 @@ const cancelled = (detail) => {
 function startV1({ merchant_uid, imp_code, params }) {
   window.IMP.init(imp_code);
   window.IMP.certification({ ...params, merchant_uid, popup, ...(popup ? {} : { m_redirect_url: config.redirectUrl }) }, (rsp) => {
-    if (rsp && rsp.success && rsp.imp_uid) return verify({ imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid ?? merchant_uid });
+    if (rsp?.success && rsp.imp_uid) return verify({ imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid ?? merchant_uid });
     cancelled(rsp?.error_msg);
   });
 }

@@ -1,7 +1,7 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from "jose";
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { snapshot } from "./support/db";
-import { harness, ORIGIN, type Browser } from "./support/harness";
+import { type Browser, harness, ORIGIN } from "./support/harness";
 import { errorOf, pageErrorOf } from "./support/http";
 import { receiptKey } from "./support/keys";
 

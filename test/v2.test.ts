@@ -199,7 +199,7 @@ describe("PortOne V2: attempts and attacks", () => {
     const bodies = await Promise.all(people.map(async ({ b, id }) => (await b.verify({ identity_verification_id: id })).json() as Promise<Body>));
     expect(bodies.filter((x) => x.outcome === "new_user")).toHaveLength(1);
     expect(new Set(bodies.map((x) => x.user.id)).size).toBe(1);
-    expect(await count("attempts", "imp_uid IN (" + people.map(() => "?").join(",") + ")", ...people.map((p) => p.id))).toBe(20);
+    expect(await count("attempts", `imp_uid IN (${people.map(() => "?").join(",")})`, ...people.map((p) => p.id))).toBe(20);
   });
 });
 

@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hmacHex } from "../src/lib/crypto";
 import { count, snapshot } from "./support/db";
-import { errorOf } from "./support/http";
 import { harness, ORIGIN } from "./support/harness";
+import { errorOf } from "./support/http";
 
 describe("POST /certifications — the happy path", () => {
   it("creates a new user, then recognises the same person as an existing user", async () => {

@@ -51,7 +51,7 @@ describe("logs", () => {
         expect(all).not.toContain(value);
       }
     } finally {
-      spies.forEach((s) => s.mockRestore());
+      for (const s of spies) s.mockRestore();
     }
   });
 });

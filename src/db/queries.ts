@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, lt, lte, or, sql } from "drizzle-orm";
-import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import { attempts, users, withdrawals, type Attempt, type User } from "./schema";
+import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
+import { type Attempt, attempts, type User, users, withdrawals } from "./schema";
 
 export type Db = DrizzleD1Database<Record<string, never>>;
 

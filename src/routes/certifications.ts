@@ -2,12 +2,12 @@ import { Hono } from "hono";
 import { describeRoute, validator } from "hono-openapi";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
-import { rateLimit, requireConfig, sameOriginPosts } from "../http/security";
-import { requestedReturnTo } from "../http/return-to";
-import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
 import { logVerification } from "../http/log";
+import { requestedReturnTo } from "../http/return-to";
+import { rateLimit, requireConfig, sameOriginPosts } from "../http/security";
+import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
+import { errors, json, PrepareBody, PrepareResponse, VerificationResponse, VerifyBody } from "./schemas";
 import { runVerification, startAttempt } from "./verification";
-import { PrepareBody, PrepareResponse, VerificationResponse, VerifyBody, errors, json } from "./schemas";
 
 const prepareLimit = rateLimit((env) => env.PREPARE_LIMITER, "prepare");
 export const verifyLimit = rateLimit((env) => env.VERIFY_LIMITER, "verify");

@@ -1,10 +1,10 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { validator } from "hono-openapi";
 import * as v from "valibot";
 import type { AppEnv } from "../env";
 import { AppError, type ErrorCode } from "../errors";
-import { boundReturnTo, withParam } from "../http/return-to";
 import { logVerification } from "../http/log";
+import { boundReturnTo, withParam } from "../http/return-to";
 import { requireConfig } from "../http/security";
 import { invalidRequest } from "../http/validation";
 import { errorPage, resultPage } from "../views/result-page";

@@ -5,9 +5,9 @@ import * as v from "valibot";
 import { findUser, openDb, withdrawUser } from "../db/queries";
 import type { AppEnv } from "../env";
 import { AppError, toAppError } from "../errors";
-import { sameText } from "../lib/crypto";
 import { requireConfig } from "../http/security";
 import { invalidRequest } from "../http/validation";
+import { sameText } from "../lib/crypto";
 import { errors, json, SiteUserResponse, UserId, WithdrawalResponse } from "./schemas";
 
 const DAY_MS = 86_400_000;

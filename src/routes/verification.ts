@@ -3,7 +3,7 @@ import type { AppEnv } from "../env";
 import { bindBrowser, browserToken } from "../http/browser";
 import { bindReturnTo, boundReturnTo } from "../http/return-to";
 import { signReceipt } from "../verification/receipt";
-import { issueAttempt, verify, type VerificationResult } from "../verification/verify";
+import { issueAttempt, type VerificationResult, verify } from "../verification/verify";
 
 /**
  * What the page passes to the provider's SDK to start an attempt (the body of `prepare`, and in the page):

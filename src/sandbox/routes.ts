@@ -1,12 +1,15 @@
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env";
+import { SANDBOX_CREDENTIALS } from "../config";
 import { openDb } from "../db/queries";
-import { parseDate } from "../lib/dates";
 import { SANDBOX_OPTIONS, type SandboxOption } from "../db/schema";
+import type { AppEnv } from "../env";
 import { errorBody } from "../errors";
+import { parseDate } from "../lib/dates";
 import {
   CARRIERS,
+  type Carrier,
+  type ConfirmOutcome,
   certificationResponse,
   confirmOtp,
   deleteCertification,
@@ -14,13 +17,10 @@ import {
   findCertification,
   identityVerificationResponse,
   issueToken,
+  type Person,
   requestOtp,
   tokenIsValid,
-  type Carrier,
-  type ConfirmOutcome,
-  type Person,
 } from "./simulator";
-import { SANDBOX_CREDENTIALS } from "../config";
 
 /** The carrier window talks only to this origin; it may navigate anywhere (m_redirect_url), as a PG window does. */
 const CARRIER_WINDOW_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/queries";
-import { sandboxCertifications, sandboxTokens, type SandboxOption } from "../db/schema";
+import { type SandboxOption, sandboxCertifications, sandboxTokens } from "../db/schema";
 import { randomToken, sameText, toHex } from "../lib/crypto";
 
 /**

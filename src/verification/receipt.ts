@@ -1,4 +1,4 @@
-import { importJWK, SignJWT, type CryptoKey as JoseKey } from "jose";
+import { importJWK, type CryptoKey as JoseKey, SignJWT } from "jose";
 import type { AgeRule, ReceiptKey } from "../config";
 import type { VerificationResult } from "./verify";
 

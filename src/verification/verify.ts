@@ -1,10 +1,10 @@
 import type { Config } from "../config";
-import { completeAttempt, findAttempt, type AttemptWithUser, type Db } from "../db/queries";
+import { type AttemptWithUser, completeAttempt, type Db, findAttempt } from "../db/queries";
 import { AppError } from "../errors";
 import { hmacHex, randomHex, sha256Hex } from "../lib/crypto";
 import type { IdentityProvider, ProviderName, ProviderResult } from "../providers/provider";
 import { mintAttemptId, readAttemptId } from "./attempt";
-import { checkResult, windowFailure, type CheckedIdentity } from "./rules";
+import { type CheckedIdentity, checkResult, windowFailure } from "./rules";
 
 export interface VerificationResult {
   outcome: "new_user" | "existing_user";

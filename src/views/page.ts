@@ -1,6 +1,6 @@
 import { html, raw } from "hono/html";
 import type { Config } from "../config";
-import { MESSAGES, type Lang } from "./messages";
+import { type Lang, MESSAGES } from "./messages";
 import { documentStart } from "./result-page";
 
 /** The PGs that run carrier verification in the provider's window (Danal, KG Inicis, KCP). */

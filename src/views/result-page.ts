@@ -2,10 +2,10 @@ import type { Context } from "hono";
 import { html } from "hono/html";
 import type { Config } from "../config";
 import type { AppEnv } from "../env";
-import { ERRORS, toAppError, type ErrorCode } from "../errors";
+import { ERRORS, type ErrorCode, toAppError } from "../errors";
 import { logUnexpected } from "../http/log";
 import type { VerificationResult } from "../verification/verify";
-import { MESSAGES, preferredLang, type Lang } from "./messages";
+import { type Lang, MESSAGES, preferredLang } from "./messages";
 
 export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 

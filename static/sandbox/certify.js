@@ -1,6 +1,5 @@
 /* The simulated carrier window: identity form → SMS code shown on screen → typed back → certified. */
-(function () {
-  "use strict";
+(() => {
   var q = new URLSearchParams(location.search);
   var merchantUid = q.get("merchant_uid") || "";
   // PortOne V2 (portone.js) opens the same window for its identity verification id.
@@ -8,15 +7,18 @@
   var popup = q.get("popup") !== "false";
   var redirectUrl = q.get("m_redirect_url");
   var openerOrigin = null;
+  var OTP_ERRORS_EN = {
+    wrong_otp: "The code does not match.",
+    expired_otp: "The code has expired.",
+    already_confirmed: "This verification is already confirmed.",
+  };
   try {
     openerOrigin = new URL(q.get("origin") || "").origin;
-  } catch (e) {
+  } catch {
     openerOrigin = null;
   }
   var impUid = null;
-  var $ = function (id) {
-    return document.getElementById(id);
-  };
+  var $ = (id) => document.getElementById(id);
 
   // Danal's parameters, as IMP.certification passes them: a prefilled name and phone, the carrier in Danal's own
   // codes (SKT, KTF, LGT, MVNO — or the *_MVNO forms), the site's name, and a minimum age Danal enforces itself.
@@ -34,7 +36,7 @@
   if (q.get("phone")) $("phone").value = q.get("phone").replace(/\D/g, "");
   if (DANAL_CARRIERS[q.get("carrier")]) $("carrier").value = DANAL_CARRIERS[q.get("carrier")];
   if (q.get("company")) {
-    $("company").textContent = "요청한 곳 · Requested by: " + q.get("company");
+    $("company").textContent = `요청한 곳 · Requested by: ${q.get("company")}`;
     $("company").hidden = false;
   }
   var minAge = Number(q.get("min_age")) || 0;
@@ -51,11 +53,9 @@
   }
 
   function post(path, body) {
-    return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then(function (res) {
-      return res.json().then(function (json) {
-        return { ok: res.ok, json: json };
-      });
-    });
+    return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then((res) =>
+      res.json().then((json) => ({ ok: res.ok, json: json })),
+    );
   }
 
   function showError(id, text) {
@@ -98,11 +98,11 @@
       error_msg: "사용자가 본인인증을 취소하였습니다.",
     });
   }
-  Array.prototype.forEach.call(document.querySelectorAll(".cancel"), function (button) {
+  Array.prototype.forEach.call(document.querySelectorAll(".cancel"), (button) => {
     button.addEventListener("click", cancel);
   });
 
-  $("person").addEventListener("submit", function (event) {
+  $("person").addEventListener("submit", (event) => {
     event.preventDefault();
     var form = new FormData($("person"));
     var body = {
@@ -130,60 +130,53 @@
         imp_uid: null,
         merchant_uid: merchantUid,
         error_code: "F1100",
-        error_msg: "만 " + minAge + "세 이상만 본인인증을 할 수 있습니다.",
+        error_msg: `만 ${minAge}세 이상만 본인인증을 할 수 있습니다.`,
       });
     }
     showError("person-error", "");
     $("request-otp").disabled = true;
     post("/sandbox/window/request", body)
-      .then(function (res) {
+      .then((res) => {
         if (!res.ok) throw new Error("request");
         impUid = res.json.imp_uid;
         if (window.opener && openerOrigin) window.opener.postMessage({ type: "imp-sandbox-started", imp_uid: impUid }, openerOrigin);
-        return fetch("/sandbox/window/sms/" + encodeURIComponent(impUid)).then(function (r) {
-          return r.json();
-        });
+        return fetch(`/sandbox/window/sms/${encodeURIComponent(impUid)}`).then((r) => r.json());
       })
-      .then(function (sms) {
+      .then((sms) => {
         $("sms").textContent = sms.text;
         $("person").hidden = true;
         $("otp-form").hidden = false;
         $("otp").focus();
       })
-      .catch(function () {
+      .catch(() => {
         showError("person-error", "입력한 정보를 확인해 주세요. · Please check the details you entered.");
       })
-      .finally(function () {
+      .finally(() => {
         $("request-otp").disabled = false;
       });
   });
 
-  $("otp-form").addEventListener("submit", function (event) {
+  $("otp-form").addEventListener("submit", (event) => {
     event.preventDefault();
     $("confirm-otp").disabled = true;
     post("/sandbox/window/confirm", { imp_uid: impUid, otp: $("otp").value.trim() })
-      .then(function (res) {
+      .then((res) => {
         if (!res.ok) {
-          var english = {
-            wrong_otp: "The code does not match.",
-            expired_otp: "The code has expired.",
-            already_confirmed: "This verification is already confirmed.",
-          };
-          showError("otp-error", (res.json.message || "다시 시도해 주세요.") + " · " + (english[res.json.error] || "Please try again."));
+          showError("otp-error", `${res.json.message || "다시 시도해 주세요."} · ${OTP_ERRORS_EN[res.json.error] || "Please try again."}`);
           return;
         }
         finish({ success: true, imp_uid: impUid, merchant_uid: merchantUid });
       })
-      .catch(function () {
+      .catch(() => {
         showError("otp-error", "다시 시도해 주세요. · Please try again.");
       })
-      .finally(function () {
+      .finally(() => {
         $("confirm-otp").disabled = false;
       });
   });
 
   // Escape closes the window as its cancel buttons do.
-  document.addEventListener("keydown", function (event) {
+  document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") cancel();
   });
 

@@ -3,9 +3,8 @@
  * `IMP.certification(param, callback)`, opening a simulated carrier verification window instead of a PG's.
  * Popup mode reports through `callback(rsp)`; redirect mode comes back to `m_redirect_url?imp_uid=…&merchant_uid=…&success=…`.
  */
-(function () {
-  "use strict";
-  var base = new URL(".", document.currentScript && document.currentScript.src ? document.currentScript.src : location.href);
+(() => {
+  var base = new URL(".", document.currentScript?.src ? document.currentScript.src : location.href);
   var merchantCode = null;
   var MOBILE = /Android|iPhone|iPad|iPod|Mobile|wv\)/i;
 
@@ -27,7 +26,7 @@
     q.set("popup", popup ? "true" : "false");
     q.set("origin", location.href);
     if (!popup) q.set("m_redirect_url", param.m_redirect_url);
-    ["company", "name", "phone", "carrier", "min_age"].forEach(function (key) {
+    ["company", "name", "phone", "carrier", "min_age"].forEach((key) => {
       if (param[key] !== undefined && param[key] !== null) q.set(key, String(param[key]));
     });
     return url.toString();
@@ -35,7 +34,7 @@
 
   function certification(param, callback) {
     param = param || {};
-    var done = typeof callback === "function" ? callback : function () {};
+    var done = typeof callback === "function" ? callback : () => {};
     if (!merchantCode) return done(failure(param, "F1000", "IMP.init()으로 가맹점 식별코드를 먼저 설정해 주세요."));
     if (!param.merchant_uid) return done(failure(param, "F1001", "merchant_uid는 필수 파라미터입니다."));
     // As the real SDK: popup is forced on PC; on mobile, false needs m_redirect_url.
@@ -68,17 +67,17 @@
     window.addEventListener("message", onMessage);
     // Closing the window is cancelling it, unless its result is still on its way: the window posts its result and
     // closes itself at once, so give a message already queued a moment to arrive.
-    var watch = setInterval(function () {
+    var watch = setInterval(() => {
       if (!win.closed) return;
       clearInterval(watch);
-      setTimeout(function () {
+      setTimeout(() => {
         finish(failure(param, "F0000", "사용자가 본인인증을 취소하였습니다.", lastImpUid));
       }, 500);
     }, 250);
   }
 
   window.IMP = {
-    init: function (code) {
+    init: (code) => {
       merchantCode = code;
     },
     certification: certification,

@@ -5,9 +5,8 @@
  * `{ transactionType, identityVerificationId, identityVerificationTxId, code?, message? }` — failure and cancel
  * carry a `code`; REDIRECTION resolves with nothing and comes back to `redirectUrl?identityVerificationId=…`.
  */
-(function () {
-  "use strict";
-  var base = new URL(".", document.currentScript && document.currentScript.src ? document.currentScript.src : location.href);
+(() => {
+  var base = new URL(".", document.currentScript?.src ? document.currentScript.src : location.href);
   var MOBILE = /Android|iPhone|iPad|iPod|Mobile|wv\)/i;
 
   function response(request, fields) {
@@ -36,7 +35,7 @@
 
   function requestIdentityVerification(request) {
     request = request || {};
-    return new Promise(function (resolve) {
+    return new Promise((resolve) => {
       if (!request.storeId || !request.identityVerificationId || !request.channelKey) {
         return resolve(failure(request, "INVALID_REQUEST", "storeId, identityVerificationId, channelKey는 필수 파라미터입니다."));
       }
@@ -72,10 +71,10 @@
       }
       window.addEventListener("message", onMessage);
       // Closing the window is cancelling it, unless its result is still on its way (see iamport.js).
-      var watch = setInterval(function () {
+      var watch = setInterval(() => {
         if (!win.closed) return;
         clearInterval(watch);
-        setTimeout(function () {
+        setTimeout(() => {
           finish(failure(request, "FAILURE_TYPE_PG", "사용자가 본인인증을 취소하였습니다.", txId));
         }, 500);
       }, 250);

@@ -1,6 +1,6 @@
 // Shared by the browser suites: Chromium (Debian's), the simulated carrier window, and the page's first steps.
 import { existsSync, mkdirSync } from "node:fs";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

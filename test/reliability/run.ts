@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ERRORS } from "../../src/errors.ts";
-import { ImpStub, type Fault } from "../support/iamport-stub.ts";
-import { PortOneStub, STUB_CHANNEL_KEY, type PortOneFault } from "../support/portone-stub.ts";
 import { HttpClient, percentile, pool } from "../support/http-client.ts";
+import { type Fault, ImpStub } from "../support/iamport-stub.ts";
+import { type PortOneFault, PortOneStub, STUB_CHANNEL_KEY } from "../support/portone-stub.ts";
 import { startStubServer } from "../support/stub-server.ts";
 import { startWranglerDev } from "../support/wrangler-dev.ts";
 

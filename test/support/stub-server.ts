@@ -1,6 +1,7 @@
 // Serves a provider stub over real HTTP on 127.0.0.1, for a Worker running in its own process (wrangler dev).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+
 /** Anything that answers like a provider: the i'mport or the PortOne stub. */
 type Stub = { fetch: typeof fetch };
 

@@ -19,7 +19,7 @@ export default defineConfig(async () => {
                   IMP_CODE: "imp12345678",
                   IMP_KEY: "test_key",
                   IMP_SECRET: "test_secret",
-                  IDENTITY_HMAC_KEY: "test-identity-hmac-key",
+                  IDENTITY_HMAC_KEY: "test-identity-hmac-key-of-at-least-32-chars",
                   IMP_API_BASE: "https://api.iamport.test",
                   // PORTONE_VERSION stays v1; the V2 tests switch it on per harness.
                   PORTONE_STORE_ID: "store-test-0001",
@@ -35,9 +35,13 @@ export default defineConfig(async () => {
           test: {
             name: "worker",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/browser/**"],
+            exclude: ["test/browser/**", "test/node/**"],
             setupFiles: ["./test/support/apply-migrations.ts"],
           },
+        },
+        {
+          // The project's own tools, run as a user runs them (npm scripts, the documented commands).
+          test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
         },
         {
           // The page in headless Chromium, against `wrangler dev` in sandbox mode (test/browser/global-setup.ts).

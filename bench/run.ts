@@ -120,7 +120,7 @@ const receiptJwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey
 const APP_VARS = {
   IMP_MODE: "live",
   IMP_CODE: "imp12345678",
-  IDENTITY_HMAC_KEY: "bench-identity-hmac-key",
+  IDENTITY_HMAC_KEY: "bench-identity-hmac-key-of-at-least-32-characters",
   IMP_TIMEOUT_MS: "5000",
   RATE_LIMIT: "off",
   RECEIPT_PRIVATE_KEY: JSON.stringify({ ...receiptJwk, kid: "bench" }),

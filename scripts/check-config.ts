@@ -8,8 +8,8 @@ const config = unstable_readConfig({ config: "wrangler.toml" });
 const secrets = new Set<string>(config.secrets?.required ?? []);
 let failed = false;
 
-const check = (where: string, vars: Record<string, unknown>) => {
-  const { problems } = parseConfig(vars);
+const check = async (where: string, vars: Record<string, unknown>) => {
+  const { problems } = await parseConfig(vars);
   for (const { name, expected } of problems) {
     // A var that is simply unset here may be a secret or come with `--var`; a value that is there must be right.
     const unset = vars[name] === undefined || vars[name] === "";
@@ -23,10 +23,10 @@ const check = (where: string, vars: Record<string, unknown>) => {
   }
 };
 
-check("[vars]", config.vars);
+await check("[vars]", config.vars);
 // Named environments ([env.NAME]) take no vars from the top level: wrangler reads theirs alone.
 const raw = config as unknown as { env?: Record<string, { vars?: Record<string, unknown> }> };
-for (const [name, env] of Object.entries(raw.env ?? {})) check(`[env.${name}.vars]`, env.vars ?? {});
+for (const [name, env] of Object.entries(raw.env ?? {})) await check(`[env.${name}.vars]`, env.vars ?? {});
 
 if (failed) {
   console.error("wrangler.toml: configuration errors (see above)");

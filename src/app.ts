@@ -63,7 +63,7 @@ export function createApp(options: AppOptions = {}) {
 
   const app = new Hono<AppEnv>()
     .use(async (c, next) => {
-      const { config, problems } = readConfig(c.env);
+      const { config, problems } = await readConfig(c.env);
       c.set("config", config);
       c.set("configProblems", problems);
       c.set("requestId", c.req.header("cf-ray") ?? crypto.randomUUID());

@@ -30,13 +30,20 @@ export interface Config {
   rateLimit: boolean;
   /** Exact origins a verified visitor may be sent back to with a receipt. */
   returnOrigins: string[];
-  /** The private JWK (EC P-256, with kid) that signs receipts; absent in live mode without RECEIPT_PRIVATE_KEY. */
-  receiptKey?: ReceiptKey;
+  /** The key that signs receipts, imported; absent in live mode without RECEIPT_PRIVATE_KEY. */
+  receiptKey?: SigningKey;
   receiptTtlSeconds: number;
   /** Bearer key of the site API; absent: the site API answers 503 not_configured. */
   siteApiKey?: string;
   /** After a withdrawal, how long the same person is refused a new account (0: nothing is kept). */
   rejoinCooldownDays: number;
+}
+
+/** A signing key, imported once: its public half for the JWKS, its private half for Web Crypto. */
+export interface SigningKey {
+  kid: string;
+  publicJwk: { kty: "EC"; crv: "P-256"; x: string; y: string };
+  privateKey: CryptoKey;
 }
 
 /** A private EC P-256 JWK, as `npm run keygen` prints it. */
@@ -106,7 +113,7 @@ export const DEFAULTS = {
 } as const;
 
 /** The minimum length of IDENTITY_HMAC_KEY: a short key makes the stored identity keys guessable. */
-const HMAC_KEY_MIN_LENGTH = 16;
+const HMAC_KEY_MIN_LENGTH = 32;
 
 /** The Worker's env (or wrangler.toml's [vars]): read by name, whatever else it holds. */
 type Vars = object;
@@ -221,8 +228,52 @@ function receiptKeyOf(raw: string): ReceiptKey | undefined {
   return { kty: "EC", crv: "P-256", x: k.x as string, y: k.y as string, d: k.d as string, kid: k.kid };
 }
 
-/** Parses the environment. Pure: the same env always gives the same result. */
-export function parseConfig(env: Vars): ConfigResult {
+const ECDSA_P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
+
+/**
+ * The key, imported and proven to work: it signs, and its own x/y verify what it signed. `null` when Web Crypto
+ * refuses it (a point off the curve, a `d` out of range, an x/y of another key). Its `d` comes back in Web Crypto's
+ * own spelling, so comparing keys compares their material, not how a JWK happens to write it.
+ */
+async function importSigningKey(jwk: ReceiptKey): Promise<{ key: SigningKey; d: string } | null> {
+  try {
+    const { kty, crv, x, y, d } = jwk;
+    const privateKey = await crypto.subtle.importKey("jwk", { kty, crv, x, y, d }, ECDSA_P256, true, ["sign"]);
+    const publicKey = await crypto.subtle.importKey("jwk", { kty, crv, x, y }, ECDSA_P256, true, ["verify"]);
+    const probe = new TextEncoder().encode(jwk.kid);
+    const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, probe);
+    if (!(await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, signature, probe))) return null;
+    const own = (await crypto.subtle.exportKey("jwk", privateKey)) as JsonWebKey;
+    const pub = (await crypto.subtle.exportKey("jwk", publicKey)) as JsonWebKey;
+    if (!own.d || !pub.x || !pub.y) return null;
+    return { key: { kid: jwk.kid, publicJwk: { kty: "EC", crv: "P-256", x: pub.x, y: pub.y }, privateKey }, d: own.d };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Parses the environment, then imports every key it names: a key is checked by using it, never by its shape.
+ * The same env always gives the same result.
+ */
+export async function parseConfig(env: Vars): Promise<ConfigResult> {
+  const { config, reader, receiptJwk } = parseVars(env);
+  if (receiptJwk) {
+    const sandbox = config.mode === "sandbox";
+    const [imported, sandboxKey] = await Promise.all([importSigningKey(receiptJwk), importSigningKey(SANDBOX_CREDENTIALS.receiptKey)]);
+    if (!imported) {
+      reader.fail("RECEIPT_PRIVATE_KEY", "a private EC P-256 JWK with a kid that Web Crypto can import, as npm run keygen prints it");
+    } else if (!sandbox && imported.d === sandboxKey?.d) {
+      reader.fail("RECEIPT_PRIVATE_KEY", "a key of your own: the sandbox's key is public (npm run keygen)");
+    } else {
+      config.receiptKey = imported.key;
+    }
+  }
+  return { config, problems: reader.problems };
+}
+
+/** The vars, read and checked one by one; the keys they name are imported by parseConfig. */
+function parseVars(env: Vars): { config: Config; reader: Reader; receiptJwk?: ReceiptKey } {
   const r = new Reader(env);
   const mode = r.oneOf("IMP_MODE", ["live", "sandbox"], DEFAULTS.IMP_MODE);
   const provider = r.oneOf("PORTONE_VERSION", ["v1", "v2"], DEFAULTS.PORTONE_VERSION);
@@ -234,6 +285,9 @@ export function parseConfig(env: Vars): ConfigResult {
   const identityHmacKey = r.text("IDENTITY_HMAC_KEY");
   if (identityHmacKey !== undefined && identityHmacKey.length < HMAC_KEY_MIN_LENGTH) {
     r.fail("IDENTITY_HMAC_KEY", `at least ${HMAC_KEY_MIN_LENGTH} characters (e.g. openssl rand -base64 32)`);
+  } else if (!sandbox && identityHmacKey === SANDBOX_CREDENTIALS.identityHmacKey) {
+    // The sandbox's key is in this repository: with it, anyone could mint attempt ids and binding cookies offline.
+    r.fail("IDENTITY_HMAC_KEY", "a key of your own: the sandbox's key is public (e.g. openssl rand -base64 32)");
   }
   const impCode = r.matching("IMP_CODE", /^imp\d+$/, "the merchant code: imp followed by digits");
   const apiBase = r.url("IMP_API_BASE", DEFAULTS.IMP_API_BASE);
@@ -271,15 +325,10 @@ export function parseConfig(env: Vars): ConfigResult {
     rateLimit: r.oneOf("RATE_LIMIT", ["on", "off"], DEFAULTS.RATE_LIMIT) === "on",
   };
   const rawReceiptKey = r.text("RECEIPT_PRIVATE_KEY");
+  let receiptJwk: ReceiptKey | undefined = sandbox ? SANDBOX_CREDENTIALS.receiptKey : undefined;
   if (rawReceiptKey !== undefined) {
-    config.receiptKey = receiptKeyOf(rawReceiptKey);
-    if (!config.receiptKey) r.fail("RECEIPT_PRIVATE_KEY", "a private EC P-256 JWK with a kid, as npm run keygen prints it");
-    else if (!sandbox && config.receiptKey.d === SANDBOX_CREDENTIALS.receiptKey.d) {
-      r.fail("RECEIPT_PRIVATE_KEY", "a key of your own: the sandbox's key is public (npm run keygen)");
-      config.receiptKey = undefined;
-    }
-  } else if (sandbox) {
-    config.receiptKey = SANDBOX_CREDENTIALS.receiptKey;
+    receiptJwk = receiptKeyOf(rawReceiptKey);
+    if (!receiptJwk) r.fail("RECEIPT_PRIVATE_KEY", "a private EC P-256 JWK with a kid, as npm run keygen prints it");
   }
   const siteApiKey = r.text("SITE_API_KEY");
   if (siteApiKey === undefined) {
@@ -302,23 +351,25 @@ export function parseConfig(env: Vars): ConfigResult {
     }
     r.require("IDENTITY_HMAC_KEY", identityHmacKey, "required in live mode: the key of the identity HMAC (a secret)");
   }
-  return { config, problems: r.problems };
+  return { config, reader: r, receiptJwk };
 }
 
-const parsed = new WeakMap<object, ConfigResult>();
+const parsed = new WeakMap<object, Promise<ConfigResult>>();
 
 /**
  * The config of this env, parsed once per env object (one per isolate in workerd); the first parse logs one
  * warning line per wrong var, with what it expects and never its value.
  */
-export function readConfig(env: Vars): ConfigResult {
+export function readConfig(env: Vars): Promise<ConfigResult> {
   let result = parsed.get(env);
   if (!result) {
-    result = parseConfig(env);
+    result = parseConfig(env).then((parsedConfig) => {
+      for (const problem of parsedConfig.problems) {
+        console.warn(JSON.stringify({ level: "warn", msg: "config_problem", var: problem.name, expected: problem.expected }));
+      }
+      return parsedConfig;
+    });
     parsed.set(env, result);
-    for (const problem of result.problems) {
-      console.warn(JSON.stringify({ level: "warn", msg: "config_problem", var: problem.name, expected: problem.expected }));
-    }
   }
   return result;
 }

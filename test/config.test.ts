@@ -1,20 +1,20 @@
 import { describe, expect, it, vi } from "vitest";
-import { parseConfig } from "../src/config";
+import { parseConfig, SANDBOX_CREDENTIALS } from "../src/config";
 import { harness } from "./support/harness";
 import { errorOf, pageErrorOf } from "./support/http";
 
-const LIVE = { IMP_MODE: "live", IMP_CODE: "imp12345678", IMP_KEY: "k", IMP_SECRET: "s", IDENTITY_HMAC_KEY: "0123456789abcdef" };
-const problemsOf = (vars: Record<string, unknown>) => parseConfig({ ...LIVE, ...vars }).problems.map((p) => p.name);
+const LIVE = { IMP_MODE: "live", IMP_CODE: "imp12345678", IMP_KEY: "k", IMP_SECRET: "s", IDENTITY_HMAC_KEY: "0123456789abcdef0123456789abcdef" };
+const problemsOf = async (vars: Record<string, unknown>) => (await parseConfig({ ...LIVE, ...vars })).problems.map((p) => p.name);
 
 describe("parseConfig: every value is checked", () => {
-  it("accepts a complete live configuration and applies the defaults of unset vars", () => {
-    const { config, problems } = parseConfig(LIVE);
+  it("accepts a complete live configuration and applies the defaults of unset vars", async () => {
+    const { config, problems } = await parseConfig(LIVE);
     expect(problems).toEqual([]);
     expect(config).toMatchObject({ timeoutMs: 5000, minAge: 19, ageRule: "international", sessionTtlSeconds: 900, rateLimit: true });
   });
 
-  it("reads an empty or blank string as unset", () => {
-    const { config, problems } = parseConfig({ ...LIVE, MIN_AGE: "", AGE_RULE: "  ", SESSION_TTL_SECONDS: "" });
+  it("reads an empty or blank string as unset", async () => {
+    const { config, problems } = await parseConfig({ ...LIVE, MIN_AGE: "", AGE_RULE: "  ", SESSION_TTL_SECONDS: "" });
     expect(problems).toEqual([]);
     expect(config).toMatchObject({ minAge: 19, ageRule: "international", sessionTtlSeconds: 900 });
   });
@@ -23,8 +23,8 @@ describe("parseConfig: every value is checked", () => {
     ["IMP_MODE", "Sandbox"],
     ["AGE_RULE", "youthact"],
     ["RATE_LIMIT", "no"],
-  ])("refuses %s=%s: not one of its values", (name, value) => {
-    expect(problemsOf({ [name]: value })).toEqual([name]);
+  ])("refuses %s=%s: not one of its values", async (name, value) => {
+    expect(await problemsOf({ [name]: value })).toEqual([name]);
   });
 
   it.each([
@@ -37,8 +37,8 @@ describe("parseConfig: every value is checked", () => {
     ["IMP_TIMEOUT_MS", "5s"],
     ["IMP_TIMEOUT_MS", "99"],
     ["IMP_TIMEOUT_MS", "1e4"],
-  ])("refuses %s=%s: not a whole number in range", (name, value) => {
-    expect(problemsOf({ [name]: value })).toEqual([name]);
+  ])("refuses %s=%s: not a whole number in range", async (name, value) => {
+    expect(await problemsOf({ [name]: value })).toEqual([name]);
   });
 
   it.each([
@@ -48,38 +48,48 @@ describe("parseConfig: every value is checked", () => {
     ["IMP_API_BASE", "https://user:pass@api.iamport.kr"],
     ["IMP_SDK_URL", "//cdn.iamport.kr/v1/iamport.js"],
     ["IMP_SDK_URL", "javascript:alert(1)"],
-  ])("refuses %s=%s: not an absolute https URL", (name, value) => {
-    expect(problemsOf({ [name]: value })).toEqual([name]);
+  ])("refuses %s=%s: not an absolute https URL", async (name, value) => {
+    expect(await problemsOf({ [name]: value })).toEqual([name]);
   });
 
-  it("allows plain http for localhost and 127.0.0.1 only", () => {
-    expect(problemsOf({ IMP_API_BASE: "http://127.0.0.1:9999", IMP_SDK_URL: "http://localhost:8080/sdk.js" })).toEqual([]);
+  it("allows plain http for localhost and 127.0.0.1 only", async () => {
+    expect(await problemsOf({ IMP_API_BASE: "http://127.0.0.1:9999", IMP_SDK_URL: "http://localhost:8080/sdk.js" })).toEqual([]);
   });
 
-  it("refuses ALLOWED_ORIGINS entries that are not exact origins", () => {
-    expect(problemsOf({ ALLOWED_ORIGINS: "https://a.example, https://b.example:8443" })).toEqual([]);
+  it("refuses ALLOWED_ORIGINS entries that are not exact origins", async () => {
+    expect(await problemsOf({ ALLOWED_ORIGINS: "https://a.example, https://b.example:8443" })).toEqual([]);
     for (const value of ["https://a.example/", "https://a.example/path", "a.example", "*"]) {
-      expect(problemsOf({ ALLOWED_ORIGINS: value })).toEqual(["ALLOWED_ORIGINS"]);
+      expect(await problemsOf({ ALLOWED_ORIGINS: value })).toEqual(["ALLOWED_ORIGINS"]);
     }
   });
 
-  it("refuses an IMP_CODE that is not imp + digits, and a short IDENTITY_HMAC_KEY", () => {
-    expect(problemsOf({ IMP_CODE: "12345678" })).toEqual(["IMP_CODE"]);
-    expect(problemsOf({ IDENTITY_HMAC_KEY: "short" })).toEqual(["IDENTITY_HMAC_KEY"]);
+  it("refuses an IMP_CODE that is not imp + digits", async () => {
+    expect(await problemsOf({ IMP_CODE: "12345678" })).toEqual(["IMP_CODE"]);
   });
 
-  it("refuses a var that is not a string (a JSON var in wrangler.toml)", () => {
-    expect(problemsOf({ MIN_AGE: 19 })).toEqual(["MIN_AGE"]);
+  it("refuses an IDENTITY_HMAC_KEY under 32 characters, and the sandbox's own key in live mode", async () => {
+    expect(await problemsOf({ IDENTITY_HMAC_KEY: "short" })).toEqual(["IDENTITY_HMAC_KEY"]);
+    expect(await problemsOf({ IDENTITY_HMAC_KEY: "sixteen-chars-ok" })).toEqual(["IDENTITY_HMAC_KEY"]);
+    expect(await problemsOf({ IDENTITY_HMAC_KEY: "x".repeat(31) })).toEqual(["IDENTITY_HMAC_KEY"]);
+    expect(await problemsOf({ IDENTITY_HMAC_KEY: "x".repeat(32) })).toEqual([]);
+    const sandboxKey = SANDBOX_CREDENTIALS.identityHmacKey;
+    expect(await problemsOf({ IDENTITY_HMAC_KEY: sandboxKey })).toEqual(["IDENTITY_HMAC_KEY"]);
+    expect(await problemsOf({ IDENTITY_HMAC_KEY: ` ${sandboxKey} ` })).toEqual(["IDENTITY_HMAC_KEY"]);
+    expect((await parseConfig({ IMP_MODE: "sandbox", IDENTITY_HMAC_KEY: sandboxKey })).problems).toEqual([]);
   });
 
-  it("names what live mode lacks, and the sandbox needs nothing", () => {
-    expect(parseConfig({}).problems.map((p) => p.name)).toEqual(["IMP_CODE", "IMP_KEY", "IMP_SECRET", "IDENTITY_HMAC_KEY"]);
-    expect(parseConfig({ IMP_MODE: "sandbox" }).problems).toEqual([]);
+  it("refuses a var that is not a string (a JSON var in wrangler.toml)", async () => {
+    expect(await problemsOf({ MIN_AGE: 19 })).toEqual(["MIN_AGE"]);
   });
 
-  it("never carries a value in a problem, only the var's name and what it expects", () => {
+  it("names what live mode lacks, and the sandbox needs nothing", async () => {
+    expect((await parseConfig({})).problems.map((p) => p.name)).toEqual(["IMP_CODE", "IMP_KEY", "IMP_SECRET", "IDENTITY_HMAC_KEY"]);
+    expect((await parseConfig({ IMP_MODE: "sandbox" })).problems).toEqual([]);
+  });
+
+  it("never carries a value in a problem, only the var's name and what it expects", async () => {
     const secret = "hunter2-is-not-a-key";
-    const { problems } = parseConfig({ ...LIVE, IDENTITY_HMAC_KEY: "tiny", IMP_KEY: { secret }, MIN_AGE: secret });
+    const { problems } = await parseConfig({ ...LIVE, IDENTITY_HMAC_KEY: "tiny", IMP_KEY: { secret }, MIN_AGE: secret });
     expect(JSON.stringify(problems)).not.toMatch(/tiny|hunter2/);
     expect(problems.every((p) => p.expected.length > 0)).toBe(true);
   });

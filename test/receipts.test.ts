@@ -102,6 +102,35 @@ describe("receipts", () => {
     expect(await (await live.request("/healthz")).json()).toMatchObject({ ok: false, problems: ["RECEIPT_PRIVATE_KEY"] });
   });
 
+  it("refuse the sandbox's key in live mode however its d is spelled (key material, not text)", async () => {
+    const { d } = SANDBOX_CREDENTIALS.receiptKey;
+    // 43 base64url characters carry 258 bits for 256: the last character's two low bits are padding.
+    const last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const respelled = d.slice(0, -1) + last[last.indexOf(d.at(-1)!) ^ 1];
+    expect(respelled).not.toBe(d);
+    const live = harness({ RECEIPT_PRIVATE_KEY: JSON.stringify({ ...SANDBOX_CREDENTIALS.receiptKey, d: respelled }) });
+    expect(await (await live.request("/healthz")).json()).toMatchObject({ ok: false, problems: ["RECEIPT_PRIVATE_KEY"] });
+  });
+
+  it("refuse a well-formed key that Web Crypto cannot use, before anything is written", async () => {
+    const a = JSON.parse(await receiptKey());
+    const b = JSON.parse(await receiptKey());
+    for (const broken of [
+      { ...a, d: b.d }, // another key's private half
+      { ...a, x: b.x }, // a point that is not on the curve
+      { ...a, d: "_".repeat(43) }, // d beyond the group order
+    ]) {
+      const h = harness({ RECEIPT_PRIVATE_KEY: JSON.stringify(broken) });
+      expect(await (await h.request("/healthz")).json()).toMatchObject({ ok: false, problems: ["RECEIPT_PRIVATE_KEY"] });
+      const browser = h.browser();
+      const prepare = await browser.send("/certifications/prepare", { method: "POST", headers: { Origin: ORIGIN } });
+      expect([prepare.status, await errorOf(prepare)]).toEqual([503, "not_configured"]);
+      const verify = await browser.verify({ imp_uid: "imp_123" });
+      expect([verify.status, await errorOf(verify)]).toEqual([503, "not_configured"]);
+      expect(h.stub.calls.getCertification).toBe(0);
+    }
+  });
+
   it.each([
     "not json",
     '{"kty":"RSA","n":"x","e":"AQAB","d":"x","kid":"k"}',

@@ -24,7 +24,7 @@ describe("nothing is stored until a person is verified", () => {
     const h = harness({ IMP_CHANNEL_KEY: "channel-key-1" });
     const b = h.browser();
     const page = await b.send("/");
-    expect(page.headers.get("Set-Cookie")).toMatch(/^imp_browser=[A-Za-z0-9_-]{43};.*HttpOnly/);
+    expect(page.headers.get("Set-Cookie")).toMatch(/^imp_browser=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22};.*HttpOnly/);
     const html = await page.text();
     const config = JSON.parse(/<script type="application\/json" id="page-config">(.*?)<\/script>/s.exec(html)![1]!);
     expect(config.attempt).toEqual({

@@ -390,10 +390,10 @@ describe("POST /certifications/prepare", () => {
     expect(expiresIn).toBeGreaterThan(890_000);
     expect(expiresIn).toBeLessThanOrEqual(901_000); // rounded up to the second
     const cookie = res.headers.get("Set-Cookie")!;
-    expect(cookie).toMatch(/^imp_browser=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/^imp_browser=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22};/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
-    expect(cookie).toMatch(/Path=\/certifications/);
+    expect(cookie).toMatch(/Path=\/;/);
     expect(cookie).not.toMatch(/Secure/); // http://localhost
   });
 

@@ -1,35 +1,77 @@
 import type { Context } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
+import { setCookie } from "hono/cookie";
 import type { AppEnv } from "../env";
-import { randomToken } from "../lib/crypto";
-
-/** The browser-binding cookie: random, HttpOnly, only sent to /certifications; D1 keeps only its SHA-256. */
-export const BROWSER_COOKIE = "imp_browser";
-
-/** This browser's binding token, if it sent a well-formed one. */
-export const browserToken = (c: Context<AppEnv>) => {
-  const value = getCookie(c, BROWSER_COOKIE);
-  return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
-};
+import { hmacKey, randomToken, sameText } from "../lib/crypto";
+import { toBase64Url } from "../lib/encoding";
 
 /**
- * The attributes of the app's cookies: HttpOnly, SameSite=Lax, only sent to /certifications, Secure except on
+ * The binding cookie ties attempts to one browser. Its value is minted here and authenticated here: 32 random bytes
+ * and an HMAC of them under a key derived from IDENTITY_HMAC_KEY. A value we did not mint is replaced, never
+ * adopted, so nobody can choose the value a victim's attempts get bound to. Over https its name carries the
+ * `__Host-` prefix: only this origin, over https, at path `/`, can set it (no sibling subdomain can plant one).
+ * D1 keeps only its SHA-256.
+ */
+const COOKIE = "imp_browser";
+const LABEL = "imp-identity-edge/binding-cookie/v1";
+const RANDOM_CHARS = 43; // 32 bytes, base64url
+const TAG_BYTES = 16;
+const encoder = new TextEncoder();
+
+const isLocalHttp = (url: URL) => url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1");
+
+/** `__Host-imp_browser` over https; plain `imp_browser` on http://localhost and 127.0.0.1, where `__Host-` cannot be set. */
+export const browserCookieName = (c: Context<AppEnv>) => (isLocalHttp(new URL(c.req.url)) ? COOKIE : `__Host-${COOKIE}`);
+
+async function tagOf(secret: string, random: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, LABEL), encoder.encode(random));
+  return toBase64Url(new Uint8Array(mac, 0, TAG_BYTES));
+}
+
+/** Every value the Cookie header gives this name (a browser sends duplicates when cookies of several paths match). */
+function cookieValues(header: string | undefined, name: string): string[] {
+  const values: string[] = [];
+  for (const pair of (header ?? "").split(";")) {
+    const at = pair.indexOf("=");
+    if (at > 0 && pair.slice(0, at).trim() === name) values.push(pair.slice(at + 1).trim());
+  }
+  return values;
+}
+
+/**
+ * This browser's binding token: exactly one cookie of the name, minted here. Two of them (one planted beside ours)
+ * count as none, so a planted value never wins.
+ */
+export async function browserToken(c: Context<AppEnv>): Promise<string | undefined> {
+  const values = cookieValues(c.req.header("Cookie"), browserCookieName(c));
+  if (values.length !== 1) return undefined;
+  const value = values[0]!;
+  const dot = value.indexOf(".");
+  const random = value.slice(0, dot);
+  if (dot !== RANDOM_CHARS || !/^[A-Za-z0-9_-]+$/.test(random)) return undefined;
+  return sameText(value.slice(dot + 1), await tagOf(c.get("config").identityHmacKey, random)) ? value : undefined;
+}
+
+/**
+ * The attributes of the app's cookies: HttpOnly, SameSite=Lax, path `/` (as `__Host-` requires), Secure except on
  * http://localhost and 127.0.0.1, living a little longer than an attempt.
  */
 export function attemptCookie(c: Context<AppEnv>) {
-  const url = new URL(c.req.url);
   return {
-    path: "/certifications",
+    path: "/",
     httpOnly: true,
     sameSite: "Lax" as const,
-    secure: !(url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1")),
+    secure: !isLocalHttp(new URL(c.req.url)),
     maxAge: c.get("config").sessionTtlSeconds + 300,
   };
 }
 
-/** Keeps this browser's token (or gives it one) for another attempt's lifetime. */
-export function bindBrowser(c: Context<AppEnv>): string {
-  const token = browserToken(c) ?? randomToken(32);
-  setCookie(c, BROWSER_COOKIE, token, attemptCookie(c));
+/** Keeps this browser's token (or mints it one) for another attempt's lifetime. */
+export async function bindBrowser(c: Context<AppEnv>): Promise<string> {
+  let token = await browserToken(c);
+  if (!token) {
+    const random = randomToken(32);
+    token = `${random}.${await tagOf(c.get("config").identityHmacKey, random)}`;
+  }
+  setCookie(c, browserCookieName(c), token, attemptCookie(c));
   return token;
 }

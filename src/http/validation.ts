@@ -5,12 +5,28 @@ import { AppError } from "../errors";
 
 const BODY_LIMIT_BYTES = 8 * 1024;
 
-/** Bodies over 8 KiB are refused before they are read. */
-export const limitBody = bodyLimit({
+const honoBodyLimit = bodyLimit({
   maxSize: BODY_LIMIT_BYTES,
   onError: () => {
     throw new AppError("payload_too_large");
   },
+});
+
+/** A body that fails while it is read is a client that went away mid-body: its request, not a fault of ours. */
+const bodyLost = () => new AppError("invalid_request", "the body did not arrive whole");
+
+/** Bodies over 8 KiB are refused before they are read whole. */
+export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
+  let read = false;
+  try {
+    await honoBodyLimit(c, async () => {
+      read = true;
+      await next();
+    });
+  } catch (err) {
+    if (read || err instanceof AppError) throw err;
+    throw bodyLost();
+  }
 });
 
 const isJson = (type: string | undefined) => /^application\/json\s*(;|$)/i.test(type ?? "");
@@ -25,7 +41,12 @@ export const jsonObjectBody = (options: { optional: boolean }) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const json = isJson(c.req.header("Content-Type"));
     if (!options.optional && !json) throw new AppError("unsupported_media_type");
-    const raw = await c.req.text();
+    let raw: string;
+    try {
+      raw = await c.req.text();
+    } catch {
+      throw bodyLost();
+    }
     let body: unknown = {};
     if (!options.optional || raw.trim() !== "") {
       if (!json) throw new AppError("invalid_request", "a body must be application/json");

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { bindBrowser, browserToken } from "../http/browser";
+import { logUnexpected } from "../http/log";
 import { bindReturnTo, boundReturnTo } from "../http/return-to";
 import { signReceipt } from "../verification/receipt";
 import { issueAttempt, type VerificationResult, verify } from "../verification/verify";
@@ -19,7 +20,7 @@ export type AttemptStart =
  */
 export async function startAttempt(c: Context<AppEnv>, returnTo?: URL): Promise<AttemptStart> {
   const config = c.get("config");
-  const { attemptId, expiresAt } = await issueAttempt(config, bindBrowser(c));
+  const { attemptId, expiresAt } = await issueAttempt(config, await bindBrowser(c));
   await bindReturnTo(c, attemptId, returnTo);
   const expires_at = new Date(expiresAt).toISOString();
   if (config.provider === "v2") {
@@ -52,19 +53,26 @@ const attemptIdOf = (result: VerificationResult) =>
 export async function runVerification(c: Context<AppEnv>, input: { resultId: string; attemptId?: string }): Promise<Verified> {
   const config = c.get("config");
   const named = input.attemptId ? await boundReturnTo(c, input.attemptId) : undefined;
-  const result = await verify({ db: c.get("db"), config, provider: c.get("provider") }, { ...input, browserToken: browserToken(c) });
+  const result = await verify({ db: c.get("db"), config, provider: c.get("provider") }, { ...input, browserToken: await browserToken(c) });
   c.get("log").outcome = result.outcome;
-  // Only when the request did not name its attempt is the cookie read again, now that the result names it.
-  const returnTo = input.attemptId ? named : await boundReturnTo(c, attemptIdOf(result));
-  if (!config.receiptKey) return { result };
-  const origin = new URL(c.req.url).origin;
-  const receipt = await signReceipt(result, {
-    key: config.receiptKey,
-    ttlSeconds: config.receiptTtlSeconds,
-    issuer: origin,
-    audience: returnTo?.origin ?? origin,
-    ageRule: config.ageRule,
-    minAge: config.minAge,
-  });
-  return { result, receipt, returnTo };
+  // The success is stored: nothing after this may turn it into an error answer. A receipt that cannot be made
+  // (an altered return_to cookie, a signing fault) is left out, and the fault logged.
+  try {
+    // Only when the request did not name its attempt is the cookie read again, now that the result names it.
+    const returnTo = input.attemptId ? named : await boundReturnTo(c, attemptIdOf(result));
+    if (!config.receiptKey) return { result };
+    const origin = new URL(c.req.url).origin;
+    const receipt = await signReceipt(result, {
+      key: config.receiptKey,
+      ttlSeconds: config.receiptTtlSeconds,
+      issuer: origin,
+      audience: returnTo?.origin ?? origin,
+      ageRule: config.ageRule,
+      minAge: config.minAge,
+    });
+    return { result, receipt, returnTo };
+  } catch (err) {
+    logUnexpected(c, err);
+    return { result };
+  }
 }

@@ -1,5 +1,5 @@
-import { importJWK, type CryptoKey as JoseKey, SignJWT } from "jose";
-import type { AgeRule, ReceiptKey } from "../config";
+import { SignJWT } from "jose";
+import type { AgeRule, SigningKey } from "../config";
 import type { VerificationResult } from "./verify";
 
 /**
@@ -8,7 +8,7 @@ import type { VerificationResult } from "./verify";
  * never CI, DI, phone numbers or provider ids.
  */
 export interface ReceiptContext {
-  key: ReceiptKey;
+  key: SigningKey;
   ttlSeconds: number;
   /** The app's origin: `iss`. */
   issuer: string;
@@ -16,18 +16,6 @@ export interface ReceiptContext {
   audience: string;
   ageRule: AgeRule;
   minAge: number;
-}
-
-const signingKeys = new Map<string, Promise<JoseKey>>();
-
-/** Imported once per isolate and key. */
-function signingKey(key: ReceiptKey): Promise<JoseKey> {
-  let imported = signingKeys.get(key.d);
-  if (!imported) {
-    imported = importJWK({ ...key, alg: "ES256" }, "ES256") as Promise<JoseKey>;
-    signingKeys.set(key.d, imported);
-  }
-  return imported;
 }
 
 export async function signReceipt(result: VerificationResult, context: ReceiptContext, now = Date.now()): Promise<string> {
@@ -50,10 +38,10 @@ export async function signReceipt(result: VerificationResult, context: ReceiptCo
     .setIssuedAt(iat)
     .setExpirationTime(iat + context.ttlSeconds)
     .setJti(crypto.randomUUID())
-    .sign(await signingKey(context.key));
+    .sign(context.key.privateKey);
 }
 
 /** The public half of the key, as a JWKS entry. */
-export function publicJwk(key: ReceiptKey) {
-  return { kty: key.kty, crv: key.crv, x: key.x, y: key.y, kid: key.kid, alg: "ES256", use: "sig" };
+export function publicJwk(key: SigningKey) {
+  return { ...key.publicJwk, kid: key.kid, alg: "ES256", use: "sig" } as const;
 }

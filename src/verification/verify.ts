@@ -63,13 +63,15 @@ export async function verify(
   if (input.attemptId !== undefined && named && now > named.expiresAt) {
     return unlessStored(input.attemptId, new AppError("session_expired"));
   }
-  const browserHash = input.browserToken ? await sha256Hex(input.browserToken) : null;
+  // A browser without a binding cookie of ours started no attempt here: nothing to ask the provider about.
+  if (!input.browserToken) throw new AppError("session_mismatch", "no binding cookie");
+  const browserHash = await sha256Hex(input.browserToken);
 
   // A repeated request for a finished attempt still gets its answer when the provider has since deleted the
   // result or is failing: this browser's own completed attempt is in D1.
   const repeated = async (err: unknown): Promise<VerificationResult> => {
     const found = await findAttempt(db, { impUid: input.resultId });
-    if (found && browserHash && found.attempt.browserHash === browserHash && found.user) return resultOf(found, provider.name);
+    if (found && found.attempt.browserHash === browserHash && found.user) return resultOf(found, provider.name);
     throw err;
   };
   let result: ProviderResult | null;
@@ -101,7 +103,7 @@ export async function verify(
   const { rows, cooldownUntil } = await completeAttempt(db, {
     merchantUid,
     impUid: input.resultId,
-    browserHash: browserHash ?? "",
+    browserHash,
     createdAt: attempt.createdAt,
     expiresAt: attempt.expiresAt,
     certifiedAt: identity.certifiedAt,

@@ -13,7 +13,7 @@ import { type PortOneFault, PortOneStub, STUB_CHANNEL_KEY } from "../support/por
 import { startStubServer } from "../support/stub-server.ts";
 import { startWranglerDev } from "../support/wrangler-dev.ts";
 
-const HMAC_KEY = "reliability-identity-hmac-key";
+const HMAC_KEY = "reliability-identity-hmac-key-of-32-characters";
 const SITE_KEY = "reliability-site-api-key-0123456789";
 // Every answer must carry a code of the app's own table; an internal_error is a failure of the suite.
 const CODES = new Set(Object.keys(ERRORS).filter((code) => code !== "internal_error"));

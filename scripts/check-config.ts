@@ -1,15 +1,17 @@
+/// <reference types="node" />
 // `npm run check`: the app's own configuration rules (src/config.ts) over wrangler.toml's [vars], so that a typo
 // fails here, before a deploy, instead of as a 503 afterwards. Secrets are not in wrangler.toml: what live mode
 // still lacks is printed as a reminder, not an error.
 import { unstable_readConfig } from "wrangler";
-import { parseConfig } from "../src/config.ts";
+import { parseConfig } from "../src/config/index.ts";
+import { PROVIDERS } from "../src/providers/registry.ts";
 
 const config = unstable_readConfig({ config: "wrangler.toml" });
 const secrets = new Set<string>(config.secrets?.required ?? []);
 let failed = false;
 
 const check = async (where: string, vars: Record<string, unknown>) => {
-  const { problems } = await parseConfig(vars);
+  const { problems } = await parseConfig(vars, PROVIDERS);
   for (const { name, expected } of problems) {
     // A var that is simply unset here may be a secret or come with `--var`; a value that is there must be right.
     const unset = vars[name] === undefined || vars[name] === "";

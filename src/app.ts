@@ -1,22 +1,17 @@
-import { type Context, Hono } from "hono";
-import { createMiddleware } from "hono/factory";
+import { Hono } from "hono";
 import { openAPIRouteHandler } from "hono-openapi";
 import { type Config, readConfig } from "./config";
-import { openDb } from "./db/queries";
 import type { AppEnv } from "./env";
 import { errorBody, toAppError } from "./errors";
-import { logUnexpected, newLog } from "./http/log";
+import { logUnexpected } from "./http/log";
 import { securityHeaders } from "./http/security";
-import { ImpClient } from "./providers/iamport/client";
-import { TokenCache } from "./providers/iamport/token-cache";
-import { PortOneClient } from "./providers/portone/client";
-import type { IdentityProvider, UpstreamCall } from "./providers/provider";
+import { PROVIDERS } from "./providers/registry";
 import { certifications } from "./routes/certifications";
 import { health, jwks } from "./routes/health";
 import { page } from "./routes/page";
 import { redirect } from "./routes/redirect";
 import { siteApi } from "./routes/site-api";
-import { portoneApi, sandbox } from "./sandbox/routes";
+import { sandbox } from "./sandbox/routes";
 
 /** Where the provider's client sends its requests: the real API by default, the simulator or a test stub otherwise. */
 export type UpstreamFor = (env: Env, config: Config) => typeof fetch;
@@ -35,53 +30,26 @@ export function createApp(options: AppOptions = {}) {
         : // workerd's fetch must be called unbound ("Illegal invocation" as a method of another object).
           (input, init) => fetch(input, init));
 
-  /** The identity provider for this request, its calls (and V1's token look-ups) counted into the log line. */
-  const providerFor = (c: Context<AppEnv>): IdentityProvider => {
-    const config = c.get("config");
-    const log = c.get("log");
-    const transport = { timeoutMs: config.timeoutMs, fetch: upstreamFor(c.env, config), onCall: (call: UpstreamCall) => log.upstream.push(call) };
-    if (config.provider === "v2") {
-      const { apiBase, apiSecret, storeId, channelKey } = config.portone;
-      return new PortOneClient({ ...transport, apiBase, apiSecret, storeId, channelKey });
-    }
-    const tokens = new TokenCache(
-      c.env.CACHE,
-      (p) => c.executionCtx.waitUntil(p),
-      (op) => console.warn(JSON.stringify({ level: "warn", msg: "kv_error", op, request_id: c.get("requestId") })),
-    );
-    log.token = tokens.sources;
-    return new ImpClient({ ...transport, apiBase: config.apiBase, impKey: config.impKey, impSecret: config.impSecret, tokens });
-  };
-
-  const verificationContext = createMiddleware<AppEnv>(async (c, next) => {
-    const log = newLog(c.req.path);
-    c.set("log", log);
-    c.set("db", openDb(c.env.DB, log.d1));
-    c.set("provider", providerFor(c));
-    await next();
-  });
-
   const app = new Hono<AppEnv>()
     .use(async (c, next) => {
-      const { config, problems } = await readConfig(c.env);
+      const { config, problems } = await readConfig(c.env, PROVIDERS);
       c.set("config", config);
       c.set("configProblems", problems);
       c.set("requestId", c.req.header("cf-ray") ?? crypto.randomUUID());
+      c.set("upstream", upstreamFor(c.env, config));
       await next();
     })
     .use(securityHeaders)
-    // Per-request objects of the two routes that verify (as in the Hono + D1 templates: on the context, never global).
-    // No other route touches D1, KV or the provider: a page view and a prepare cost no storage at all.
-    .use("/certifications", verificationContext)
-    .use("/certifications/redirect", verificationContext)
     .route("/", page)
     .route("/", health)
     .route("/", jwks)
     .route("/api", siteApi)
     .route("/certifications/redirect", redirect)
-    .route("/certifications", certifications)
-    .route("/sandbox", sandbox)
-    .route("/", portoneApi);
+    .route("/certifications", certifications);
+  // Each provider's REST simulator, where that provider's API has its paths (sandbox mode only), then the
+  // sandbox's shared carrier window and SDK stand-ins.
+  for (const provider of PROVIDERS) app.route(provider.sandbox.path, provider.sandbox.app);
+  app.route("/sandbox", sandbox);
 
   app.get(
     "/openapi.json",

@@ -1,22 +1,9 @@
 import type { Config, ConfigProblem } from "./config";
-import type { D1Stats, Db } from "./db/queries";
-import type { TokenSource } from "./providers/iamport/token-cache";
-import type { IdentityProvider, UpstreamCall } from "./providers/provider";
-
-/** One structured line per verification; only codes, counts and timings, never personal data or secrets. */
-export interface VerificationLog {
-  route: string;
-  outcome?: string;
-  error_code?: string;
-  upstream: UpstreamCall[];
-  token: TokenSource[];
-  /** D1 round-trips (a batch is one) and the time spent on them. */
-  d1: D1Stats;
-}
 
 /**
- * The Hono context of every route: the Worker's bindings and the variables the app's middleware sets. Read them
- * with `c.get(name)`: Hono's `c.var` builds a new object on every access.
+ * The Hono context of every route: the Worker's bindings and the variables the app's first middleware sets. Read
+ * them with `c.get(name)`: Hono's `c.var` builds a new object on every access. D1 and the provider's client are
+ * not here: a route asks for them with the middleware of http/context.ts, whose type adds them.
  */
 export type AppEnv = {
   Bindings: Env;
@@ -24,10 +11,7 @@ export type AppEnv = {
     config: Config;
     configProblems: ConfigProblem[];
     requestId: string;
-    /** Per request, on the routes that verify: D1 through Drizzle, counted into `log`. */
-    db: Db;
-    /** Per request, on the routes that verify: the identity provider's client. */
-    provider: IdentityProvider;
-    log: VerificationLog;
+    /** Where the provider's client sends its requests: the real API, the in-process simulator, or a test's stub. */
+    upstream: typeof fetch;
   };
 };

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { deleteEndedCooldowns, deleteExpiredAttempts, openDb } from "./db/queries";
+import { logLine } from "./lib/log";
 
 const app = createApp();
 
@@ -13,15 +14,6 @@ export default {
     const db = openDb(env.DB);
     const run = await deleteExpiredAttempts(db, Date.now() - RETENTION_AFTER_EXPIRY_MS);
     const cooldowns = await deleteEndedCooldowns(db, Date.now());
-    console.log(
-      JSON.stringify({
-        level: "info",
-        msg: "daily_cleanup",
-        attempts_deleted: run.deleted,
-        batches: run.batches,
-        done: run.done,
-        cooldowns_ended: cooldowns,
-      }),
-    );
+    logLine("info", "daily_cleanup", { attempts_deleted: run.deleted, batches: run.batches, done: run.done, cooldowns_ended: cooldowns });
   },
 } satisfies ExportedHandler<Env>;

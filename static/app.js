@@ -24,8 +24,9 @@ let attempt = null; // { merchant_uid, expires_at, imp_code, params }
 let renewTimer = null;
 let shown = { status: "preparing", busy: true }; // what is on screen, by message key, so a language switch can redraw it
 
-/** The provider's browser SDK, once loaded: i'mport's `IMP` (v1) or PortOne's (v2). */
-const sdk = () => (config.provider === "v2" ? window.PortOne : window.IMP);
+/** The configured provider's driver (static/providers/): its SDK, once loaded, and how to start an attempt with it. */
+const provider = await import(config.providerScript);
+const sdk = provider.sdk;
 
 const t = (key) => config.messages[lang][key];
 
@@ -170,41 +171,19 @@ const cancelled = (detail) => {
   show({ result: { error: "not_certified", cancelled: true, detail: detail || null } });
 };
 
-// Both SDKs are called synchronously in the click handler: browsers block popups opened later.
-function startV1({ merchant_uid, imp_code, params }) {
-  window.IMP.init(imp_code);
-  window.IMP.certification({ ...params, merchant_uid, popup, ...(popup ? {} : { m_redirect_url: config.redirectUrl }) }, (rsp) => {
-    if (rsp?.success && rsp.imp_uid) return verify({ imp_uid: rsp.imp_uid, merchant_uid: rsp.merchant_uid ?? merchant_uid });
-    cancelled(rsp?.error_msg);
-  });
-}
-
-function startV2({ identity_verification_id, store_id, channel_key, params }) {
-  const windowType = popup ? { pc: "POPUP", mobile: "POPUP" } : { pc: "REDIRECTION", mobile: "REDIRECTION" };
-  window.PortOne.requestIdentityVerification({
-    ...params,
-    storeId: store_id,
-    identityVerificationId: identity_verification_id,
-    channelKey: channel_key,
-    redirectUrl: config.redirectUrl,
-    windowType,
-  }).then(
-    (rsp) => {
-      if (rsp === undefined) return; // redirecting: the redirect page shows the outcome
-      // PortOne's rule: a response with a code is a failure, a cancel included.
-      if (rsp.code !== undefined) return cancelled(rsp.message);
-      verify({ identity_verification_id });
-    },
-    () => cancelled(null),
-  );
-}
-
 function start() {
   if (!attempt || !sdk()) return;
   show({ status: "waiting", busy: true });
   ui.start.disabled = true;
-  if (attempt.provider === "v2") startV2(attempt);
-  else startV1(attempt);
+  // Called synchronously in the click handler: browsers block popups opened later.
+  provider.start(attempt, { popup, redirectUrl: config.redirectUrl }).then(
+    (outcome) => {
+      if (!outcome) return; // redirecting: the redirect page shows the outcome
+      if (outcome.cancelled) return cancelled(outcome.detail);
+      verify(outcome.body);
+    },
+    () => cancelled(null),
+  );
 }
 
 function retry() {

@@ -1,20 +1,21 @@
 import { describe, expect, it, vi } from "vitest";
 import { parseConfig, SANDBOX_CREDENTIALS } from "../src/config";
+import { PROVIDERS } from "../src/providers/registry";
 import { harness } from "./support/harness";
 import { errorOf, pageErrorOf } from "./support/http";
 
 const LIVE = { IMP_MODE: "live", IMP_CODE: "imp12345678", IMP_KEY: "k", IMP_SECRET: "s", IDENTITY_HMAC_KEY: "0123456789abcdef0123456789abcdef" };
-const problemsOf = async (vars: Record<string, unknown>) => (await parseConfig({ ...LIVE, ...vars })).problems.map((p) => p.name);
+const problemsOf = async (vars: Record<string, unknown>) => (await parseConfig({ ...LIVE, ...vars }, PROVIDERS)).problems.map((p) => p.name);
 
 describe("parseConfig: every value is checked", () => {
   it("accepts a complete live configuration and applies the defaults of unset vars", async () => {
-    const { config, problems } = await parseConfig(LIVE);
+    const { config, problems } = await parseConfig(LIVE, PROVIDERS);
     expect(problems).toEqual([]);
     expect(config).toMatchObject({ timeoutMs: 5000, minAge: 19, ageRule: "international", sessionTtlSeconds: 900, rateLimit: true });
   });
 
   it("reads an empty or blank string as unset", async () => {
-    const { config, problems } = await parseConfig({ ...LIVE, MIN_AGE: "", AGE_RULE: "  ", SESSION_TTL_SECONDS: "" });
+    const { config, problems } = await parseConfig({ ...LIVE, MIN_AGE: "", AGE_RULE: "  ", SESSION_TTL_SECONDS: "" }, PROVIDERS);
     expect(problems).toEqual([]);
     expect(config).toMatchObject({ minAge: 19, ageRule: "international", sessionTtlSeconds: 900 });
   });
@@ -75,7 +76,7 @@ describe("parseConfig: every value is checked", () => {
     const sandboxKey = SANDBOX_CREDENTIALS.identityHmacKey;
     expect(await problemsOf({ IDENTITY_HMAC_KEY: sandboxKey })).toEqual(["IDENTITY_HMAC_KEY"]);
     expect(await problemsOf({ IDENTITY_HMAC_KEY: ` ${sandboxKey} ` })).toEqual(["IDENTITY_HMAC_KEY"]);
-    expect((await parseConfig({ IMP_MODE: "sandbox", IDENTITY_HMAC_KEY: sandboxKey })).problems).toEqual([]);
+    expect((await parseConfig({ IMP_MODE: "sandbox", IDENTITY_HMAC_KEY: sandboxKey }, PROVIDERS)).problems).toEqual([]);
   });
 
   it("refuses a var that is not a string (a JSON var in wrangler.toml)", async () => {
@@ -83,13 +84,13 @@ describe("parseConfig: every value is checked", () => {
   });
 
   it("names what live mode lacks, and the sandbox needs nothing", async () => {
-    expect((await parseConfig({})).problems.map((p) => p.name)).toEqual(["IMP_CODE", "IMP_KEY", "IMP_SECRET", "IDENTITY_HMAC_KEY"]);
-    expect((await parseConfig({ IMP_MODE: "sandbox" })).problems).toEqual([]);
+    expect((await parseConfig({}, PROVIDERS)).problems.map((p) => p.name)).toEqual(["IMP_CODE", "IMP_KEY", "IMP_SECRET", "IDENTITY_HMAC_KEY"]);
+    expect((await parseConfig({ IMP_MODE: "sandbox" }, PROVIDERS)).problems).toEqual([]);
   });
 
   it("never carries a value in a problem, only the var's name and what it expects", async () => {
     const secret = "hunter2-is-not-a-key";
-    const { problems } = await parseConfig({ ...LIVE, IDENTITY_HMAC_KEY: "tiny", IMP_KEY: { secret }, MIN_AGE: secret });
+    const { problems } = await parseConfig({ ...LIVE, IDENTITY_HMAC_KEY: "tiny", IMP_KEY: { secret }, MIN_AGE: secret }, PROVIDERS);
     expect(JSON.stringify(problems)).not.toMatch(/tiny|hunter2/);
     expect(problems.every((p) => p.expected.length > 0)).toBe(true);
   });

@@ -7,7 +7,6 @@ const NOW = Date.parse("2026-06-15T03:00:00Z"); // 12:00 in Seoul
 const policy = { minAge: 19, ageRule: "international" as const };
 
 const result = (fields: Partial<ProviderResult> = {}): ProviderResult => ({
-  id: "imp_1",
   attemptId: "mid1",
   certified: true,
   certifiedAt: NOW - 60_000,

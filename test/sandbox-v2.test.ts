@@ -1,13 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { SANDBOX_CREDENTIALS } from "../src/config";
+import { IAMPORT_SANDBOX } from "../src/providers/iamport/config";
+import { PORTONE_SANDBOX } from "../src/providers/portone/config";
 import { harness } from "./support/harness";
 import { errorOf } from "./support/http";
 
 /** The V2 simulator, reached over HTTP exactly as a client of PortOne would reach it. */
 function sandboxV2() {
   const h = harness({ IMP_MODE: "sandbox", PORTONE_VERSION: "v2" });
-  const get = (id: string, secret: string = SANDBOX_CREDENTIALS.portone.apiSecret) =>
+  const get = (id: string, secret: string = PORTONE_SANDBOX.apiSecret) =>
     h.request(`/identity-verifications/${id}`, { headers: { Authorization: `PortOne ${secret}` } });
   const window = async (id: string, person: Record<string, string> = {}) => {
     const started = await h.request("/sandbox/window/request", {
@@ -83,7 +84,7 @@ describe("sandbox PortOne V2 REST API", () => {
       await h.request("/sandbox/api/users/getToken", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ imp_key: SANDBOX_CREDENTIALS.impKey, imp_secret: SANDBOX_CREDENTIALS.impSecret }),
+        body: JSON.stringify({ imp_key: IAMPORT_SANDBOX.impKey, imp_secret: IAMPORT_SANDBOX.impSecret }),
       })
     ).json()) as any;
     const cert = (await (

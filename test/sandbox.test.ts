@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { SANDBOX_CREDENTIALS } from "../src/config";
+import { IAMPORT_SANDBOX } from "../src/providers/iamport/config";
 import { harness } from "./support/harness";
 import { errorOf } from "./support/http";
 
@@ -13,7 +13,7 @@ function sandbox() {
     body: JSON.stringify(body),
   });
   const getToken = async () => {
-    const res = await api("/users/getToken", json({ imp_key: SANDBOX_CREDENTIALS.impKey, imp_secret: SANDBOX_CREDENTIALS.impSecret }));
+    const res = await api("/users/getToken", json({ imp_key: IAMPORT_SANDBOX.impKey, imp_secret: IAMPORT_SANDBOX.impSecret }));
     return ((await res.json()) as any).response as { access_token: string; now: number; expired_at: number };
   };
   return { h, api, json, getToken };
@@ -41,7 +41,7 @@ describe("sandbox REST API", () => {
     const form = await api("/users/getToken", {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: `imp_key=${SANDBOX_CREDENTIALS.impKey}&imp_secret=${SANDBOX_CREDENTIALS.impSecret}`,
+      body: `imp_key=${IAMPORT_SANDBOX.impKey}&imp_secret=${IAMPORT_SANDBOX.impSecret}`,
     });
     expect(form.status).toBe(200);
     expect(await form.json()).toMatchObject({ code: 0, message: null });

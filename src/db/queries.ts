@@ -64,9 +64,9 @@ const attemptWithUser = {
 };
 
 /** An attempt by its merchant_uid, or by the imp_uid that completed it (both unique). */
-export async function findAttempt(db: Db, by: { merchantUid: string } | { impUid: string }): Promise<AttemptWithUser | null> {
+export async function findAttempt(db: Db, by: { attemptId: string } | { resultId: string }): Promise<AttemptWithUser | null> {
   const row = await selectAttemptWithUser(db)
-    .where("merchantUid" in by ? eq(attempts.merchantUid, by.merchantUid) : eq(attempts.impUid, by.impUid))
+    .where("attemptId" in by ? eq(attempts.attemptId, by.attemptId) : eq(attempts.resultId, by.resultId))
     .get();
   return row ? withNullUser(row) : null;
 }
@@ -77,8 +77,8 @@ const selectAttemptWithUser = (db: Db) => db.select(attemptWithUser).from(attemp
 const withNullUser = (row: AttemptWithUser): AttemptWithUser => (row.user?.id ? row : { ...row, user: null });
 
 export interface Completion {
-  merchantUid: string;
-  impUid: string;
+  attemptId: string;
+  resultId: string;
   /** SHA-256 of the binding cookie of the browser that completes it. */
   browserHash: string;
   createdAt: number; // epoch ms
@@ -86,7 +86,7 @@ export interface Completion {
   certifiedAt: number; // epoch ms
   age: number;
   now: number;
-  newUser: Omit<User, "createdByMerchantUid" | "createdAt" | "updatedAt" | "lastVerifiedAt">;
+  newUser: Omit<User, "createdByAttemptId" | "createdAt" | "updatedAt" | "lastVerifiedAt">;
 }
 
 export interface CompletionResult {
@@ -105,7 +105,7 @@ export interface CompletionResult {
  */
 export async function completeAttempt(db: Db, c: Completion): Promise<CompletionResult> {
   const u = c.newUser;
-  const free = sql`NOT EXISTS (SELECT 1 FROM ${attempts} WHERE ${or(eq(attempts.merchantUid, c.merchantUid), eq(attempts.impUid, c.impUid))})
+  const free = sql`NOT EXISTS (SELECT 1 FROM ${attempts} WHERE ${or(eq(attempts.attemptId, c.attemptId), eq(attempts.resultId, c.resultId))})
     AND NOT EXISTS (SELECT 1 FROM ${withdrawals} WHERE ${withdrawals.identityKey} = ${u.identityKey} AND ${withdrawals.until} > ${c.now})`;
   const userId = sql`(SELECT ${users.id} FROM ${users} WHERE ${users.identityKey} = ${u.identityKey})`;
   const [, , , after, cooldown] = await db.batch([
@@ -114,7 +114,7 @@ export async function completeAttempt(db: Db, c: Completion): Promise<Completion
     db
       .insert(users)
       .select(
-        sql`SELECT ${u.id}, ${u.identityKey}, ${u.siteIdentityKey}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.merchantUid}, ${c.now}, ${c.now}, ${c.now}
+        sql`SELECT ${u.id}, ${u.identityKey}, ${u.siteIdentityKey}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.attemptId}, ${c.now}, ${c.now}, ${c.now}
             WHERE ${free}`,
       )
       .onConflictDoNothing({ target: users.identityKey }),
@@ -123,10 +123,10 @@ export async function completeAttempt(db: Db, c: Completion): Promise<Completion
     db
       .insert(attempts)
       .select(
-        sql`SELECT ${c.merchantUid}, ${c.impUid}, ${c.browserHash}, ${c.createdAt}, ${c.expiresAt}, ${userId},
-                   (SELECT CASE WHEN ${users.createdByMerchantUid} = ${c.merchantUid} THEN 'new_user' ELSE 'existing_user' END
+        sql`SELECT ${c.attemptId}, ${c.resultId}, ${c.browserHash}, ${c.createdAt}, ${c.expiresAt}, ${userId},
+                   (SELECT CASE WHEN ${users.createdByAttemptId} = ${c.attemptId} THEN 'new_user' ELSE 'existing_user' END
                     FROM ${users} WHERE ${users.identityKey} = ${u.identityKey}),
-                   ${Math.floor(c.certifiedAt / 1000)}, ${c.age}, ${c.now}
+                   ${c.certifiedAt}, ${c.age}, ${c.now}
             WHERE ${free}`,
       )
       .onConflictDoNothing(),
@@ -136,10 +136,10 @@ export async function completeAttempt(db: Db, c: Completion): Promise<Completion
       .where(
         and(
           eq(users.identityKey, u.identityKey),
-          sql`EXISTS (SELECT 1 FROM ${attempts} WHERE ${attempts.merchantUid} = ${c.merchantUid} AND ${attempts.impUid} = ${c.impUid} AND ${attempts.completedAt} = ${c.now})`,
+          sql`EXISTS (SELECT 1 FROM ${attempts} WHERE ${attempts.attemptId} = ${c.attemptId} AND ${attempts.resultId} = ${c.resultId} AND ${attempts.completedAt} = ${c.now})`,
         ),
       ),
-    selectAttemptWithUser(db).where(or(eq(attempts.merchantUid, c.merchantUid), eq(attempts.impUid, c.impUid))),
+    selectAttemptWithUser(db).where(or(eq(attempts.attemptId, c.attemptId), eq(attempts.resultId, c.resultId))),
     db
       .select({ until: withdrawals.until })
       .from(withdrawals)
@@ -188,8 +188,8 @@ export async function deleteExpiredAttempts(
 ): Promise<{ deleted: number; batches: number; done: boolean }> {
   let deleted = 0;
   for (let batches = 1; batches <= maxBatches; batches++) {
-    const expired = db.select({ merchantUid: attempts.merchantUid }).from(attempts).where(lt(attempts.expiresAt, before)).limit(batch);
-    const result = await db.delete(attempts).where(inArray(attempts.merchantUid, expired)).run();
+    const expired = db.select({ attemptId: attempts.attemptId }).from(attempts).where(lt(attempts.expiresAt, before)).limit(batch);
+    const result = await db.delete(attempts).where(inArray(attempts.attemptId, expired)).run();
     const count = result.meta.changes ?? 0;
     deleted += count;
     if (count < batch) return { deleted, batches, done: true };

@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
 const isLocalHttp = (url: URL) => url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1");
 
 /** `__Host-imp_browser` over https; plain `imp_browser` on http://localhost and 127.0.0.1, where `__Host-` cannot be set. */
-export const browserCookieName = (c: Context<AppEnv>) => (isLocalHttp(new URL(c.req.url)) ? COOKIE : `__Host-${COOKIE}`);
+export const browserCookieName = <E extends AppEnv>(c: Context<E>) => (isLocalHttp(new URL(c.req.url)) ? COOKIE : `__Host-${COOKIE}`);
 
 async function tagOf(secret: string, random: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, LABEL), encoder.encode(random));
@@ -41,7 +41,7 @@ function cookieValues(header: string | undefined, name: string): string[] {
  * This browser's binding token: exactly one cookie of the name, minted here. Two of them (one planted beside ours)
  * count as none, so a planted value never wins.
  */
-export async function browserToken(c: Context<AppEnv>): Promise<string | undefined> {
+export async function browserToken<E extends AppEnv>(c: Context<E>): Promise<string | undefined> {
   const values = cookieValues(c.req.header("Cookie"), browserCookieName(c));
   if (values.length !== 1) return undefined;
   const value = values[0]!;
@@ -55,7 +55,7 @@ export async function browserToken(c: Context<AppEnv>): Promise<string | undefin
  * The attributes of the app's cookies: HttpOnly, SameSite=Lax, path `/` (as `__Host-` requires), Secure except on
  * http://localhost and 127.0.0.1, living a little longer than an attempt.
  */
-export function attemptCookie(c: Context<AppEnv>) {
+export function attemptCookie<E extends AppEnv>(c: Context<E>) {
   return {
     path: "/",
     httpOnly: true,
@@ -66,7 +66,7 @@ export function attemptCookie(c: Context<AppEnv>) {
 }
 
 /** Keeps this browser's token (or mints it one) for another attempt's lifetime. */
-export async function bindBrowser(c: Context<AppEnv>): Promise<string> {
+export async function bindBrowser<E extends AppEnv>(c: Context<E>): Promise<string> {
   let token = await browserToken(c);
   if (!token) {
     const random = randomToken(32);

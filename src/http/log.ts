@@ -1,34 +1,47 @@
 import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
-import type { AppEnv, VerificationLog } from "../env";
+import type { D1Stats } from "../db/queries";
+import type { AppEnv } from "../env";
 import { toAppError } from "../errors";
+import { logLine } from "../lib/log";
+import type { UpstreamCall } from "../providers/provider";
 
-export const newLog = (route: string): VerificationLog => ({ route, upstream: [], token: [], d1: { roundTrips: 0, ms: 0 } });
+/** What one request did, for its log line: only codes, counts and timings, never personal data or secrets. */
+export interface RequestLog {
+  outcome?: string;
+  error_code?: string;
+  upstream: UpstreamCall[];
+  /** D1 round-trips (a batch is one) and the time spent on them. */
+  d1: D1Stats;
+  /** A provider's notes, such as where each REST token came from (`token: ["memory"]`). */
+  notes: Record<string, string[]>;
+}
+
+export const newLog = (): RequestLog => ({ upstream: [], d1: { roundTrips: 0, ms: 0 }, notes: {} });
 
 /**
- * The one line per verification, written here and only here: the route's outcome or the error it ended with
- * (whichever error handler rendered it), upstream calls, token sources, D1 round-trips. No personal data.
+ * The request's one line, once the route answered: its outcome or the error it ended with (whichever error handler
+ * rendered it), upstream calls, D1 round-trips.
  */
-export const logVerification = createMiddleware<AppEnv>(async (c, next) => {
-  const started = Date.now();
-  const log = c.get("log");
-  log.route = `${c.req.method} ${new URL(c.req.url).pathname}`;
-  await next();
+export function logRequest<E extends AppEnv>(c: Context<E>, msg: string, log: RequestLog, started: number) {
   if (c.error) log.error_code = toAppError(c.error).code;
-  console.log(JSON.stringify({ level: "info", msg: "verification", request_id: c.get("requestId"), ms: Date.now() - started, ...log }));
-});
+  const { notes, ...rest } = log;
+  logLine("info", msg, {
+    request_id: c.get("requestId"),
+    route: `${c.req.method} ${new URL(c.req.url).pathname}`,
+    status: c.res.status,
+    ms: Date.now() - started,
+    ...rest,
+    ...notes,
+  });
+}
 
 /** An unexpected fault: its name and our own message go to the log (never bound values); the client sees none. */
-export function logUnexpected(c: Context<AppEnv>, err: unknown) {
-  console.error(
-    JSON.stringify({
-      level: "error",
-      msg: "unhandled_error",
-      request_id: c.get("requestId"),
-      path: new URL(c.req.url).pathname,
-      error: err instanceof Error ? err.name : typeof err,
-      // Messages of our own and of D1 name constraints and columns, never bound values.
-      detail: err instanceof Error ? err.message.slice(0, 200) : undefined,
-    }),
-  );
+export function logUnexpected<E extends AppEnv>(c: Context<E>, err: unknown) {
+  logLine("error", "unhandled_error", {
+    request_id: c.get("requestId"),
+    path: new URL(c.req.url).pathname,
+    error: err instanceof Error ? err.name : typeof err,
+    // Messages of our own and of D1 name constraints and columns, never bound values.
+    detail: err instanceof Error ? err.message.slice(0, 200) : undefined,
+  });
 }

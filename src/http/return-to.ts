@@ -23,7 +23,7 @@ export function allowedReturnTo(raw: string, returnOrigins: readonly string[]): 
 }
 
 /** A `return_to` from the request, checked, with what it needs: receipts to sign (503 without a key). */
-export function requestedReturnTo(c: Context<AppEnv>, raw: string | undefined): URL | undefined {
+export function requestedReturnTo<E extends AppEnv>(c: Context<E>, raw: string | undefined): URL | undefined {
   if (raw === undefined) return undefined;
   const config = c.get("config");
   const url = allowedReturnTo(raw, config.returnOrigins);
@@ -42,7 +42,7 @@ async function tag(secret: string, attemptId: string, returnTo: string) {
 }
 
 /** Binds `return_to` to this attempt, for the redirect flow (the popup flow's page knows it already). */
-export async function bindReturnTo(c: Context<AppEnv>, attemptId: string, returnTo: URL | undefined) {
+export async function bindReturnTo<E extends AppEnv>(c: Context<E>, attemptId: string, returnTo: URL | undefined) {
   if (!returnTo) return;
   const config = c.get("config");
   const value = `${attemptId}.${toBase64Url(encoder.encode(returnTo.href))}.${await tag(config.identityHmacKey, attemptId, returnTo.href)}`;
@@ -53,7 +53,7 @@ export async function bindReturnTo(c: Context<AppEnv>, attemptId: string, return
  * The `return_to` bound to this attempt, if any. A cookie for another attempt is not this one's; a cookie for this
  * attempt that was altered, or whose origin is no longer allowed, is refused (`400 invalid_request`).
  */
-export async function boundReturnTo(c: Context<AppEnv>, attemptId: string): Promise<URL | undefined> {
+export async function boundReturnTo<E extends AppEnv>(c: Context<E>, attemptId: string): Promise<URL | undefined> {
   const [id, encoded, mac] = (getCookie(c, RETURN_COOKIE) ?? "").split(".");
   if (id !== attemptId || encoded === undefined || mac === undefined) return undefined;
   let returnTo: string;

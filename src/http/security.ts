@@ -1,4 +1,3 @@
-import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
@@ -32,31 +31,3 @@ export const sameOriginPosts = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
-
-/**
- * Per-client rate limit through a Workers Rate Limiting binding; throws 429 `rate_limited` with Retry-After (the
- * binding's period). A limiter that fails lets the request through: it guards cost, not correctness.
- */
-export async function enforceRateLimit(c: Context<AppEnv>, limiter: RateLimit | undefined, scope: string) {
-  if (!c.get("config").rateLimit || !limiter) return;
-  const client = c.req.header("CF-Connecting-IP") ?? "local";
-  let allowed = true;
-  try {
-    allowed = (await limiter.limit({ key: `${scope}:${client}` })).success;
-  } catch {
-    console.warn(JSON.stringify({ level: "warn", msg: "rate_limiter_error", scope, request_id: c.get("requestId") }));
-  }
-  if (!allowed) {
-    c.header("Retry-After", String(RATE_LIMIT_PERIOD_SECONDS));
-    throw new AppError("rate_limited");
-  }
-}
-
-/** Both limiters in wrangler.toml use a 60-second period. */
-const RATE_LIMIT_PERIOD_SECONDS = 60;
-
-export const rateLimit = (pick: (env: Env) => RateLimit | undefined, scope: string) =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    await enforceRateLimit(c, pick(c.env), scope);
-    await next();
-  });

@@ -1,14 +1,17 @@
+import type { Reader } from "../config/reader";
+
 /**
- * The seam between the verification and the identity provider (i'mport V1 today, PortOne V2 next): the smallest
- * thing the use-case needs, one result fetched by its id and normalised. The use-case never sees either API.
+ * The seam between the verification and an identity provider (i'mport V1, PortOne V2): everything the core and the
+ * routes need from one, in their own words — an attempt and its result, never a `merchant_uid` or an `imp_uid`.
+ * Each provider is one folder under src/providers that implements this, picked from the registry by
+ * PORTONE_VERSION; nothing outside src/providers asks which one runs.
  */
 
 export type ProviderName = "v1" | "v2";
 
+/** One result as the provider holds it, normalised. */
 export interface ProviderResult {
-  /** The provider's id of this result: V1 `imp_uid`, V2 `identityVerificationId`. */
-  id: string;
-  /** The attempt id this result was made for (V1 `merchant_uid`), as the provider holds it. */
+  /** The attempt id this result was made for, as the provider holds it. */
   attemptId: string | null;
   /** The person really finished (V1 `certified === true`, V2 `status: "VERIFIED"` on our channel). */
   certified: boolean;
@@ -24,15 +27,85 @@ export interface ProviderResult {
   birthday: string | null;
 }
 
-export interface IdentityProvider {
-  readonly name: ProviderName;
+/** The provider's API, as the use-case sees it: one result fetched by its id. */
+export interface ResultSource {
   /** The result with this id, or `null` when the provider has none; faults throw the table's `upstream_*` errors. */
-  fetchResult(id: string): Promise<ProviderResult | null>;
+  fetchResult(resultId: string): Promise<ProviderResult | null>;
 }
 
-/** One round-trip to the provider, for the verification's log line (no URLs with ids, no bodies). */
+/** What a request names: the provider's id of the result, and the attempt id when the request carries it. */
+export interface ResultRef {
+  resultId: string;
+  attemptId?: string;
+}
+
+/** What the redirect query says: the result it names (none after a cancel), and whether it claims a cancel. */
+export interface RedirectRef {
+  ref: ResultRef | null;
+  /** Only words the page; the outcome is always the server's own. */
+  cancelled: boolean;
+}
+
+/** One round-trip to the provider, for the request's log line (no URLs with ids, no bodies). */
 export interface UpstreamCall {
   op: string;
   status: number | "timeout" | "network";
   ms: number;
+}
+
+/** What a provider's client gets for one request. */
+export interface ClientDeps {
+  /** The upstream: global fetch in live mode, the in-process simulator in sandbox mode, a stub in tests. */
+  fetch: typeof fetch;
+  timeoutMs: number;
+  /** Called once per round-trip. */
+  onCall: (call: UpstreamCall) => void;
+  /** KV, for what a provider caches across isolates (V1's REST token). */
+  cache: KVNamespace | undefined;
+  waitUntil: (promise: Promise<unknown>) => void;
+  /** Notes for the request's log line, such as where a token came from. Never personal data. */
+  note: (key: string, value: string) => void;
+  warn: (msg: string, fields?: Record<string, string>) => void;
+}
+
+/** An attempt, as the core mints it. */
+export interface AttemptTicket {
+  attemptId: string;
+  /** ISO-8601. */
+  expiresAt: string;
+}
+
+/** A completed verification, in the core's words. */
+export interface VerificationRef {
+  attemptId: string;
+  resultId: string;
+  /** ISO-8601. */
+  certifiedAt: string;
+}
+
+type Json = Record<string, unknown>;
+
+/** A provider, configured: what the routes, the page and the use-case ask of it. */
+export interface Provider {
+  readonly name: ProviderName;
+  /** The body of `prepare` (and the page's first attempt): what the page passes to the provider's SDK. */
+  attemptStart(attempt: AttemptTicket): Json;
+  /** What a verify body names, or `null` when the body is shaped for another provider. */
+  fromBody(body: Json): ResultRef | null;
+  /** What the redirect query names; ids that are not well-formed throw `invalid_request`. */
+  fromRedirect(query: Record<string, string | undefined>): RedirectRef;
+  /** The attempt a redirect query is about, when it names one well-formed (to link back after a failure). */
+  attemptOfRedirect(query: Record<string, string | undefined>): string | undefined;
+  /** The `verification` object of an answer. */
+  verificationOf(verification: VerificationRef): Json;
+  /** This request's client of the provider's API. */
+  client(deps: ClientDeps): ResultSource;
+  /** The page: the SDK it loads, the page's own script that drives it, the hosts its CSP must allow in live mode. */
+  readonly page: { sdkUrl: string; script: string; hosts: readonly string[] };
+}
+
+/** How a provider reads its vars. Every provider's vars are checked, whichever runs; `active`'s live needs apply. */
+export interface ProviderConfigurer {
+  readonly name: ProviderName;
+  configure(r: Reader, context: { sandbox: boolean; active: boolean; timeoutMs: number }): Provider;
 }

@@ -2,15 +2,13 @@ import { Hono } from "hono";
 import { describeRoute, validator } from "hono-openapi";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
-import { logVerification } from "../http/log";
+import { answerOf, runVerification, startAttempt } from "../http/attempts";
+import { withVerification } from "../http/context";
+import { prepareLimit, verifyLimit } from "../http/rate-limit";
 import { requestedReturnTo } from "../http/return-to";
-import { rateLimit, requireConfig, sameOriginPosts } from "../http/security";
+import { requireConfig, sameOriginPosts } from "../http/security";
 import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
 import { errors, json, PrepareBody, PrepareResponse, VerificationResponse, VerifyBody } from "./schemas";
-import { runVerification, startAttempt } from "./verification";
-
-const prepareLimit = rateLimit((env) => env.PREPARE_LIMITER, "prepare");
-export const verifyLimit = rateLimit((env) => env.VERIFY_LIMITER, "verify");
 
 /** The JSON routes of a verification: issue an attempt, verify its result. Errors go through the app's onError. */
 export const certifications = new Hono<AppEnv>()
@@ -64,16 +62,12 @@ export const certifications = new Hono<AppEnv>()
     limitBody,
     jsonObjectBody({ optional: false }),
     validator("json", VerifyBody, invalidRequest),
-    logVerification,
+    withVerification,
     async (c) => {
-      const body = c.req.valid("json");
-      // The body names the result the configured provider gives: V1 an imp_uid, V2 the identity verification id.
-      const input =
-        c.get("config").provider === "v1"
-          ? "imp_uid" in body && { resultId: body.imp_uid, attemptId: body.merchant_uid }
-          : "identity_verification_id" in body && { resultId: body.identity_verification_id, attemptId: body.identity_verification_id };
-      if (!input) throw new AppError("invalid_request", "body for another provider");
-      const { result, receipt } = await runVerification(c, input);
-      return c.json({ ...result, ...(receipt ? { receipt } : {}) }, 200);
+      // The body names the result as the configured provider does: V1 an imp_uid, V2 the identity verification id.
+      const ref = c.get("config").provider.fromBody(c.req.valid("json") as Record<string, unknown>);
+      if (!ref) throw new AppError("invalid_request", "body for another provider");
+      const { result, receipt } = await runVerification(c, ref);
+      return c.json({ ...answerOf(c, result), ...(receipt ? { receipt } : {}) }, 200);
     },
   );

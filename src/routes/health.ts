@@ -17,7 +17,7 @@ export const health = new Hono<AppEnv>().get(
   (c) => {
     const config = c.get("config");
     const configProblems = c.get("configProblems");
-    const status = { mode: config.mode, provider: config.provider };
+    const status = { mode: config.mode, provider: config.provider.name };
     if (configProblems.length === 0) return c.json({ ok: true, ...status }, 200);
     return c.json({ ok: false, ...status, problems: [...new Set(configProblems.map((p) => p.name))] }, 503);
   },

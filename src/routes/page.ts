@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
+import { startAttempt } from "../http/attempts";
 import { requestedReturnTo } from "../http/return-to";
 import { requireConfig } from "../http/security";
 import { preferredLang } from "../views/messages";
 import { pageCsp, renderPage } from "../views/page";
 import { errorPage } from "../views/result-page";
-import { startAttempt } from "./verification";
 
 /** The verification page, ready to start: it carries a fresh attempt and sets the binding cookie. An HTML route,
  * so its errors are pages too. */

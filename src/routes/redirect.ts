@@ -1,25 +1,24 @@
 import { type Context, Hono } from "hono";
 import { validator } from "hono-openapi";
-import * as v from "valibot";
 import type { AppEnv } from "../env";
 import { AppError, type ErrorCode } from "../errors";
-import { logVerification } from "../http/log";
+import { runVerification } from "../http/attempts";
+import { withVerification } from "../http/context";
+import { verifyLimit } from "../http/rate-limit";
 import { boundReturnTo, withParam } from "../http/return-to";
 import { requireConfig } from "../http/security";
 import { invalidRequest } from "../http/validation";
 import { errorPage, resultPage } from "../views/result-page";
-import { verifyLimit } from "./certifications";
-import { AttemptId, ImpUid, RedirectQuery } from "./schemas";
-import { runVerification } from "./verification";
+import { RedirectQuery } from "./schemas";
 
-/**
- * The person closed or cancelled the window (V1 `success=false` without an imp_uid, V2 a `code`): only the wording
- * depends on what the query claims, never the outcome.
- */
-const cancelled = (c: Context<AppEnv>) =>
-  c.get("config").provider === "v1"
-    ? !c.req.query("imp_uid") && (c.req.query("success") ?? c.req.query("imp_success")) === "false"
-    : c.req.query("code") !== undefined;
+/** The person closed or cancelled the window, as the query claims it: only the wording depends on it, never the outcome. */
+const cancelled = (c: Context<AppEnv>) => {
+  try {
+    return c.get("config").provider.fromRedirect(c.req.query()).cancelled;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * The redirect URL: where the provider's window sends the browser back in redirect mode. The same verification as
@@ -27,16 +26,10 @@ const cancelled = (c: Context<AppEnv>) =>
  * of its own, so that every error here, whatever raised it, is a page, never JSON.
  */
 export const redirect = new Hono<AppEnv>()
-  .get("/", requireConfig, verifyLimit, validator("query", RedirectQuery, invalidRequest), logVerification, async (c) => {
-    const query = c.req.valid("query");
-    const v2 = c.get("config").provider === "v2";
-    const resultId = v2 ? query.identityVerificationId : query.imp_uid;
-    if (!resultId) throw new AppError("not_certified", cancelled(c) ? "cancelled" : "no result id");
-    const attemptId = v2 ? resultId : query.merchant_uid || undefined;
-    if (!v.is(v2 ? AttemptId : ImpUid, resultId) || (attemptId !== undefined && !v.is(AttemptId, attemptId))) {
-      throw new AppError("invalid_request", "ids in the query");
-    }
-    const { result, receipt, returnTo } = await runVerification(c, { resultId, attemptId });
+  .get("/", requireConfig, verifyLimit, validator("query", RedirectQuery, invalidRequest), withVerification, async (c) => {
+    const { ref, cancelled } = c.get("config").provider.fromRedirect(c.req.query());
+    if (!ref) throw new AppError("not_certified", cancelled ? "cancelled" : "no result id");
+    const { result, receipt, returnTo } = await runVerification(c, ref);
     // Back to the site that sent the visitor, with the receipt; See Other: the site answers with a GET.
     if (returnTo && receipt) return c.redirect(withParam(returnTo, "verification", receipt), 303);
     return resultPage(c, { result });
@@ -45,8 +38,8 @@ export const redirect = new Hono<AppEnv>()
 
 /** After a failure, a link back to the attempt's `return_to` with the error, when one is bound (and intact). */
 async function linkBack(c: Context<AppEnv>): Promise<((code: ErrorCode) => string) | undefined> {
-  const attemptId = c.get("config").provider === "v2" ? c.req.query("identityVerificationId") : c.req.query("merchant_uid");
-  if (!attemptId || !v.is(AttemptId, attemptId)) return undefined;
+  const attemptId = c.get("config").provider.attemptOfRedirect(c.req.query());
+  if (!attemptId) return undefined;
   const returnTo = await boundReturnTo(c, attemptId).catch(() => undefined);
   return returnTo && ((code) => withParam(returnTo, "verification_error", code));
 }

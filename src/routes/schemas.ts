@@ -1,63 +1,30 @@
 import { resolver } from "hono-openapi";
 import * as v from "valibot";
 import { ERRORS, type ErrorCode } from "../errors";
+import { PROVIDERS, type ProviderModule } from "../providers/registry";
+import { IsoTime } from "../providers/schemas";
 
 /**
  * The shapes of the JSON routes, declared once: the validators check requests against them and /openapi.json
  * describes the routes with them.
  */
 
-/** `imp_` and digits, as i'mport issues them. */
-export const ImpUid = v.pipe(v.string(), v.regex(/^imp_\d{1,32}$/), v.description("i'mport's id of the certification"));
-
-/** Letters and digits, at most 40: the strictest PG's rule for an order id, which every attempt id follows. */
-export const AttemptId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9]{1,40}$/));
-
 export const PrepareBody = v.object({
   return_to: v.optional(v.pipe(v.string(), v.description("where to send the visitor after a success; its origin must be in RETURN_ORIGINS"))),
 });
 
-/** `v1`: the certification, and the attempt when the page names it; `v2`: the identity verification (the attempt). */
-export const VerifyBody = v.union([
-  v.object({
-    imp_uid: ImpUid,
-    merchant_uid: v.optional(v.pipe(AttemptId, v.description("when sent, must equal the certification's"))),
-  }),
-  v.object({ identity_verification_id: v.pipe(AttemptId, v.description("the attempt id, as passed to the SDK")) }),
-]);
+const each = <K extends keyof ProviderModule["schemas"]>(key: K) => PROVIDERS.map((p) => p.schemas[key]) as ProviderModule["schemas"][K][];
+
+/** What a verify body names, as each provider names it (`v1`: the certification, and the attempt when the page names it; `v2`: the identity verification). */
+export const VerifyBody = v.union(each("verifyBody") as v.GenericSchema[]);
 
 /**
- * The redirect's query, each parameter at most once. Its ids are checked by the route, after their absence (a
- * cancel) is told apart; `success`/`imp_success` only word the message.
+ * The redirect's query, each parameter at most once: what every provider's window adds. Its ids are checked by the
+ * provider, after their absence (a cancel) is told apart; the rest only word the message.
  */
-export const RedirectQuery = v.object({
-  imp_uid: v.optional(v.string()),
-  merchant_uid: v.optional(v.string()),
-  success: v.optional(v.string()),
-  imp_success: v.optional(v.string()),
-  identityVerificationId: v.optional(v.string()),
-  code: v.optional(v.string()),
-  message: v.optional(v.string()),
-});
+export const RedirectQuery = v.object(Object.assign({}, ...each("redirectQuery")) as v.ObjectEntries);
 
-const IsoTime = v.pipe(v.string(), v.isoTimestamp());
-
-const Params = v.pipe(
-  v.record(v.string(), v.string()),
-  v.description("passed to the SDK besides the fields above, popup/windowType and the redirect URL"),
-);
-
-export const PrepareResponse = v.union([
-  v.object({ provider: v.literal("v1"), merchant_uid: AttemptId, expires_at: IsoTime, imp_code: v.string(), params: Params }),
-  v.object({
-    provider: v.literal("v2"),
-    identity_verification_id: AttemptId,
-    expires_at: IsoTime,
-    store_id: v.string(),
-    channel_key: v.string(),
-    params: Params,
-  }),
-]);
+export const PrepareResponse = v.union(each("prepare") as v.GenericSchema[]);
 
 export const VerificationResponse = v.object({
   outcome: v.picklist(["new_user", "existing_user"]),
@@ -70,10 +37,7 @@ export const VerificationResponse = v.object({
     age: v.pipe(v.number(), v.integer()),
     created_at: IsoTime,
   }),
-  verification: v.union([
-    v.object({ provider: v.literal("v1"), imp_uid: ImpUid, merchant_uid: AttemptId, certified_at: IsoTime }),
-    v.object({ provider: v.literal("v2"), identity_verification_id: AttemptId, certified_at: IsoTime }),
-  ]),
+  verification: v.union(each("verification") as v.GenericSchema[]),
 });
 
 /** A user id as the app makes them. */

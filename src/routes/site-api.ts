@@ -2,33 +2,16 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { describeRoute, validator } from "hono-openapi";
 import * as v from "valibot";
-import { findUser, openDb, withdrawUser } from "../db/queries";
+import { findUser, withdrawUser } from "../db/queries";
 import type { AppEnv } from "../env";
-import { AppError, toAppError } from "../errors";
+import { AppError } from "../errors";
+import { withStorage } from "../http/context";
 import { requireConfig } from "../http/security";
 import { invalidRequest } from "../http/validation";
 import { sameText } from "../lib/crypto";
 import { errors, json, SiteUserResponse, UserId, WithdrawalResponse } from "./schemas";
 
 const DAY_MS = 86_400_000;
-
-/** One line per call: what was called and how it ended, never the person. */
-const siteLog = createMiddleware<AppEnv>(async (c, next) => {
-  const started = Date.now();
-  await next();
-  const error_code = c.error ? toAppError(c.error).code : undefined;
-  console.log(
-    JSON.stringify({
-      level: "info",
-      msg: "site_api",
-      request_id: c.get("requestId"),
-      method: c.req.method,
-      status: c.res.status,
-      error_code,
-      ms: Date.now() - started,
-    }),
-  );
-});
 
 /** `Authorization: Bearer <SITE_API_KEY>`, compared in constant time; no key configured: 503. */
 const siteAuth = createMiddleware<AppEnv>(async (c, next) => {
@@ -43,7 +26,8 @@ const byId = validator("param", v.object({ id: UserId }), invalidRequest);
 
 /** The site API: for the site's own backend, server to server, JSON only. */
 export const siteApi = new Hono<AppEnv>()
-  .use(siteLog)
+  // One line per call: what was called and how it ended, never the person.
+  .use(withStorage("site_api"))
   .use(requireConfig)
   .use(siteAuth)
   .get(
@@ -55,7 +39,7 @@ export const siteApi = new Hono<AppEnv>()
     }),
     byId,
     async (c) => {
-      const user = await findUser(openDb(c.env.DB), c.req.valid("param").id);
+      const user = await findUser(c.get("db"), c.req.valid("param").id);
       if (!user) throw new AppError("user_not_found");
       const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
       return c.json(
@@ -85,8 +69,7 @@ export const siteApi = new Hono<AppEnv>()
       const { id } = c.req.valid("param");
       const days = c.get("config").rejoinCooldownDays;
       const now = Date.now();
-      const db = openDb(c.env.DB);
-      if (!(await withdrawUser(db, id, days > 0 ? now + days * DAY_MS : null))) throw new AppError("user_not_found");
+      if (!(await withdrawUser(c.get("db"), id, days > 0 ? now + days * DAY_MS : null))) throw new AppError("user_not_found");
       return c.json({ deleted: true as const, id }, 200);
     },
   );

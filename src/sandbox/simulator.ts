@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/queries";
-import { type SandboxOption, sandboxCertifications, sandboxTokens } from "../db/schema";
 import { randomToken, sameText, toHex } from "../lib/crypto";
+import { type SandboxOption, sandboxCertifications, sandboxTokens } from "./schema";
 
 /**
  * The state machine of the offline i'mport simulator, shared by its REST API (what the app's client talks to)
@@ -82,6 +82,13 @@ export async function requestOtp(db: Db, person: Person, merchantUid: string | n
 
 export type ConfirmOutcome = "confirmed" | "not_found" | "already_confirmed" | "wrong_otp" | "expired_otp";
 
+/** How the carriers word a code that is not confirmed (the window and i'mport's OTP API say the same). */
+export const CONFIRM_MESSAGES: Record<Exclude<ConfirmOutcome, "confirmed" | "not_found">, string> = {
+  already_confirmed: "이미 인증이 완료된 건입니다.",
+  wrong_otp: "인증번호가 일치하지 않습니다.",
+  expired_otp: "인증번호 입력 시간이 초과되었습니다.",
+};
+
 export async function confirmOtp(db: Db, impUid: string, otp: string): Promise<ConfirmOutcome> {
   const row = await findCertification(db, impUid);
   if (!row) return "not_found";
@@ -106,90 +113,12 @@ export function findByAttempt(db: Db, attemptId: string) {
     .get();
 }
 
-const V2_OPERATORS: Record<Carrier, string> = {
-  SKT: "SKT",
-  KT: "KT",
-  LGT: "LGU",
-  SKT_MVNO: "SKT_MVNO",
-  KT_MVNO: "KT_MVNO",
-  LGT_MVNO: "LGU_MVNO",
-};
-
-/**
- * The record as PortOne V2's `GET /identity-verifications/{id}` returns it: VERIFIED once the code was confirmed,
- * FAILED once the code expired unconfirmed, READY before.
- */
-export function identityVerificationResponse(row: typeof sandboxCertifications.$inferSelect, channelKey: string) {
-  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
-  const status = row.certified ? "VERIFIED" : row.otpExpiresAt < nowS() ? "FAILED" : "READY";
-  const changedAt = row.certifiedAt ?? (status === "FAILED" ? row.otpExpiresAt : row.createdAt);
-  const common = {
-    status,
-    id: row.merchantUid,
-    channel: { type: "LIVE", id: "channel-id-sandbox", key: channelKey, name: "sandbox", pgProvider: "DANAL", pgMerchantId: "sandbox" },
-    requestedAt: iso(row.createdAt),
-    updatedAt: iso(changedAt),
-    statusChangedAt: iso(changedAt),
-    version: "V2",
-  };
-  if (status === "VERIFIED") {
-    // PortOne leaves out what the PG did not give: the developer options take fields away.
-    const has = (option: SandboxOption) => (row.options ?? []).includes(option);
-    return {
-      ...common,
-      verifiedCustomer: {
-        name: row.name,
-        operator: V2_OPERATORS[row.carrier as Carrier],
-        phoneNumber: row.phone,
-        birthDate: row.birthday,
-        ...(has("null_gender") ? {} : { gender: row.gender === "male" ? "MALE" : "FEMALE" }),
-        isForeigner: row.foreigner,
-        ...(has("empty_ci") ? {} : { ci: row.uniqueKey }),
-        ...(has("no_di") ? {} : { di: row.uniqueInSite }),
-      },
-      verifiedAt: iso(row.certifiedAt!),
-      pgTxId: `sandbox_${row.impUid.slice(4)}`,
-      pgRawResponse: "{}",
-    };
-  }
-  const requestedCustomer = { name: row.name, phoneNumber: row.phone };
-  return status === "FAILED"
-    ? { ...common, requestedCustomer, failure: { reason: "인증번호 입력 시간이 초과되었습니다." } }
-    : { ...common, requestedCustomer };
-}
-
 export function findCertification(db: Db, impUid: string) {
   return db.select().from(sandboxCertifications).where(eq(sandboxCertifications.impUid, impUid)).get();
 }
 
 export async function deleteCertification(db: Db, impUid: string) {
   return db.delete(sandboxCertifications).where(eq(sandboxCertifications.impUid, impUid)).returning().get();
-}
-
-/** The certification object exactly as `GET /certifications/{imp_uid}` returns it. */
-export function certificationResponse(row: typeof sandboxCertifications.$inferSelect) {
-  const [y, m, d] = row.birthday.split("-").map(Number) as [number, number, number];
-  const has = (option: SandboxOption) => (row.options ?? []).includes(option);
-  return {
-    imp_uid: row.impUid,
-    merchant_uid: row.merchantUid,
-    pg_tid: `sandbox_${row.impUid.slice(4)}`,
-    pg_provider: "danal",
-    name: row.name,
-    gender: has("null_gender") ? null : row.gender,
-    birthday: row.birthday,
-    birth: Date.UTC(y, m - 1, d) / 1000 - 9 * 3600, // 00:00 KST
-    foreigner: row.foreigner,
-    foreigner_v2: row.foreigner ? true : null,
-    // Only with i'mport's extra approval: the developer option stands for a contract that has it.
-    phone: has("phone_carrier") ? row.phone : null,
-    carrier: has("phone_carrier") ? row.carrier : null,
-    certified: row.certified,
-    certified_at: row.certifiedAt ?? 0,
-    unique_key: has("empty_ci") ? "" : row.uniqueKey,
-    unique_in_site: has("no_di") ? null : row.uniqueInSite,
-    origin: row.origin,
-  };
 }
 
 function randomDigits(n: number): string {

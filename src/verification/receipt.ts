@@ -1,5 +1,6 @@
 import { SignJWT } from "jose";
 import type { AgeRule, SigningKey } from "../config";
+import type { ProviderName } from "../providers/provider";
 import type { VerificationResult } from "./verify";
 
 /**
@@ -16,6 +17,7 @@ export interface ReceiptContext {
   audience: string;
   ageRule: AgeRule;
   minAge: number;
+  provider: ProviderName;
 }
 
 export async function signReceipt(result: VerificationResult, context: ReceiptContext, now = Date.now()): Promise<string> {
@@ -28,8 +30,8 @@ export async function signReceipt(result: VerificationResult, context: ReceiptCo
     age: result.user.age,
     age_rule: context.ageRule,
     min_age: context.minAge,
-    provider: result.verification.provider,
-    verified_at: Math.floor(Date.parse(result.verification.certified_at) / 1000),
+    provider: context.provider,
+    verified_at: Math.floor(Date.parse(result.verification.certifiedAt) / 1000),
   })
     .setProtectedHeader({ alg: "ES256", typ: "JWT", kid: context.key.kid })
     .setIssuer(context.issuer)

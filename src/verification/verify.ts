@@ -2,7 +2,7 @@ import type { Config } from "../config";
 import { type AttemptWithUser, completeAttempt, type Db, findAttempt } from "../db/queries";
 import { AppError } from "../errors";
 import { hmacHex, randomHex, sha256Hex } from "../lib/crypto";
-import type { IdentityProvider, ProviderName, ProviderResult } from "../providers/provider";
+import type { ProviderResult, ResultSource, VerificationRef } from "../providers/provider";
 import { mintAttemptId, readAttemptId } from "./attempt";
 import { type CheckedIdentity, checkResult, windowFailure } from "./rules";
 
@@ -16,16 +16,15 @@ export interface VerificationResult {
     age: number;
     created_at: string;
   };
-  /** V1 names the certification and the attempt; in V2 both are the one identity verification id. */
-  verification:
-    | { provider: "v1"; imp_uid: string; merchant_uid: string; certified_at: string }
-    | { provider: "v2"; identity_verification_id: string; certified_at: string };
+  /** The attempt and the provider's result that completed it; the provider names them in answers. */
+  verification: VerificationRef;
 }
 
 export interface Deps {
   db: Db;
   config: Config;
-  provider: IdentityProvider;
+  /** The provider's API: one result fetched by its id. */
+  results: ResultSource;
   now?: () => number;
 }
 
@@ -46,16 +45,16 @@ export async function verify(
   /** The provider's id of the result (V1 imp_uid, V2 id) and the attempt id when the request names it. */
   input: { resultId: string; attemptId?: string; browserToken?: string },
 ): Promise<VerificationResult> {
-  const { db, config, provider } = deps;
+  const { db, config, results } = deps;
   const secret = config.identityHmacKey;
   const now = deps.now?.() ?? Date.now();
 
   // On a failure path, what D1 holds for the attempt comes first: completed by this very result, it is a repeat
   // (a double click, a refreshed redirect) and gets the same answer; by another, `imp_uid_reused`.
-  const unlessStored = async (merchantUid: string, err: unknown): Promise<VerificationResult> => {
-    const stored = await findAttempt(db, { merchantUid });
+  const unlessStored = async (attemptId: string, err: unknown): Promise<VerificationResult> => {
+    const stored = await findAttempt(db, { attemptId });
     if (!stored) throw err;
-    return settled(stored, input.resultId, provider.name);
+    return settled(stored, input.resultId);
   };
 
   // An attempt id in the request is checked before any call to the provider.
@@ -70,13 +69,13 @@ export async function verify(
   // A repeated request for a finished attempt still gets its answer when the provider has since deleted the
   // result or is failing: this browser's own completed attempt is in D1.
   const repeated = async (err: unknown): Promise<VerificationResult> => {
-    const found = await findAttempt(db, { impUid: input.resultId });
-    if (found && found.attempt.browserHash === browserHash && found.user) return resultOf(found, provider.name);
+    const found = await findAttempt(db, { resultId: input.resultId });
+    if (found && found.attempt.browserHash === browserHash && found.user) return resultOf(found);
     throw err;
   };
   let result: ProviderResult | null;
   try {
-    result = await provider.fetchResult(input.resultId);
+    result = await results.fetchResult(input.resultId);
   } catch (err) {
     return repeated(err);
   }
@@ -84,16 +83,16 @@ export async function verify(
   if (!result.attemptId || (input.attemptId !== undefined && result.attemptId !== input.attemptId)) {
     throw new AppError("unknown_merchant_uid");
   }
-  const merchantUid = result.attemptId;
-  const { expiresAt } = named ?? (await readAttemptId(secret, merchantUid, input.browserToken));
+  const attemptId = result.attemptId;
+  const { expiresAt } = named ?? (await readAttemptId(secret, attemptId, input.browserToken));
   const attempt = { createdAt: expiresAt - config.sessionTtlSeconds * 1000, expiresAt };
   const windowError = windowFailure(attempt, { certifiedAt: result.certifiedAt, now });
-  if (windowError) return unlessStored(merchantUid, windowError);
+  if (windowError) return unlessStored(attemptId, windowError);
   let identity: CheckedIdentity;
   try {
     identity = checkResult(result, now, config);
   } catch (err) {
-    return unlessStored(merchantUid, err);
+    return unlessStored(attemptId, err);
   }
 
   const [identityKey, siteIdentityKey] = await Promise.all([
@@ -101,8 +100,8 @@ export async function verify(
     identity.di ? hmacHex(secret, `site:${identity.di}`) : null,
   ]);
   const { rows, cooldownUntil } = await completeAttempt(db, {
-    merchantUid,
-    impUid: input.resultId,
+    attemptId,
+    resultId: input.resultId,
     browserHash,
     createdAt: attempt.createdAt,
     expiresAt: attempt.expiresAt,
@@ -118,25 +117,25 @@ export async function verify(
       birthday: identity.birthday,
     },
   });
-  const stored = rows.find((row) => row.attempt.merchantUid === merchantUid);
-  if (stored) return settled(stored, input.resultId, provider.name);
+  const stored = rows.find((row) => row.attempt.attemptId === attemptId);
+  if (stored) return settled(stored, input.resultId);
   if (cooldownUntil !== null) throw new AppError("rejoin_cooldown");
-  // This imp_uid completed another attempt (the provider ties each result to one attempt, so only a confused
+  // This result completed another attempt (the provider ties each result to one attempt, so only a confused
   // provider can get here): it stays single-use.
-  throw new AppError("imp_uid_reused", "imp_uid consumed by another attempt");
+  throw new AppError("imp_uid_reused", "result consumed by another attempt");
 }
 
 /** A stored attempt answers for this result: its outcome if this result completed it, else `imp_uid_reused`. */
-function settled(stored: AttemptWithUser, impUid: string, provider: ProviderName): VerificationResult {
-  if (stored.attempt.impUid !== impUid) throw new AppError("imp_uid_reused", "attempt completed by another result");
+function settled(stored: AttemptWithUser, resultId: string): VerificationResult {
+  if (stored.attempt.resultId !== resultId) throw new AppError("imp_uid_reused", "attempt completed by another result");
   // The account this attempt found or created has been withdrawn since: the attempt stays used.
   if (!stored.user) throw new AppError("imp_uid_reused", "the attempt's account was withdrawn");
-  return resultOf(stored, provider);
+  return resultOf(stored);
 }
 
-function resultOf({ attempt, user }: AttemptWithUser, provider: ProviderName): VerificationResult {
+function resultOf({ attempt, user }: AttemptWithUser): VerificationResult {
   if (!user) throw new Error("completed attempt without its user");
-  const certified_at = new Date(attempt.certifiedAt * 1000).toISOString();
+
   return {
     outcome: attempt.outcome,
     user: {
@@ -147,9 +146,6 @@ function resultOf({ attempt, user }: AttemptWithUser, provider: ProviderName): V
       age: attempt.age,
       created_at: new Date(user.createdAt).toISOString(),
     },
-    verification:
-      provider === "v1"
-        ? { provider, imp_uid: attempt.impUid, merchant_uid: attempt.merchantUid, certified_at }
-        : { provider, identity_verification_id: attempt.merchantUid, certified_at },
+    verification: { attemptId: attempt.attemptId, resultId: attempt.resultId, certifiedAt: new Date(attempt.certifiedAt).toISOString() },
   };
 }

@@ -3,30 +3,15 @@ import type { Config } from "../config";
 import { type Lang, MESSAGES } from "./messages";
 import { documentStart } from "./result-page";
 
-/** The PGs that run carrier verification in the provider's window (Danal, KG Inicis, KCP). */
-const PG_HOSTS = ["https://*.danal.co.kr", "https://*.inicis.com", "https://*.kcp.co.kr"];
-
-/** Hosts the real SDK opens frames, popups and forms on: the provider's own, and the PGs'. */
-const PROVIDER_HOSTS = {
-  v1: ["https://*.iamport.kr", "https://*.iamport.co", "https://*.portone.io", ...PG_HOSTS],
-  v2: ["https://*.portone.io", ...PG_HOSTS],
-};
-
-/** The sandbox's stand-ins for the providers' browser SDKs. */
-export const SANDBOX_SDK_PATHS = { v1: "/sandbox/iamport.js", v2: "/sandbox/portone.js" };
-
-/** The browser SDK this page loads: the provider's, or the sandbox's stand-in. */
-const sdkUrlOf = (config: Config) =>
-  config.mode === "sandbox" ? SANDBOX_SDK_PATHS[config.provider] : config.provider === "v2" ? config.portone.sdkUrl : config.sdkUrl;
-
 /**
  * A strict policy that still lets the SDK work: scripts only from here and the SDK's origin; frames, forms and
  * connections only to i'mport and the PGs (none at all in sandbox mode, where everything is same-origin).
  */
 export function pageCsp(config: Config): string {
   const live = config.mode === "live";
-  const sdkOrigin = live ? new URL(sdkUrlOf(config)).origin : "";
-  const hosts = live ? ` ${PROVIDER_HOSTS[config.provider].join(" ")}` : "";
+  const { page } = config.provider;
+  const sdkOrigin = live ? new URL(page.sdkUrl).origin : "";
+  const hosts = live ? ` ${page.hosts.join(" ")}` : "";
   return [
     "default-src 'self'",
     `script-src 'self'${live ? ` ${sdkOrigin}` : ""}`,
@@ -54,10 +39,10 @@ export function renderPage(config: Config, lang: Lang, origin: string, attempt: 
     returnTo: returnTo ?? null,
     minAge: config.minAge,
     ageRule: config.ageRule,
-    provider: config.provider,
+    providerScript: config.provider.page.script,
     lang,
     messages: MESSAGES,
-    sdkUrl: sdkUrlOf(config),
+    sdkUrl: config.provider.page.sdkUrl,
     redirectUrl: `${origin}/certifications/redirect`,
     sandbox: config.mode === "sandbox",
   };
@@ -84,6 +69,7 @@ export function renderPage(config: Config, lang: Lang, origin: string, attempt: 
   </div>
 </main>
 <script type="application/json" id="page-config">${raw(json)}</script>
+<link rel="modulepreload" href="${config.provider.page.script}">
 <script type="module" src="/app.js"></script>
 </body>
 </html>`;

@@ -67,7 +67,7 @@ ${final ? "" : html`<p><a class="button wide${back ? " secondary" : ""}" href="/
 }
 
 /** A result page, with the strict CSP of a page that runs no script. */
-export function resultPage(c: Context<AppEnv>, shown: Shown) {
+export function resultPage<E extends AppEnv>(c: Context<E>, shown: Shown) {
   c.header("Content-Security-Policy", PAGE_CSP);
   c.header("Vary", "Accept-Language");
   const requested = c.req.query("lang");
@@ -82,7 +82,11 @@ export function resultPage(c: Context<AppEnv>, shown: Shown) {
  * The error handler of the HTML routes: whatever was thrown becomes a page with the table's status and
  * `data-error-code`, never JSON; an unexpected fault is logged and shown as `internal_error`.
  */
-export function errorPage(c: Context<AppEnv>, err: unknown, options: { cancelled?: boolean; back?: (code: ErrorCode) => string | undefined } = {}) {
+export function errorPage<E extends AppEnv>(
+  c: Context<E>,
+  err: unknown,
+  options: { cancelled?: boolean; back?: (code: ErrorCode) => string | undefined } = {},
+) {
   const error = toAppError(err);
   if (error.code === "internal_error") logUnexpected(c, err);
   return resultPage(c, { error: error.code, cancelled: options.cancelled, back: options.back?.(error.code) });

@@ -21,7 +21,9 @@ export function harness(vars: Partial<Record<keyof Env | "RECEIPT_PRIVATE_KEY" |
   const portone = new PortOneStub(env.PORTONE_API_SECRET);
   const testEnv = { ...env, IMP_KEY: impKey, ...vars } as Env;
   // Sandbox mode keeps the app's own upstream (the simulator); live mode talks to the stub of its provider.
-  const app = createApp(vars.IMP_MODE === "sandbox" ? {} : { upstream: (_env, config) => (config.provider === "v2" ? portone.fetch : stub.fetch) });
+  const app = createApp(
+    vars.IMP_MODE === "sandbox" ? {} : { upstream: (_env, config) => (config.provider.name === "v2" ? portone.fetch : stub.fetch) },
+  );
 
   async function request(path: string, init: RequestInit = {}): Promise<Response> {
     const ctx = createExecutionContext();

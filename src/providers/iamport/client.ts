@@ -1,7 +1,7 @@
 import { AppError } from "../../errors";
 import { formatDate, parseDate, seoulDate } from "../../lib/dates";
 import { isRecord, num, readJson, str, Upstream, type UpstreamOptions } from "../http";
-import type { IdentityProvider, ProviderResult } from "../provider";
+import type { ProviderResult, ResultSource } from "../provider";
 import type { Token, TokenCache } from "./token-cache";
 
 export interface ImpClientOptions extends UpstreamOptions {
@@ -21,8 +21,7 @@ interface Envelope {
  * renewal-and-retry on 401 (a token can expire between the cache check and the call). As the V1 provider it hands
  * the verification a certification, normalised.
  */
-export class ImpClient implements IdentityProvider {
-  readonly name = "v1";
+export class ImpClient implements ResultSource {
   private readonly options: ImpClientOptions;
   private readonly upstream: Upstream;
 
@@ -96,7 +95,6 @@ function parseCertification(response: unknown, impUid: string): ProviderResult {
   }
   const certifiedAt = num(response.certified_at);
   return {
-    id: impUid,
     attemptId: str(response.merchant_uid),
     certified: response.certified === true,
     certifiedAt: certifiedAt === null ? null : certifiedAt * 1000,

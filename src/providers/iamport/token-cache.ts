@@ -42,20 +42,21 @@ const usable = (token: Token | null | undefined, rejected?: string): token is To
  * getToken. i'mport hands out the same token while it is valid, so sharing one is the intended use.
  */
 export class TokenCache {
-  /** How each token asked for in this request was found, for the log line. */
-  readonly sources: TokenSource[] = [];
-
   constructor(
     private readonly kv: KVNamespace | undefined,
     private readonly waitUntil: (promise: Promise<unknown>) => void,
-    private readonly onKvError: (op: "get" | "put") => void = () => {},
+    private readonly report: {
+      /** How each token asked for in this request was found, for the log line. */
+      onSource?: (source: TokenSource) => void;
+      onKvError?: (op: "get" | "put") => void;
+    } = {},
   ) {}
 
   async get(scope: TokenScope, fetchToken: () => Promise<Token>, rejected?: string): Promise<string> {
     const id = `${scope.apiBase}\n${scope.impKey}`;
     const cached = memory.get(id);
     if (usable(cached, rejected)) {
-      this.sources.push("memory");
+      this.report.onSource?.("memory");
       return cached.accessToken;
     }
     if (cached) memory.delete(id);
@@ -64,7 +65,7 @@ export class TokenCache {
     if (pending) {
       const token = await pending;
       if (token.accessToken !== rejected) {
-        this.sources.push("joined");
+        this.report.onSource?.("joined");
         return token.accessToken;
       }
     }
@@ -81,17 +82,17 @@ export class TokenCache {
     const stored = await this.kvGet(kvKey);
     if (usable(stored, rejected)) {
       memory.set(id, stored);
-      this.sources.push("kv");
+      this.report.onSource?.("kv");
       return stored;
     }
     const token = await fetchToken();
     memory.set(id, token);
-    this.sources.push("fetched");
+    this.report.onSource?.("fetched");
     const ttl = Math.floor(token.expiredAt - REFRESH_MARGIN_SECONDS - Date.now() / 1000);
     if (this.kv && ttl >= KV_MIN_TTL_SECONDS) {
       const kv = this.kv;
       this.waitUntil(
-        withTimeout(kv.put(kvKey, JSON.stringify(token), { expirationTtl: ttl }), KV_WRITE_TIMEOUT_MS).catch(() => this.onKvError("put")),
+        withTimeout(kv.put(kvKey, JSON.stringify(token), { expirationTtl: ttl }), KV_WRITE_TIMEOUT_MS).catch(() => this.report.onKvError?.("put")),
       );
     }
     return token;
@@ -104,7 +105,7 @@ export class TokenCache {
       return value && typeof value.accessToken === "string" && typeof value.expiredAt === "number" ? value : null;
     } catch {
       // KV down or slow to fail: a direct getToken still works, so a KV outage costs latency, not availability.
-      this.onKvError("get");
+      this.report.onKvError?.("get");
       return null;
     }
   }

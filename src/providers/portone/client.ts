@@ -2,7 +2,7 @@ import type { IdentityVerification } from "@portone/server-sdk/identityVerificat
 import { AppError } from "../../errors";
 import { parseDate } from "../../lib/dates";
 import { isRecord, readJson, str, Upstream, type UpstreamOptions } from "../http";
-import type { IdentityProvider, ProviderResult } from "../provider";
+import type { ProviderResult, ResultSource } from "../provider";
 
 export interface PortOneClientOptions extends UpstreamOptions {
   apiSecret: string;
@@ -20,8 +20,7 @@ const GENDERS = { MALE: "male", FEMALE: "female" } as const;
  * could not honour `IMP_TIMEOUT_MS` nor talk to the in-process sandbox, and it throws a `SyntaxError` on a
  * non-JSON error body.
  */
-export class PortOneClient implements IdentityProvider {
-  readonly name = "v2";
+export class PortOneClient implements ResultSource {
   private readonly options: PortOneClientOptions;
   private readonly upstream: Upstream;
 
@@ -59,7 +58,6 @@ export class PortOneClient implements IdentityProvider {
     const verifiedAt = verified ? Date.parse(str(verified.verifiedAt) ?? "") : Number.NaN;
     const birthDate = str(customer?.birthDate);
     return {
-      id,
       // The id is the attempt id the app minted: a result can only complete the attempt it was made for.
       attemptId: id,
       certified: verified !== null && Number.isFinite(verifiedAt) && (channelKey === null || channelKey === this.options.channelKey),

@@ -1,31 +1,28 @@
 /**
- * Everything the app reads from its environment, parsed once into a typed Config: the only place that knows the
- * var names. A value that does not parse is a problem that names the var, never silently replaced by a default;
- * an empty string means unset. This module imports nothing, so `npm run check` runs the same rules over
- * wrangler.toml's [vars] in Node (scripts/check-config.ts).
+ * Everything the app reads from its environment, parsed once into a typed Config: with the providers' own readers
+ * (src/providers/*\/config.ts), the only place that knows the var names. A value that does not parse is a problem
+ * that names the var, never silently replaced by a default; an empty string means unset. The providers come in as
+ * an argument, so `npm run check` runs the same rules over wrangler.toml's [vars] (scripts/check-config.ts).
  */
+
+import { logLine } from "../lib/log";
+import type { Provider, ProviderConfigurer, ProviderName } from "../providers/provider";
+import { type ConfigProblem, isOrigin, isServiceUrl, Reader, type Vars } from "./reader";
+
+export type { ConfigProblem };
+export { isOrigin, isServiceUrl };
 
 export type AgeRule = "international" | "youth_act";
 
 export interface Config {
   mode: "live" | "sandbox";
-  /** `PORTONE_VERSION`: i'mport (PortOne V1) or PortOne V2. */
-  provider: "v1" | "v2";
-  impCode: string;
-  impKey: string;
-  impSecret: string;
-  apiBase: string;
-  sdkUrl: string;
-  channelKey?: string;
-  pg?: string;
-  company?: string;
+  /** The provider PORTONE_VERSION picks, configured: i'mport (PortOne V1) or PortOne V2. */
+  provider: Provider;
   timeoutMs: number;
   minAge: number;
   ageRule: AgeRule;
   sessionTtlSeconds: number;
   identityHmacKey: string;
-  /** PortOne V2: what the browser SDK and the REST API need. */
-  portone: { storeId: string; channelKey: string; apiSecret: string; apiBase: string; sdkUrl: string };
   allowedOrigins: string[];
   rateLimit: boolean;
   /** Exact origins a verified visitor may be sent back to with a receipt. */
@@ -56,33 +53,15 @@ export interface ReceiptKey {
   kid: string;
 }
 
-/** A var that is wrong or missing, and what it should be. Never carries the value (it may be a secret). */
-export interface ConfigProblem {
-  name: string;
-  expected: string;
-}
-
 export interface ConfigResult {
   config: Config;
   /** Empty when the app can serve verifications. */
   problems: ConfigProblem[];
 }
 
-/** Sandbox credentials: the simulator accepts exactly these, so sandbox mode needs no secrets. */
+/** The sandbox's own secrets (each provider keeps its simulator's credentials): public here, so live mode refuses them. */
 export const SANDBOX_CREDENTIALS = {
-  impCode: "imp00000000",
-  impKey: "sandbox_key",
-  impSecret: "sandbox_secret",
   identityHmacKey: "sandbox-identity-hmac-key-not-for-production",
-  /** The client calls the simulator in-process (a Worker cannot fetch its own hostname), so the host is moot. */
-  apiBase: "https://sandbox.invalid/sandbox/api",
-  portone: {
-    storeId: "store-00000000-0000-0000-0000-000000000000",
-    channelKey: "channel-key-00000000-0000-0000-0000-000000000000",
-    apiSecret: "sandbox_portone_api_secret",
-    // The V2 simulator answers at the root, as PortOne does (its own SDK keeps only the origin of a base URL).
-    apiBase: "https://sandbox.invalid",
-  },
   /** The site API's key in the sandbox, so a site's backend can be tried against `npm run dev`; refused live. */
   siteApiKey: "sandbox-site-api-key",
   /** Signs the sandbox's receipts. Public in this repository, so live mode refuses it. */
@@ -98,11 +77,7 @@ export const SANDBOX_CREDENTIALS = {
 
 export const DEFAULTS = {
   IMP_MODE: "live",
-  IMP_API_BASE: "https://api.iamport.kr",
-  IMP_SDK_URL: "https://cdn.iamport.kr/v1/iamport.js",
   PORTONE_VERSION: "v1",
-  PORTONE_API_BASE: "https://api.portone.io",
-  PORTONE_SDK_URL: "https://cdn.portone.io/v2/browser-sdk.js",
   IMP_TIMEOUT_MS: 5000,
   MIN_AGE: 19,
   AGE_RULE: "international",
@@ -114,100 +89,6 @@ export const DEFAULTS = {
 
 /** The minimum length of IDENTITY_HMAC_KEY: a short key makes the stored identity keys guessable. */
 const HMAC_KEY_MIN_LENGTH = 32;
-
-/** The Worker's env (or wrangler.toml's [vars]): read by name, whatever else it holds. */
-type Vars = object;
-
-/** Reads one var at a time, collecting a problem for each value that does not parse. */
-class Reader {
-  readonly problems: ConfigProblem[] = [];
-  private readonly env: Vars;
-  constructor(env: Vars) {
-    this.env = env;
-  }
-
-  /** The trimmed value, or undefined when unset or empty. A non-string (a JSON var) is a problem. */
-  text(name: string): string | undefined {
-    const value = (this.env as Record<string, unknown>)[name];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== "string") {
-      this.fail(name, "a string");
-      return undefined;
-    }
-    return value.trim() === "" ? undefined : value.trim();
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const raw = this.text(name);
-    if (raw === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(raw)) return raw as T;
-    this.fail(name, `one of ${allowed.join(", ")}`);
-    return fallback;
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.text(name);
-    if (raw === undefined) return fallback;
-    if (/^\d+$/.test(raw)) {
-      const n = Number(raw);
-      if (n >= min && n <= max) return n;
-    }
-    this.fail(name, `a whole number from ${min} to ${max}`);
-    return fallback;
-  }
-
-  url(name: string, fallback: string): string {
-    const raw = this.text(name);
-    if (raw === undefined) return fallback;
-    if (isServiceUrl(raw)) return raw.replace(/\/+$/, "");
-    this.fail(name, "an absolute https URL (http only for localhost or 127.0.0.1)");
-    return fallback;
-  }
-
-  origins(name: string): string[] {
-    const raw = this.text(name);
-    if (raw === undefined) return [];
-    const origins = raw
-      .split(",")
-      .map((o) => o.trim())
-      .filter(Boolean);
-    if (origins.every(isOrigin)) return origins;
-    this.fail(name, "comma-separated origins, each exactly scheme://host[:port]");
-    return [];
-  }
-
-  matching(name: string, pattern: RegExp, expected: string): string | undefined {
-    const raw = this.text(name);
-    if (raw === undefined || pattern.test(raw)) return raw;
-    this.fail(name, expected);
-    return undefined;
-  }
-
-  require(name: string, value: string | undefined, why: string): void {
-    if (!value && !this.problems.some((p) => p.name === name)) this.fail(name, why);
-  }
-
-  fail(name: string, expected: string): void {
-    this.problems.push({ name, expected });
-  }
-}
-
-const isLocalHost = (host: string) => host === "localhost" || host === "127.0.0.1";
-
-/** An absolute https URL without credentials; plain http only on this machine (tests, local stubs). */
-export function isServiceUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const url = new URL(value);
-  if (url.username || url.password) return false;
-  return url.protocol === "https:" || (url.protocol === "http:" && isLocalHost(url.hostname));
-}
-
-/** Exactly `scheme://host[:port]`, as a browser sends it in `Origin`. */
-export function isOrigin(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const url = new URL(value);
-  return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
-}
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
@@ -256,8 +137,8 @@ async function importSigningKey(jwk: ReceiptKey): Promise<{ key: SigningKey; d: 
  * Parses the environment, then imports every key it names: a key is checked by using it, never by its shape.
  * The same env always gives the same result.
  */
-export async function parseConfig(env: Vars): Promise<ConfigResult> {
-  const { config, reader, receiptJwk } = parseVars(env);
+export async function parseConfig(env: Vars, providers: readonly ProviderConfigurer[]): Promise<ConfigResult> {
+  const { config, reader, receiptJwk } = parseVars(env, providers);
   if (receiptJwk) {
     const sandbox = config.mode === "sandbox";
     const [imported, sandboxKey] = await Promise.all([importSigningKey(receiptJwk), importSigningKey(SANDBOX_CREDENTIALS.receiptKey)]);
@@ -273,15 +154,12 @@ export async function parseConfig(env: Vars): Promise<ConfigResult> {
 }
 
 /** The vars, read and checked one by one; the keys they name are imported by parseConfig. */
-function parseVars(env: Vars): { config: Config; reader: Reader; receiptJwk?: ReceiptKey } {
+function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { config: Config; reader: Reader; receiptJwk?: ReceiptKey } {
   const r = new Reader(env);
   const mode = r.oneOf("IMP_MODE", ["live", "sandbox"], DEFAULTS.IMP_MODE);
-  const provider = r.oneOf("PORTONE_VERSION", ["v1", "v2"], DEFAULTS.PORTONE_VERSION);
+  const names = providers.map((p) => p.name);
+  const chosen = r.oneOf<ProviderName>("PORTONE_VERSION", names, DEFAULTS.PORTONE_VERSION);
   const sandbox = mode === "sandbox";
-  // In sandbox mode the simulator's own credentials are used, whatever .dev.vars holds, so that live keys are
-  // never sent to the simulator and the simulator never accepts live keys.
-  const impKey = r.text("IMP_KEY");
-  const impSecret = r.text("IMP_SECRET");
   const identityHmacKey = r.text("IDENTITY_HMAC_KEY");
   if (identityHmacKey !== undefined && identityHmacKey.length < HMAC_KEY_MIN_LENGTH) {
     r.fail("IDENTITY_HMAC_KEY", `at least ${HMAC_KEY_MIN_LENGTH} characters (e.g. openssl rand -base64 32)`);
@@ -289,33 +167,18 @@ function parseVars(env: Vars): { config: Config; reader: Reader; receiptJwk?: Re
     // The sandbox's key is in this repository: with it, anyone could mint attempt ids and binding cookies offline.
     r.fail("IDENTITY_HMAC_KEY", "a key of your own: the sandbox's key is public (e.g. openssl rand -base64 32)");
   }
-  const impCode = r.matching("IMP_CODE", /^imp\d+$/, "the merchant code: imp followed by digits");
-  const apiBase = r.url("IMP_API_BASE", DEFAULTS.IMP_API_BASE);
-  const storeId = r.matching("PORTONE_STORE_ID", /^store-[A-Za-z0-9-]+$/, "the store id: store-…");
-  const channelKey = r.matching("PORTONE_CHANNEL_KEY", /^channel-key-[A-Za-z0-9-]+$/, "the channel key: channel-key-…");
-  const apiSecret = r.text("PORTONE_API_SECRET");
-  const portoneApiBase = r.url("PORTONE_API_BASE", DEFAULTS.PORTONE_API_BASE);
-  const portoneSdkUrl = r.url("PORTONE_SDK_URL", DEFAULTS.PORTONE_SDK_URL);
-  const sandboxV2 = SANDBOX_CREDENTIALS.portone;
+  const timeoutMs = r.integer("IMP_TIMEOUT_MS", DEFAULTS.IMP_TIMEOUT_MS, 100, 60_000);
+  // Every provider's vars are checked, whichever runs: a wrong value waiting in wrangler.toml is still wrong.
+  const configured = providers.map((p) => p.configure(r, { sandbox, active: p.name === chosen, timeoutMs }));
+  const provider = configured[names.indexOf(chosen)] ?? configured[0]!;
   const config: Config = {
     mode,
     provider,
-    impCode: impCode ?? (sandbox ? SANDBOX_CREDENTIALS.impCode : ""),
-    impKey: sandbox ? SANDBOX_CREDENTIALS.impKey : (impKey ?? ""),
-    impSecret: sandbox ? SANDBOX_CREDENTIALS.impSecret : (impSecret ?? ""),
-    apiBase: sandbox ? SANDBOX_CREDENTIALS.apiBase : apiBase,
-    sdkUrl: r.url("IMP_SDK_URL", DEFAULTS.IMP_SDK_URL),
-    channelKey: r.text("IMP_CHANNEL_KEY"),
-    pg: r.text("IMP_PG"),
-    company: r.text("IMP_COMPANY"),
-    timeoutMs: r.integer("IMP_TIMEOUT_MS", DEFAULTS.IMP_TIMEOUT_MS, 100, 60_000),
+    timeoutMs,
     minAge: r.integer("MIN_AGE", DEFAULTS.MIN_AGE, 0, 100),
     ageRule: r.oneOf("AGE_RULE", ["international", "youth_act"], DEFAULTS.AGE_RULE),
     sessionTtlSeconds: r.integer("SESSION_TTL_SECONDS", DEFAULTS.SESSION_TTL_SECONDS, 60, 86_400),
     identityHmacKey: identityHmacKey ?? (sandbox ? SANDBOX_CREDENTIALS.identityHmacKey : ""),
-    portone: sandbox
-      ? { ...sandboxV2, storeId: storeId ?? sandboxV2.storeId, channelKey: channelKey ?? sandboxV2.channelKey, sdkUrl: portoneSdkUrl }
-      : { storeId: storeId ?? "", channelKey: channelKey ?? "", apiSecret: apiSecret ?? "", apiBase: portoneApiBase, sdkUrl: portoneSdkUrl },
     allowedOrigins: r.origins("ALLOWED_ORIGINS"),
     returnOrigins: r.origins("RETURN_ORIGINS"),
     receiptKey: undefined,
@@ -339,16 +202,8 @@ function parseVars(env: Vars): { config: Config; reader: Reader; receiptJwk?: Re
     config.siteApiKey = siteApiKey;
   }
   if (!sandbox) {
-    // Live mode never falls back to the sandbox: what it lacks is a problem like a wrong value.
-    if (provider === "v1") {
-      r.require("IMP_CODE", impCode, "required in live mode with v1: the merchant code (imp…)");
-      r.require("IMP_KEY", impKey, "required in live mode with v1: the REST API key (a secret)");
-      r.require("IMP_SECRET", impSecret, "required in live mode with v1: the REST API secret (a secret)");
-    } else {
-      r.require("PORTONE_STORE_ID", storeId, "required in live mode with v2: the store id (store-…)");
-      r.require("PORTONE_CHANNEL_KEY", channelKey, "required in live mode with v2: the identity-verification channel key");
-      r.require("PORTONE_API_SECRET", apiSecret, "required in live mode with v2: the API secret (a secret)");
-    }
+    // Live mode never falls back to the sandbox: what it lacks is a problem like a wrong value (the providers
+    // name theirs).
     r.require("IDENTITY_HMAC_KEY", identityHmacKey, "required in live mode: the key of the identity HMAC (a secret)");
   }
   return { config, reader: r, receiptJwk };
@@ -360,12 +215,12 @@ const parsed = new WeakMap<object, Promise<ConfigResult>>();
  * The config of this env, parsed once per env object (one per isolate in workerd); the first parse logs one
  * warning line per wrong var, with what it expects and never its value.
  */
-export function readConfig(env: Vars): Promise<ConfigResult> {
+export function readConfig(env: Vars, providers: readonly ProviderConfigurer[]): Promise<ConfigResult> {
   let result = parsed.get(env);
   if (!result) {
-    result = parseConfig(env).then((parsedConfig) => {
+    result = parseConfig(env, providers).then((parsedConfig) => {
       for (const problem of parsedConfig.problems) {
-        console.warn(JSON.stringify({ level: "warn", msg: "config_problem", var: problem.name, expected: problem.expected }));
+        logLine("warn", "config_problem", { var: problem.name, expected: problem.expected });
       }
       return parsedConfig;
     });

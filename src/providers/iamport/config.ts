@@ -1,0 +1,105 @@
+import * as v from "valibot";
+import type { Reader } from "../../config/reader";
+import { AppError } from "../../errors";
+import { PG_HOSTS } from "../pg";
+import type { Provider, ProviderConfigurer } from "../provider";
+import { AttemptId } from "../schemas";
+import { ImpClient } from "./client";
+import { ImpUid, iamportSchemas } from "./schemas";
+import { TokenCache } from "./token-cache";
+
+/** The simulator's credentials: it accepts exactly these, so sandbox mode needs no secrets. */
+export const IAMPORT_SANDBOX = {
+  impCode: "imp00000000",
+  impKey: "sandbox_key",
+  impSecret: "sandbox_secret",
+  /** The client calls the simulator in-process (a Worker cannot fetch its own hostname), so the host is moot. */
+  apiBase: "https://sandbox.invalid/sandbox/api",
+  sdkPath: "/sandbox/iamport.js",
+} as const;
+
+export const IAMPORT_DEFAULTS = {
+  IMP_API_BASE: "https://api.iamport.kr",
+  IMP_SDK_URL: "https://cdn.iamport.kr/v1/iamport.js",
+} as const;
+
+/** Hosts the real SDK opens frames, popups and forms on: i'mport's own, and the PGs'. */
+const HOSTS = ["https://*.iamport.kr", "https://*.iamport.co", "https://*.portone.io", ...PG_HOSTS];
+
+/** i'mport's vars (IMP_*): the merchant code, REST keys, where the API and the SDK are, and IMP.certification's extras. */
+function readVars(r: Reader, { sandbox, active }: { sandbox: boolean; active: boolean }) {
+  const impKey = r.text("IMP_KEY");
+  const impSecret = r.text("IMP_SECRET");
+  const impCode = r.matching("IMP_CODE", /^imp\d+$/, "the merchant code: imp followed by digits");
+  const apiBase = r.url("IMP_API_BASE", IAMPORT_DEFAULTS.IMP_API_BASE);
+  const sdkUrl = r.url("IMP_SDK_URL", IAMPORT_DEFAULTS.IMP_SDK_URL);
+  const params: Record<string, string> = {};
+  for (const [name, param] of [
+    ["IMP_CHANNEL_KEY", "channelKey"],
+    ["IMP_PG", "pg"],
+    ["IMP_COMPANY", "company"],
+  ] as const) {
+    const value = r.text(name);
+    if (value !== undefined) params[param] = value;
+  }
+  if (active && !sandbox) {
+    // Live mode never falls back to the sandbox: what it lacks is a problem like a wrong value.
+    r.require("IMP_CODE", impCode, "required in live mode with v1: the merchant code (imp…)");
+    r.require("IMP_KEY", impKey, "required in live mode with v1: the REST API key (a secret)");
+    r.require("IMP_SECRET", impSecret, "required in live mode with v1: the REST API secret (a secret)");
+  }
+  // In sandbox mode the simulator's own credentials are used, whatever .dev.vars holds, so that live keys are never
+  // sent to the simulator and the simulator never accepts live keys.
+  return sandbox
+    ? { ...IAMPORT_SANDBOX, impCode: impCode ?? IAMPORT_SANDBOX.impCode, sdkUrl: IAMPORT_SANDBOX.sdkPath, params }
+    : { impCode: impCode ?? "", impKey: impKey ?? "", impSecret: impSecret ?? "", apiBase, sdkUrl, params };
+}
+
+/** i'mport (PortOne V1), configured: `IMP.certification` on the page, `GET /certifications/{imp_uid}` on the server. */
+export const iamportConfigurer: ProviderConfigurer = {
+  name: "v1",
+  configure(r, context): Provider {
+    const vars = readVars(r, context);
+    return {
+      name: "v1",
+      attemptStart: ({ attemptId, expiresAt }) => ({
+        provider: "v1",
+        merchant_uid: attemptId,
+        expires_at: expiresAt,
+        imp_code: vars.impCode,
+        params: vars.params,
+      }),
+      fromBody(body) {
+        // `merchant_uid` is optional: i'mport's integration guide sends only the imp_uid.
+        if (!v.is(iamportSchemas.verifyBody, body)) return null;
+        return { resultId: body.imp_uid, attemptId: body.merchant_uid };
+      },
+      fromRedirect(query) {
+        const resultId = query.imp_uid;
+        // `success=false` without an imp_uid: the person closed or cancelled the window.
+        const cancelled = !resultId && (query.success ?? query.imp_success) === "false";
+        if (!resultId) return { ref: null, cancelled };
+        const attemptId = query.merchant_uid || undefined;
+        if (!v.is(ImpUid, resultId) || (attemptId !== undefined && !v.is(AttemptId, attemptId))) {
+          throw new AppError("invalid_request", "ids in the query");
+        }
+        return { ref: { resultId, attemptId }, cancelled };
+      },
+      attemptOfRedirect: (query) => (v.is(AttemptId, query.merchant_uid) ? query.merchant_uid : undefined),
+      verificationOf: ({ attemptId, resultId, certifiedAt }) => ({
+        provider: "v1",
+        imp_uid: resultId,
+        merchant_uid: attemptId,
+        certified_at: certifiedAt,
+      }),
+      client(deps) {
+        const tokens = new TokenCache(deps.cache, deps.waitUntil, {
+          onKvError: (op) => deps.warn("kv_error", { op }),
+          onSource: (source) => deps.note("token", source),
+        });
+        return new ImpClient({ ...deps, apiBase: vars.apiBase, impKey: vars.impKey, impSecret: vars.impSecret, tokens });
+      },
+      page: { sdkUrl: vars.sdkUrl, script: "/providers/iamport.js", hosts: HOSTS },
+    };
+  },
+};

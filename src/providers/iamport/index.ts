@@ -1,0 +1,11 @@
+import type { ProviderModule } from "../module";
+import { iamportConfigurer } from "./config";
+import { iamportSandbox } from "./sandbox";
+import { iamportSchemas } from "./schemas";
+
+/** i'mport (PortOne V1): everything the app knows of it. */
+export const iamport: ProviderModule = {
+  ...iamportConfigurer,
+  schemas: iamportSchemas,
+  sandbox: { path: "/sandbox/api", app: iamportSandbox },
+};

@@ -1,0 +1,19 @@
+import type { Hono } from "hono";
+import type * as v from "valibot";
+import type { AppEnv } from "../env";
+import type { StorageVariables } from "../http/context";
+import type { ProviderConfigurer } from "./provider";
+
+/** Everything the app knows of one provider: one folder exports one of these, and the registry lists it. */
+export interface ProviderModule extends ProviderConfigurer {
+  /** Its shapes on the app's routes, for validation and /openapi.json. */
+  schemas: {
+    prepare: v.GenericSchema;
+    verifyBody: v.GenericSchema;
+    verification: v.GenericSchema;
+    /** The parameters its window adds to the redirect URL. */
+    redirectQuery: v.ObjectEntries;
+  };
+  /** Its REST simulator, mounted at `path` (sandbox mode only). */
+  sandbox: { path: string; app: Hono<AppEnv & { Variables: StorageVariables }> };
+}

@@ -1,0 +1,89 @@
+import * as v from "valibot";
+import type { Reader } from "../../config/reader";
+import { AppError } from "../../errors";
+import { PG_HOSTS } from "../pg";
+import type { Provider, ProviderConfigurer } from "../provider";
+import { AttemptId } from "../schemas";
+import { PortOneClient } from "./client";
+import { portoneSchemas } from "./schemas";
+
+/** The simulator's credentials: it accepts exactly these, so sandbox mode needs no secrets. */
+export const PORTONE_SANDBOX = {
+  storeId: "store-00000000-0000-0000-0000-000000000000",
+  channelKey: "channel-key-00000000-0000-0000-0000-000000000000",
+  apiSecret: "sandbox_portone_api_secret",
+  // The V2 simulator answers at the root, as PortOne does (its own SDK keeps only the origin of a base URL).
+  apiBase: "https://sandbox.invalid",
+  sdkPath: "/sandbox/portone.js",
+} as const;
+
+export const PORTONE_DEFAULTS = {
+  PORTONE_API_BASE: "https://api.portone.io",
+  PORTONE_SDK_URL: "https://cdn.portone.io/v2/browser-sdk.js",
+} as const;
+
+/** Hosts the real SDK opens frames, popups and forms on: PortOne's own, and the PGs'. */
+const HOSTS = ["https://*.portone.io", ...PG_HOSTS];
+
+/** PortOne V2's vars (PORTONE_*): the store, the identity-verification channel, the API secret, where API and SDK are. */
+function readVars(r: Reader, { sandbox, active }: { sandbox: boolean; active: boolean }) {
+  const storeId = r.matching("PORTONE_STORE_ID", /^store-[A-Za-z0-9-]+$/, "the store id: store-…");
+  const channelKey = r.matching("PORTONE_CHANNEL_KEY", /^channel-key-[A-Za-z0-9-]+$/, "the channel key: channel-key-…");
+  const apiSecret = r.text("PORTONE_API_SECRET");
+  const apiBase = r.url("PORTONE_API_BASE", PORTONE_DEFAULTS.PORTONE_API_BASE);
+  const sdkUrl = r.url("PORTONE_SDK_URL", PORTONE_DEFAULTS.PORTONE_SDK_URL);
+  if (active && !sandbox) {
+    r.require("PORTONE_STORE_ID", storeId, "required in live mode with v2: the store id (store-…)");
+    r.require("PORTONE_CHANNEL_KEY", channelKey, "required in live mode with v2: the identity-verification channel key");
+    r.require("PORTONE_API_SECRET", apiSecret, "required in live mode with v2: the API secret (a secret)");
+  }
+  return sandbox
+    ? {
+        ...PORTONE_SANDBOX,
+        storeId: storeId ?? PORTONE_SANDBOX.storeId,
+        channelKey: channelKey ?? PORTONE_SANDBOX.channelKey,
+        sdkUrl: PORTONE_SANDBOX.sdkPath,
+      }
+    : { storeId: storeId ?? "", channelKey: channelKey ?? "", apiSecret: apiSecret ?? "", apiBase, sdkUrl };
+}
+
+export interface PortOneProvider extends Provider {
+  /** The channel results must come from (the sandbox's simulator answers with it). */
+  readonly channelKey: string;
+}
+
+/** PortOne V2, configured: `PortOne.requestIdentityVerification` on the page, `GET /identity-verifications/{id}` on the server. */
+export const portoneConfigurer: ProviderConfigurer = {
+  name: "v2",
+  configure(r, context): PortOneProvider {
+    const vars = readVars(r, context);
+    return {
+      name: "v2",
+      channelKey: vars.channelKey,
+      attemptStart: ({ attemptId, expiresAt }) => ({
+        provider: "v2",
+        identity_verification_id: attemptId,
+        expires_at: expiresAt,
+        store_id: vars.storeId,
+        channel_key: vars.channelKey,
+        params: {},
+      }),
+      // The id the page passed to the SDK is the attempt id and the result's id at once.
+      fromBody: (body) =>
+        v.is(portoneSchemas.verifyBody, body) ? { resultId: body.identity_verification_id, attemptId: body.identity_verification_id } : null,
+      fromRedirect(query) {
+        // A `code` is PortOne's word for a failure, a cancel included.
+        const cancelled = query.code !== undefined;
+        const id = query.identityVerificationId;
+        if (!id) return { ref: null, cancelled };
+        if (!v.is(AttemptId, id)) throw new AppError("invalid_request", "ids in the query");
+        return { ref: { resultId: id, attemptId: id }, cancelled };
+      },
+      attemptOfRedirect: (query) => (v.is(AttemptId, query.identityVerificationId) ? query.identityVerificationId : undefined),
+      verificationOf: ({ attemptId, certifiedAt }) => ({ provider: "v2", identity_verification_id: attemptId, certified_at: certifiedAt }),
+      client: (deps) =>
+        new PortOneClient({ ...deps, apiBase: vars.apiBase, apiSecret: vars.apiSecret, storeId: vars.storeId, channelKey: vars.channelKey }),
+      page: { sdkUrl: vars.sdkUrl, script: "/providers/portone.js", hosts: HOSTS },
+    };
+  },
+};

@@ -293,7 +293,7 @@ async function profileWorker(port: number, verifications: number, work: () => Pr
     if (message.id !== undefined) pending.get(message.id)?.(message.result);
   };
   const send = (method: string, params: object = {}) =>
-    new Promise<any>((resolve) => {
+    new Promise<unknown>((resolve) => {
       pending.set(++id, resolve);
       ws.send(JSON.stringify({ id, method, params }));
     });
@@ -301,11 +301,16 @@ async function profileWorker(port: number, verifications: number, work: () => Pr
   await send("Profiler.setSamplingInterval", { interval: 100 });
   await send("Profiler.start");
   await work();
-  const { profile } = await send("Profiler.stop");
+  type CpuProfile = {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const { profile } = (await send("Profiler.stop")) as { profile: CpuProfile };
   ws.close();
   writeFileSync(join(OUT, "worker.cpuprofile"), JSON.stringify(profile));
   const nodes = new Map<number, { callFrame: { functionName: string; url: string; lineNumber: number } }>(
-    profile.nodes.map((n: { id: number }) => [n.id, n]),
+    profile.nodes.map((n) => [n.id, n]),
   );
   const self = new Map<string, number>();
   let total = 0;

@@ -22,7 +22,7 @@ describe("KV faults: the token falls back to getToken", () => {
   it.each(["throw", "hang"] as const)(
     "KV that fails to read or write (%s) still verifies, and recovers",
     async (fault) => {
-      const h = harness({ CACHE: broken(env.CACHE, ["get", "put"], fault) as unknown as string });
+      const h = harness({ CACHE: broken(env.CACHE, ["get", "put"], fault) });
       const b = h.browser();
       const cert = await b.certified();
       expect((await b.verify({ imp_uid: cert.imp_uid })).status).toBe(200);
@@ -41,7 +41,7 @@ describe("D1 faults", () => {
     const b = h.browser();
     const cert = await b.certified();
     const before = await snapshot();
-    const sick = harness({ DB: broken(env.DB, ["batch"], "throw") as unknown as string });
+    const sick = harness({ DB: broken(env.DB, ["batch"], "throw") });
     sick.stub.certifications.set(cert.imp_uid, cert);
     const sickBrowser = sick.browser();
     sickBrowser.cookie = b.cookie;

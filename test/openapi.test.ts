@@ -5,6 +5,7 @@ describe("GET /openapi.json", () => {
   it("describes every JSON route with its request and response schemas, from the definitions that validate", async () => {
     const res = await harness().request("/openapi.json");
     expect(res.status).toBe(200);
+    // biome-ignore lint/suspicious/noExplicitAny: the document is walked by path; its shape is what this test asserts
     const doc = (await res.json()) as any;
     expect(doc.openapi).toMatch(/^3\.1\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
@@ -24,7 +25,10 @@ describe("GET /openapi.json", () => {
     expect(v2.properties.identity_verification_id.pattern).toBe("^[A-Za-z0-9]{1,40}$");
     const ok = verify.responses["200"].content["application/json"].schema;
     expect(ok.properties.outcome.enum).toEqual(["new_user", "existing_user"]);
-    expect(ok.properties.verification.anyOf.map((s: any) => s.properties.provider.const)).toEqual(["v1", "v2"]);
+    expect(ok.properties.verification.anyOf.map((s: { properties: { provider: { const: string } } }) => s.properties.provider.const)).toEqual([
+      "v1",
+      "v2",
+    ]);
     expect(Object.keys(verify.responses).sort()).toEqual(["200", "400", "403", "404", "409", "410", "413", "415", "422", "429", "502", "503", "504"]);
     const error = verify.responses["403"].content["application/json"].schema;
     expect(error.properties.error.properties.code.enum).toContain("session_mismatch");

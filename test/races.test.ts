@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hmacHex } from "../src/lib/crypto";
+import { answer, V1Verification } from "./support/answers";
 import { count } from "./support/db";
 import { harness } from "./support/harness";
 
@@ -8,16 +9,16 @@ describe("races", () => {
   it("the same person verifying in two attempts at once gets one account: one new_user, one existing_user", async () => {
     const h = harness();
     const pairs = await h.certifiedPeople(2, { unique_key: "CI-twins-race" });
-    const bodies = (await Promise.all(pairs.map(async ({ b, cert }) => (await b.verify({ imp_uid: cert.imp_uid })).json()))) as any[];
+    const bodies = await Promise.all(pairs.map(async ({ b, cert }) => answer(await b.verify({ imp_uid: cert.imp_uid }), V1Verification)));
     expect(bodies.map((x) => x.outcome).sort()).toEqual(["existing_user", "new_user"]);
-    expect(bodies[0].user.id).toBe(bodies[1].user.id);
+    expect(bodies[0]!.user.id).toBe(bodies[1]!.user.id);
     expect(await count("users", "identity_key = ?", await hmacHex(env.IDENTITY_HMAC_KEY, "CI-twins-race"))).toBe(1);
   });
 
   it("ten attempts of one person at once: exactly one new_user", async () => {
     const h = harness();
     const pairs = await h.certifiedPeople(10, { unique_key: "CI-ten-race" });
-    const bodies = (await Promise.all(pairs.map(async ({ b, cert }) => (await b.verify({ imp_uid: cert.imp_uid })).json()))) as any[];
+    const bodies = await Promise.all(pairs.map(async ({ b, cert }) => answer(await b.verify({ imp_uid: cert.imp_uid }), V1Verification)));
     expect(bodies.filter((x) => x.outcome === "new_user")).toHaveLength(1);
     expect(bodies.filter((x) => x.outcome === "existing_user")).toHaveLength(9);
     expect(await count("users", "identity_key = ?", await hmacHex(env.IDENTITY_HMAC_KEY, "CI-ten-race"))).toBe(1);

@@ -110,7 +110,7 @@ describe("GET /certifications/redirect", () => {
     const brokenDb = new Proxy(env.DB, {
       get: (db, prop) => (prop === "batch" ? () => Promise.reject(new Error("simulated outage")) : Reflect.get(db, prop).bind(db)),
     });
-    const sick = harness({ DB: brokenDb as unknown as string });
+    const sick = harness({ DB: brokenDb });
     sick.stub.certifications.set(cert.imp_uid, cert);
     const res = await sick.request(redirect({ imp_uid: cert.imp_uid }), { headers: { Cookie: b.cookie } });
     expect(res.status).toBe(500);

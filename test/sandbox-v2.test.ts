@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { IAMPORT_SANDBOX } from "../src/providers/iamport/config";
 import { PORTONE_SANDBOX } from "../src/providers/portone/config";
+import { answer, type ImpEnvelope, type SandboxCert, type SandboxIdentityVerification, V2Verification } from "./support/answers";
 import { harness } from "./support/harness";
 import { errorOf } from "./support/http";
 
@@ -45,18 +46,18 @@ describe("sandbox PortOne V2 REST API", () => {
     expect([unauthorized.status, ((await unauthorized.json()) as { type: string }).type]).toEqual([401, "UNAUTHORIZED"]);
 
     const { confirm } = await window("sandboxAttempt1");
-    const ready = (await (await get("sandboxAttempt1")).json()) as any;
+    const ready = (await (await get("sandboxAttempt1")).json()) as SandboxIdentityVerification;
     expect(ready).toMatchObject({ status: "READY", id: "sandboxAttempt1", version: "V2", requestedCustomer: { name: "정샌드" } });
     expect(ready.verifiedCustomer).toBeUndefined();
     expect((await confirm()).status).toBe(200);
-    const verified = (await (await get("sandboxAttempt1")).json()) as any;
+    const verified = (await (await get("sandboxAttempt1")).json()) as SandboxIdentityVerification;
     expect(verified).toMatchObject({
       status: "VERIFIED",
       channel: { key: env.PORTONE_CHANNEL_KEY }, // the configured channel when set, else the sandbox's
       verifiedCustomer: { name: "정샌드", birthDate: "1990-02-03", gender: "FEMALE", operator: "LGU_MVNO", phoneNumber: "01012345678" },
     });
-    expect(verified.verifiedCustomer.ci).toMatch(/^[A-Za-z0-9+/=]{88}$/);
-    expect(Date.parse(verified.verifiedAt)).toBeGreaterThan(0);
+    expect(verified.verifiedCustomer?.ci).toMatch(/^[A-Za-z0-9+/=]{88}$/);
+    expect(Date.parse(verified.verifiedAt ?? "")).toBeGreaterThan(0);
   });
 
   it("FAILED once the code expired unconfirmed", async () => {
@@ -73,7 +74,7 @@ describe("sandbox PortOne V2 REST API", () => {
   it("gives the same person the same CI as the V1 simulator does", async () => {
     const { h, get, window } = sandboxV2();
     await (await window("sandboxAttempt3", { name: "같은사람", birthday: "1980-01-01", gender: "male" })).confirm();
-    const ci = ((await (await get("sandboxAttempt3")).json()) as any).verifiedCustomer.ci;
+    const ci = ((await (await get("sandboxAttempt3")).json()) as SandboxIdentityVerification).verifiedCustomer?.ci;
     const v1 = await h.request("/sandbox/window/request", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -86,10 +87,10 @@ describe("sandbox PortOne V2 REST API", () => {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ imp_key: IAMPORT_SANDBOX.impKey, imp_secret: IAMPORT_SANDBOX.impSecret }),
       })
-    ).json()) as any;
+    ).json()) as ImpEnvelope<{ access_token: string }>;
     const cert = (await (
       await h.request(`/sandbox/api/certifications/${imp_uid}`, { headers: { Authorization: `Bearer ${token.response.access_token}` } })
-    ).json()) as any;
+    ).json()) as ImpEnvelope<SandboxCert>;
     expect(cert.response.unique_key).toBe(ci);
   });
 });
@@ -98,13 +99,17 @@ describe("sandbox mode end to end with V2 (the app's unchanged V2 client against
   it("verifies a person who passed the carrier window", async () => {
     const { h, window } = sandboxV2();
     const b = h.browser();
-    const { identity_verification_id: id } = (await b.prepare()) as unknown as { identity_verification_id: string };
+    const { identity_verification_id: id } = await b.prepareV2();
     const { confirm } = await window(id);
     expect(await errorOf(await b.verify({ identity_verification_id: id }))).toBe("not_certified"); // READY
     await confirm();
     const res = await b.verify({ identity_verification_id: id });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as any).verification).toEqual({ provider: "v2", identity_verification_id: id, certified_at: expect.any(String) });
+    expect((await answer(res, V2Verification)).verification).toEqual({
+      provider: "v2",
+      identity_verification_id: id,
+      certified_at: expect.any(String),
+    });
     expect(h.portone.calls.getIdentityVerification).toBe(0); // the stub is not involved in sandbox mode
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { IAMPORT_SANDBOX } from "../src/providers/iamport/config";
+import { answer, type ImpEnvelope, type SandboxCert, V1Verification } from "./support/answers";
 import { harness } from "./support/harness";
 import { errorOf } from "./support/http";
 
@@ -14,7 +15,7 @@ function sandbox() {
   });
   const getToken = async () => {
     const res = await api("/users/getToken", json({ imp_key: IAMPORT_SANDBOX.impKey, imp_secret: IAMPORT_SANDBOX.impSecret }));
-    return ((await res.json()) as any).response as { access_token: string; now: number; expired_at: number };
+    return ((await res.json()) as ImpEnvelope<{ access_token: string; now: number; expired_at: number }>).response;
   };
   return { h, api, json, getToken };
 }
@@ -63,10 +64,10 @@ describe("sandbox REST API", () => {
     const auth = { headers: { Authorization: `Bearer ${token}` } };
     const requested = await api("/certifications/otp/request", json({ ...person, merchant_uid: "mid_x" }, token));
     expect(requested.status).toBe(200);
-    const impUid = ((await requested.json()) as any).response.imp_uid as string;
+    const impUid = ((await requested.json()) as ImpEnvelope<{ imp_uid: string }>).response.imp_uid;
     expect(impUid).toMatch(/^imp_\d{12}$/);
 
-    const pending = ((await (await api(`/certifications/${impUid}`, auth)).json()) as any).response;
+    const pending = ((await (await api(`/certifications/${impUid}`, auth)).json()) as ImpEnvelope<SandboxCert>).response;
     expect(pending).toMatchObject({ imp_uid: impUid, merchant_uid: "mid_x", certified: false, birthday: "1995-07-07", gender: "female" });
 
     const wrong = await api(`/certifications/otp/confirm/${impUid}`, json({ otp: "000000x" }, token));
@@ -74,7 +75,7 @@ describe("sandbox REST API", () => {
     const sms = (await (await h.request(`/sandbox/window/sms/${impUid}`)).json()) as { otp: string };
     const confirmed = await api(`/certifications/otp/confirm/${impUid}`, json({ otp: sms.otp }, token));
     expect(confirmed.status).toBe(200);
-    const record = ((await confirmed.json()) as any).response;
+    const record = ((await confirmed.json()) as ImpEnvelope<SandboxCert>).response;
     expect(record).toMatchObject({ certified: true, pg_provider: "danal", foreigner: false });
     expect(record.unique_key).toHaveLength(88);
     expect(record.unique_in_site).toHaveLength(64);
@@ -111,9 +112,10 @@ describe("sandbox REST API", () => {
     const keys = [];
     for (const phone of ["01055556666", "01077778888"]) {
       const res = await api("/certifications/otp/request", json({ ...person, phone }, token));
-      const impUid = ((await res.json()) as any).response.imp_uid;
+      const impUid = ((await res.json()) as ImpEnvelope<{ imp_uid: string }>).response.imp_uid;
       keys.push(
-        ((await (await api(`/certifications/${impUid}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as any).response.unique_key,
+        ((await (await api(`/certifications/${impUid}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as ImpEnvelope<SandboxCert>)
+          .response.unique_key,
       );
     }
     expect(keys[0]).toBe(keys[1]);
@@ -142,7 +144,7 @@ describe("sandbox mode end to end (the app's unchanged client against the simula
     expect(confirm.status).toBe(200);
     const res = await b.verify({ imp_uid, merchant_uid });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as any).outcome).toBe("new_user");
+    expect((await answer(res, V1Verification)).outcome).toBe("new_user");
     expect(h.stub.calls.getToken).toBe(0); // the stub is not involved in sandbox mode
   });
 
@@ -216,10 +218,12 @@ describe("sandbox fidelity", () => {
   it("marks OTP requests with gender digit 5–8 as foreigners", async () => {
     const { api, json, getToken } = sandbox();
     const { access_token } = await getToken();
-    const requested = (await (await api("/certifications/otp/request", json({ ...person, gender_digit: "6" }, access_token))).json()) as any;
+    const requested = (await (await api("/certifications/otp/request", json({ ...person, gender_digit: "6" }, access_token))).json()) as ImpEnvelope<{
+      imp_uid: string;
+    }>;
     const cert = (await (
       await api(`/certifications/${requested.response.imp_uid}`, { headers: { Authorization: `Bearer ${access_token}` } })
-    ).json()) as any;
+    ).json()) as ImpEnvelope<SandboxCert>;
     expect([cert.response.foreigner, cert.response.foreigner_v2, cert.response.gender]).toEqual([true, true, "female"]);
   });
 
@@ -233,7 +237,8 @@ describe("sandbox fidelity", () => {
     const { h, getToken, api } = sandbox();
     const { access_token } = await getToken();
     const read = async (impUid: string) =>
-      ((await (await api(`/certifications/${impUid}`, { headers: { Authorization: `Bearer ${access_token}` } })).json()) as any).response;
+      ((await (await api(`/certifications/${impUid}`, { headers: { Authorization: `Bearer ${access_token}` } })).json()) as ImpEnvelope<SandboxCert>)
+        .response;
     const shaped = await read(await confirmed(h, { merchant_uid: "opt1", dev_options: ["phone_carrier", "null_gender", "no_di", "foreigner"] }));
     expect(shaped).toMatchObject({ phone: "01012345678", carrier: "KT", gender: null, unique_in_site: null, foreigner: true });
     expect(shaped.unique_key).toMatch(/^.{88}$/);
@@ -245,7 +250,7 @@ describe("sandbox fidelity", () => {
       imp_uid: await confirmed(h, { merchant_uid, name: "성별없음", dev_options: ["null_gender", "no_di"] }),
       merchant_uid,
     });
-    expect(((await ok.json()) as any).user.gender).toBeNull();
+    expect((await answer(ok, V1Verification)).user.gender).toBeNull();
     const again = await b.prepare();
     const empty = await b.verify({
       imp_uid: await confirmed(h, { merchant_uid: again.merchant_uid, name: "빈CI", dev_options: ["empty_ci"] }),

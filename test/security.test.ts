@@ -113,3 +113,42 @@ describe("a client that aborts its body", () => {
     }
   });
 });
+
+describe("security headers", () => {
+  const BASE = { "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY" };
+
+  it("every kind of answer carries them, and answers with personal data are never cached", async () => {
+    const h = harness({ IMP_MODE: "sandbox" });
+    const b = h.browser();
+    await b.prepare();
+    const answers: [string, Response][] = [
+      ["page", await b.send("/")],
+      ["prepare", await b.send("/certifications/prepare", { method: "POST", headers: { Origin: ORIGIN } })],
+      ["verify error", await b.verify({ imp_uid: "imp_1" })],
+      ["redirect page", await b.send("/certifications/redirect?imp_uid=imp_1")],
+      ["healthz", await h.request("/healthz")],
+      ["not found", await h.request("/nothing")],
+      ["openapi", await h.request("/openapi.json")],
+      ["site api", await h.request("/api/users/usr_1")],
+      ["sandbox window", await h.request("/sandbox/certify")],
+    ];
+    for (const [what, res] of answers) {
+      for (const [name, value] of Object.entries(BASE)) expect([what, res.headers.get(name)]).toEqual([what, value]);
+      // A static file of the sandbox carries nothing of anyone; everything else may.
+      if (what !== "sandbox window") expect([what, res.headers.get("cache-control")]).toEqual([what, "no-store"]);
+      expect([what, res.headers.get("strict-transport-security")]).toEqual([what, null]); // plain http here
+    }
+    for (const [what, res] of answers.filter(([what]) => what.includes("page") || what.includes("window"))) {
+      expect([what, res.headers.get("content-security-policy")]).toEqual([what, expect.stringContaining("frame-ancestors 'none'")]);
+    }
+  });
+
+  it("over https adds HSTS, and the JWKS alone may be cached", async () => {
+    const h = harness();
+    const health = await h.request("https://verify.example/healthz");
+    expect(health.headers.get("strict-transport-security")).toBe("max-age=63072000; includeSubDomains");
+    const jwks = await h.request("https://verify.example/.well-known/jwks.json");
+    expect(jwks.headers.get("cache-control")).toMatch(/^public, max-age=\d+$/);
+    expect(jwks.headers.get("x-frame-options")).toBe("DENY");
+  });
+});

@@ -94,7 +94,7 @@ describe("PortOne V2: what counts as verified", () => {
   it.each(["READY", "FAILED"] as const)("%s is 422 not_certified, and leaves the attempt usable", async (status) => {
     const h = harness(V2);
     const b = h.browser();
-    const { identity_verification_id: id } = (await b.prepare()) as unknown as { identity_verification_id: string };
+    const { identity_verification_id: id } = await b.prepareV2();
     h.portone.pending(id, status);
     const res = await b.verify({ identity_verification_id: id });
     expect([res.status, await errorOf(res)]).toEqual([422, "not_certified"]);
@@ -105,7 +105,7 @@ describe("PortOne V2: what counts as verified", () => {
   it("refuses a result obtained through another channel, and accepts one that names none", async () => {
     const h = harness(V2);
     const b = h.browser();
-    const { identity_verification_id: id } = (await b.prepare()) as unknown as { identity_verification_id: string };
+    const { identity_verification_id: id } = await b.prepareV2();
     const channel = { type: "TEST" as const, key: "channel-key-someone-else", pgProvider: "DANAL", pgMerchantId: "x" };
     h.portone.verify(id, {}, { channel });
     const res = await b.verify({ identity_verification_id: id });
@@ -117,7 +117,7 @@ describe("PortOne V2: what counts as verified", () => {
   it("requires verifiedAt inside the attempt's lifetime", async () => {
     const h = harness(V2);
     const b = h.browser();
-    const { identity_verification_id: id } = (await b.prepare()) as unknown as { identity_verification_id: string };
+    const { identity_verification_id: id } = await b.prepareV2();
     h.portone.verify(id, {}, { verifiedAt: new Date(Date.now() - 3_600_000).toISOString() });
     const res = await b.verify({ identity_verification_id: id });
     expect([res.status, await errorOf(res)]).toEqual([422, "not_certified"]);
@@ -128,7 +128,7 @@ describe("PortOne V2: what counts as verified", () => {
     async (customer) => {
       const h = harness(V2);
       const b = h.browser();
-      const { identity_verification_id: id } = (await b.prepare()) as unknown as { identity_verification_id: string };
+      const { identity_verification_id: id } = await b.prepareV2();
       h.portone.verify(id, customer as StubCustomer);
       const res = await b.verify({ identity_verification_id: id });
       expect([res.status, await errorOf(res)]).toEqual([422, "identity_unavailable"]);
@@ -148,7 +148,7 @@ describe("PortOne V2: attempts and attacks", () => {
   it("refuses forged, altered, foreign and expired ids before asking PortOne", async () => {
     const h = harness(V2);
     const owner = h.browser();
-    const { identity_verification_id: id } = (await owner.prepare()) as unknown as { identity_verification_id: string };
+    const { identity_verification_id: id } = await owner.prepareV2();
     h.portone.verify(id);
     const altered = id.slice(0, 3) + (id[3] === "A" ? "B" : "A") + id.slice(4);
     for (const forged of ["A".repeat(40), altered]) {
@@ -181,7 +181,7 @@ describe("PortOne V2: attempts and attacks", () => {
   it("is 404 certification_not_found for an id PortOne does not know, and stores nothing", async () => {
     const h = harness(V2);
     const b = h.browser();
-    const { identity_verification_id: id } = (await b.prepare()) as unknown as { identity_verification_id: string };
+    const { identity_verification_id: id } = await b.prepareV2();
     const before = await snapshot();
     const res = await b.verify({ identity_verification_id: id });
     expect([res.status, await errorOf(res)]).toEqual([404, "certification_not_found"]);
@@ -258,7 +258,7 @@ describe("PortOne V2: the redirect and the configuration", () => {
   it("words a failure with a code as a cancel, and decides from PortOne's record only", async () => {
     const h = harness(V2);
     const b = h.browser();
-    const { identity_verification_id: id } = (await b.prepare()) as unknown as { identity_verification_id: string };
+    const { identity_verification_id: id } = await b.prepareV2();
     h.portone.pending(id, "FAILED");
     const res = await b.send(`/certifications/redirect?identityVerificationId=${id}&code=FAILURE_TYPE_PG&message=x`);
     expect(res.status).toBe(422);

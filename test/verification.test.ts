@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hmacHex } from "../src/lib/crypto";
+import { iamportSchemas } from "../src/providers/iamport/schemas";
+import { answer, V1Verification } from "./support/answers";
 import { count, snapshot } from "./support/db";
 import { harness, ORIGIN } from "./support/harness";
 import { errorOf } from "./support/http";
@@ -12,7 +14,7 @@ describe("POST /certifications — the happy path", () => {
     const cert = await first.certified({ name: "김하나", gender: "female", birthday: "1991-04-05", unique_key: "CI-kim" });
     const res = await first.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as any;
+    const body = await answer(res, V1Verification);
     expect(body).toEqual({
       outcome: "new_user",
       user: {
@@ -35,7 +37,7 @@ describe("POST /certifications — the happy path", () => {
     const second = await again.certified({ name: "김하나", birthday: "1991-04-05", unique_key: "CI-kim" });
     const res2 = await again.verify({ imp_uid: second.imp_uid });
     expect(res2.status).toBe(200);
-    const body2 = (await res2.json()) as any;
+    const body2 = await answer(res2, V1Verification);
     expect(body2.outcome).toBe("existing_user");
     expect(body2.user.id).toBe(body.user.id);
     expect(body2.user.created_at).toBe(body.user.created_at); // the account's creation, not this attempt's
@@ -106,7 +108,7 @@ describe("POST /certifications — the happy path", () => {
     const h = harness();
     const b = h.browser();
     const cert = await b.certified({ birthday: null, birth: Date.UTC(1980, 4, 31, 15) / 1000 });
-    const body = (await (await b.verify({ imp_uid: cert.imp_uid })).json()) as any;
+    const body = await answer(await b.verify({ imp_uid: cert.imp_uid }), V1Verification);
     expect(body.user.birthday).toBe("1980-06-01");
   });
 });
@@ -299,7 +301,7 @@ describe("POST /certifications — minimum age", () => {
     const today = await b.certified({ birthday: yearsAgo(19) });
     const ok = await b.verify({ imp_uid: today.imp_uid });
     expect(ok.status).toBe(200);
-    expect(((await ok.json()) as any).user.age).toBe(19);
+    expect((await answer(ok, V1Verification)).user.age).toBe(19);
   });
 
   it("youth_act: allowed from 1 January of the year one turns 19", async () => {
@@ -378,7 +380,7 @@ describe("POST /certifications/prepare", () => {
     const h = harness({ IMP_CHANNEL_KEY: "channel-key-1", IMP_COMPANY: "example.com" });
     const res = await h.request("/certifications/prepare", { method: "POST", headers: { Origin: ORIGIN } });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as any;
+    const body = await answer(res, iamportSchemas.prepare);
     expect(body).toEqual({
       provider: "v1",
       merchant_uid: expect.stringMatching(/^[A-Za-z0-9]{40}$/),

@@ -8,4 +8,4 @@ export type { ProviderModule };
  * Every provider the app speaks, picked by PORTONE_VERSION. A provider is one folder that exports a ProviderModule;
  * adding one is that folder and a line here.
  */
-export const PROVIDERS: readonly ProviderModule[] = [iamport, portone];
+export const PROVIDERS = [iamport, portone] as const satisfies readonly ProviderModule[];

@@ -1,8 +1,9 @@
 import { resolver } from "hono-openapi";
 import * as v from "valibot";
 import { ERRORS, type ErrorCode } from "../errors";
-import { PROVIDERS, type ProviderModule } from "../providers/registry";
+import { PROVIDERS } from "../providers/registry";
 import { IsoTime } from "../providers/schemas";
+import { Outcome, VerifiedUser } from "../verification/shapes";
 
 /**
  * The shapes of the JSON routes, declared once: the validators check requests against them and /openapi.json
@@ -13,31 +14,22 @@ export const PrepareBody = v.object({
   return_to: v.optional(v.pipe(v.string(), v.description("where to send the visitor after a success; its origin must be in RETURN_ORIGINS"))),
 });
 
-const each = <K extends keyof ProviderModule["schemas"]>(key: K) => PROVIDERS.map((p) => p.schemas[key]) as ProviderModule["schemas"][K][];
-
 /** What a verify body names, as each provider names it (`v1`: the certification, and the attempt when the page names it; `v2`: the identity verification). */
-export const VerifyBody = v.union(each("verifyBody") as v.GenericSchema[]);
+export const VerifyBody = v.union(PROVIDERS.map((p) => p.schemas.verifyBody));
 
 /**
  * The redirect's query, each parameter at most once: what every provider's window adds. Its ids are checked by the
  * provider, after their absence (a cancel) is told apart; the rest only word the message.
  */
-export const RedirectQuery = v.object(Object.assign({}, ...each("redirectQuery")) as v.ObjectEntries);
+export const RedirectQuery = v.object(Object.assign({}, ...PROVIDERS.map((p) => p.schemas.redirectQuery)) as v.ObjectEntries);
 
-export const PrepareResponse = v.union(each("prepare") as v.GenericSchema[]);
+export const PrepareResponse = v.union(PROVIDERS.map((p) => p.schemas.prepare));
 
 export const VerificationResponse = v.object({
-  outcome: v.picklist(["new_user", "existing_user"]),
+  outcome: Outcome,
   receipt: v.optional(v.pipe(v.string(), v.description("compact JWS (ES256) of the result; verify it with /.well-known/jwks.json"))),
-  user: v.object({
-    id: v.string(),
-    name: v.string(),
-    gender: v.nullable(v.picklist(["male", "female"])),
-    birthday: v.pipe(v.string(), v.isoDate()),
-    age: v.pipe(v.number(), v.integer()),
-    created_at: IsoTime,
-  }),
-  verification: v.union(each("verification") as v.GenericSchema[]),
+  user: VerifiedUser,
+  verification: v.union(PROVIDERS.map((p) => p.schemas.verification)),
 });
 
 /** A user id as the app makes them. */
@@ -93,3 +85,9 @@ export function errors(...codes: ErrorCode[]) {
   for (const code of codes) byStatus.set(ERRORS[code].status, [...(byStatus.get(ERRORS[code].status) ?? []), code]);
   return Object.fromEntries([...byStatus].map(([status, list]) => [status, json(`error: ${list.join(", ")}`, ErrorResponse)]));
 }
+
+/** The answers' types, derived from their schemas (never declared a second time). */
+export type PrepareAnswer = v.InferOutput<typeof PrepareResponse>;
+export type VerificationAnswer = v.InferOutput<typeof VerificationResponse>;
+export type HealthAnswer = v.InferOutput<typeof HealthResponse>;
+export type ErrorAnswer = v.InferOutput<typeof ErrorResponse>;

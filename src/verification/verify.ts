@@ -5,17 +5,11 @@ import { hmacHex, randomHex, sha256Hex } from "../lib/crypto";
 import type { ProviderResult, ResultSource, VerificationRef } from "../providers/provider";
 import { mintAttemptId, readAttemptId } from "./attempt";
 import { type CheckedIdentity, checkResult, windowFailure } from "./rules";
+import type { VerifiedUser } from "./shapes";
 
 export interface VerificationResult {
   outcome: "new_user" | "existing_user";
-  user: {
-    id: string;
-    name: string;
-    gender: "male" | "female" | null;
-    birthday: string;
-    age: number;
-    created_at: string;
-  };
+  user: VerifiedUser;
   /** The attempt and the provider's result that completed it; the provider names them in answers. */
   verification: VerificationRef;
 }

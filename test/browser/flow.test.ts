@@ -14,7 +14,9 @@ describe("the verification page in Chromium (sandbox)", () => {
     page.on("request", (req) => requests.push(`${req.method()} ${new URL(req.url()).pathname}`));
     await page.goto(`${baseUrl}/`);
     await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
-    expect(requests.filter((r) => !r.endsWith("/favicon.svg"))).toEqual(["GET /", "GET /app.css", "GET /app.js", "GET /sandbox/iamport.js"]);
+    expect(requests.filter((r) => !r.endsWith("/favicon.svg")).sort()).toEqual(
+      ["GET /", "GET /app.css", "GET /app.js", "GET /providers/iamport.js", "GET /sandbox/iamport.js"].sort(),
+    );
     const embedded = await page.evaluate(() => JSON.parse(document.getElementById("page-config")!.textContent!).attempt.merchant_uid);
     const submitted: string[] = [];
     page.on("request", (req) => {

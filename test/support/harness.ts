@@ -1,8 +1,13 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type * as v from "valibot";
 import { createApp } from "../../src/app";
+import { iamportSchemas } from "../../src/providers/iamport/schemas";
 import { clearTokenMemory } from "../../src/providers/iamport/token-cache";
+import { portoneSchemas } from "../../src/providers/portone/schemas";
+import { PrepareResponse } from "../../src/routes/schemas";
 import { mintAttemptId } from "../../src/verification/attempt";
+import { answer, checkAnswer } from "./answers";
 import { ImpStub, type StubCertification } from "./iamport-stub";
 import { PortOneStub, type StubCustomer } from "./portone-stub";
 
@@ -14,7 +19,13 @@ let counter = 0;
  * The real Worker app, in workerd, with the real local D1 and KV, talking to a fresh i'mport stub. Each harness
  * gets its own REST key, so isolate-wide token caches of different tests never meet.
  */
-export function harness(vars: Partial<Record<keyof Env | "RECEIPT_PRIVATE_KEY" | "SITE_API_KEY", string>> = {}) {
+/** Vars as strings; bindings (DB, CACHE) may be replaced by a broken one. */
+type Vars = Partial<Record<Exclude<keyof Env, "DB" | "CACHE"> | "RECEIPT_PRIVATE_KEY" | "SITE_API_KEY", string>> & {
+  DB?: D1Database;
+  CACHE?: KVNamespace;
+};
+
+export function harness(vars: Vars = {}) {
   clearTokenMemory();
   const impKey = `key_${Date.now()}_${counter++}`;
   const stub = new ImpStub(impKey, "test_secret");
@@ -27,8 +38,10 @@ export function harness(vars: Partial<Record<keyof Env | "RECEIPT_PRIVATE_KEY" |
 
   async function request(path: string, init: RequestInit = {}): Promise<Response> {
     const ctx = createExecutionContext();
-    const res = await app.fetch(new Request(new URL(path, ORIGIN), init), testEnv, ctx);
+    const req = new Request(new URL(path, ORIGIN), init);
+    const res = await app.fetch(req.clone(), testEnv, ctx);
     await waitOnExecutionContext(ctx);
+    await checkAnswer(req, res);
     return res;
   }
 
@@ -46,6 +59,11 @@ export function harness(vars: Partial<Record<keyof Env | "RECEIPT_PRIVATE_KEY" |
         if (at > 0) jar.set(pair.slice(0, at), pair.slice(at + 1));
       }
       return res;
+    };
+    const prepareAs = async <S extends v.GenericSchema>(schema: S) => {
+      const res = await send("/certifications/prepare", { method: "POST", headers: { Origin: ORIGIN } });
+      if (res.status !== 201) throw new Error(`prepare answered ${res.status}: ${await res.text()}`);
+      return answer(res, schema);
     };
     return {
       /** The Cookie header this browser sends; setting it replaces the whole jar. */
@@ -67,10 +85,17 @@ export function harness(vars: Partial<Record<keyof Env | "RECEIPT_PRIVATE_KEY" |
         return jar.get("imp_browser") ?? "";
       },
       send,
-      async prepare(): Promise<{ merchant_uid: string; expires_at: string; imp_code: string; params: Record<string, string> }> {
-        const res = await send("/certifications/prepare", { method: "POST", headers: { Origin: ORIGIN } });
-        if (res.status !== 201) throw new Error(`prepare answered ${res.status}: ${await res.text()}`);
-        return res.json();
+      /** V1: a new attempt for this browser, as prepare answers it. */
+      prepare() {
+        return prepareAs(iamportSchemas.prepare);
+      },
+      /** A new attempt under whichever provider runs (for its cookie). */
+      prepareAny() {
+        return prepareAs(PrepareResponse);
+      },
+      /** V2: a new attempt for this browser, as prepare answers it. */
+      prepareV2() {
+        return prepareAs(portoneSchemas.prepare);
       },
       verify(body: unknown) {
         return send("/certifications", {
@@ -84,7 +109,7 @@ export function harness(vars: Partial<Record<keyof Env | "RECEIPT_PRIVATE_KEY" |
        * come from the app, which mints for SESSION_TTL_SECONDS from now). Prepares first for the cookie.
        */
       async mint(expiresAt: number): Promise<string> {
-        if (!jar.has("imp_browser")) await this.prepare();
+        if (!jar.has("imp_browser")) await this.prepareAny();
         return mintAttemptId(testEnv.IDENTITY_HMAC_KEY, jar.get("imp_browser")!, expiresAt);
       },
       /** prepare, then i'mport certifies this person for that attempt. */
@@ -94,7 +119,7 @@ export function harness(vars: Partial<Record<keyof Env | "RECEIPT_PRIVATE_KEY" |
       },
       /** V2: prepare, then PortOne verifies this person for that attempt; returns its id. */
       async verifiedV2(customer: StubCustomer = {}) {
-        const attempt = (await this.prepare()) as unknown as { identity_verification_id: string };
+        const attempt = await this.prepareV2();
         portone.verify(attempt.identity_verification_id, customer);
         return attempt.identity_verification_id;
       },

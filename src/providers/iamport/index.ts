@@ -4,8 +4,8 @@ import { iamportSandbox } from "./sandbox";
 import { iamportSchemas } from "./schemas";
 
 /** i'mport (PortOne V1): everything the app knows of it. */
-export const iamport: ProviderModule = {
+export const iamport = {
   ...iamportConfigurer,
   schemas: iamportSchemas,
   sandbox: { path: "/sandbox/api", app: iamportSandbox },
-};
+} satisfies ProviderModule;

@@ -79,3 +79,4 @@ export const iamportSandbox = new Hono<AppEnv>()
   })
   // Like i'mport, every answer is an envelope, an unknown route's too.
   .all("*", (c) => envelope(c, 404, "요청하신 API를 찾을 수 없습니다."));
+export type SandboxCertificationAnswer = ReturnType<typeof certificationResponse>;

@@ -4,8 +4,8 @@ import { portoneSandbox } from "./sandbox";
 import { portoneSchemas } from "./schemas";
 
 /** PortOne V2: everything the app knows of it. */
-export const portone: ProviderModule = {
+export const portone = {
   ...portoneConfigurer,
   schemas: portoneSchemas,
   sandbox: { path: "/", app: portoneSandbox },
-};
+} satisfies ProviderModule;

@@ -156,7 +156,7 @@ describe("PortOne V2: attempts and attacks", () => {
       expect([res.status, await errorOf(res)]).toEqual([403, "unknown_merchant_uid"]);
     }
     const stranger = h.browser();
-    await stranger.prepare();
+    await stranger.prepareV2();
     const foreign = await stranger.verify({ identity_verification_id: id });
     expect([foreign.status, await errorOf(foreign)]).toEqual([403, "session_mismatch"]);
     const expired = await owner.mint(Date.now() - 1000);
@@ -170,7 +170,7 @@ describe("PortOne V2: attempts and attacks", () => {
   it("takes only V2's body: an imp_uid is 400 invalid_request", async () => {
     const h = harness(V2);
     const b = h.browser();
-    await b.prepare();
+    await b.prepareV2();
     for (const body of [{ imp_uid: "imp_123" }, { identity_verification_id: "has-dashes" }, {}]) {
       const res = await b.verify(body);
       expect([res.status, await errorOf(res)]).toEqual([400, "invalid_request"]);

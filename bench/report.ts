@@ -1,0 +1,181 @@
+// The report: results.json and results.md, each target judged from the data in TARGETS.
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { percentile } from "../test/support/http-client.ts";
+import type { LogLine, Name, Server } from "./servers.ts";
+import { COUNT, flags, LATENCY_MS, LEVELS, ROUNDS } from "./settings.ts";
+import type { Sample } from "./verification.ts";
+
+export interface Level {
+  concurrency: number;
+  samples: Record<Name, Sample[]>;
+  elapsedMs: Record<Name, number>;
+  /** Calls to the server's provider stub: getToken and the result's GET. */
+  calls: Record<Name, { getToken: number; getResult: number }>;
+  requestIds: Record<Name, string[]>;
+}
+
+/** Everything one run measured. */
+export interface Run {
+  servers: Server[];
+  levels: Level[];
+  storage: { pageViews: number; pageViewsOk: number; prepares: number; preparesOk: number; attemptInPage: boolean };
+  floorMs: number;
+  profile?: { busy_ms_per_verification: number; top: { key: string; share: number }[] };
+  size: { raw: number; gzip: number };
+  startups: number[];
+}
+
+type Summary = ReturnType<typeof summarize>;
+
+/**
+ * The targets against the guide's server, as data: this app (V1) beside the guide at the same concurrency, `factor`
+ * times the guide's figure at most (`≤`) or at least (`≥`); `at` says which concurrency levels each one judges.
+ */
+export const TARGETS = {
+  latency_p50: { at: (c: number) => c === 1, pick: (x: Summary) => x.latency_ms.p50, rule: "≤", factor: 0.55 },
+  latency_p99: { at: (c: number) => c === 1, pick: (x: Summary) => x.latency_ms.p99, rule: "≤", factor: 1 },
+  throughput: { at: (c: number) => c >= 16, pick: (x: Summary) => x.throughput_per_s, rule: "≥", factor: 1.3 },
+} as const;
+
+const verdict = (ok: boolean) => (ok ? "met" : "missed");
+
+function judge(target: keyof typeof TARGETS, concurrency: number, app: Summary, guide: Summary): string {
+  const t = TARGETS[target];
+  if (!t.at(concurrency)) return "";
+  const [ours, theirs] = [t.pick(app), t.pick(guide) * t.factor];
+  return `${t.rule} ${t.factor}×: ${verdict(t.rule === "≤" ? ours <= theirs : ours >= theirs)}`;
+}
+
+function summarize(level: Level, name: Name, servers: Server[]) {
+  const samples = level.samples[name];
+  const lat = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const n = samples.length;
+  const calls = level.calls[name];
+  const logs = servers.find((server) => server.name === name)!.logs;
+  const lines = level.requestIds[name].map((id) => logs.get(id)).filter((l): l is LogLine => !!l);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const upstreamWait = lines.map((l) => sum(l.upstream.map((u) => u.ms))).sort((a, b) => a - b);
+  const inWorker = lines.map((l) => l.ms - sum(l.upstream.map((u) => u.ms)) - l.d1.ms).sort((a, b) => a - b);
+  const d1Wait = lines.map((l) => l.d1.ms).sort((a, b) => a - b);
+  // KV: a token found in KV is one read; a token fetched from i'mport is one read (a miss) and one write.
+  const kvOps = sum(lines.flatMap((l) => (l.token ?? []).map((t) => (t === "kv" ? 1 : t === "fetched" ? 2 : 0))));
+  return {
+    verifications: n,
+    errors: samples.filter((s) => !s.ok).length,
+    first_error: samples.find((s) => !s.ok)?.error,
+    throughput_per_s: n / (level.elapsedMs[name] / 1000),
+    latency_ms: { p50: percentile(lat, 50), p99: percentile(lat, 99) },
+    upstream_calls_per_verification: (calls.getToken + calls.getResult) / n,
+    get_token_per_verification: calls.getToken / n,
+    ...(name !== "guide"
+      ? {
+          log_lines: lines.length,
+          upstream_wait_ms_p50: percentile(upstreamWait, 50),
+          d1_round_trips_per_verification: sum(lines.map((l) => l.d1.roundTrips)) / lines.length,
+          d1_wait_ms_p50: percentile(d1Wait, 50),
+          kv_ops_per_verification: kvOps / lines.length,
+          worker_own_ms_p50: percentile(inWorker, 50),
+        }
+      : {}),
+  };
+}
+
+/** Writes bench/results.json and bench/results.md and prints the table; false when any verification failed. */
+export function writeReport(run: Run): boolean {
+  const report = run.levels.map((level) => ({
+    concurrency: level.concurrency,
+    app: summarize(level, "app", run.servers),
+    v2: summarize(level, "v2", run.servers),
+    guide: summarize(level, "guide", run.servers),
+  }));
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const results = {
+    date: new Date().toISOString(),
+    machine,
+    settings: { count: COUNT, concurrency: LEVELS, stub_latency_ms: LATENCY_MS, rounds: ROUNDS, quick: flags.quick },
+    bundle: { raw_bytes: run.size.raw, gzip_bytes: run.size.gzip },
+    startup_ms: { runs: run.startups, median: run.startups[1] },
+    harness_floor_ms_p50: run.floorMs,
+    storage: run.storage,
+    levels: report,
+    profile: run.profile,
+  };
+  writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
+
+  const f = (v: number | undefined, d = 1) => (v !== undefined && Number.isFinite(v) ? v.toFixed(d) : "–");
+  const ratio = (a: number, b: number) => (b ? `${f(a / b, 2)}×` : "–");
+  // Columns: measure, this app (v1), this app (v2), the guide's server, ratio v1 : guide, target (judged on v1).
+  const rows: string[][] = [];
+  for (const { concurrency: c, app: a, v2, guide: g } of report) {
+    const row = (measure: string, pick: (x: typeof a) => number, target: string) => [
+      measure,
+      f(pick(a)),
+      f(pick(v2)),
+      f(pick(g)),
+      ratio(pick(a), pick(g)),
+      target,
+    ];
+    rows.push(
+      row(`verify latency p50 (ms), concurrency ${c}`, (x) => x.latency_ms.p50, judge("latency_p50", c, a, g)),
+      row(`verify latency p99 (ms), concurrency ${c}`, (x) => x.latency_ms.p99, judge("latency_p99", c, a, g)),
+      row(`throughput (verifications/s), concurrency ${c}`, (x) => x.throughput_per_s, judge("throughput", c, a, g)),
+    );
+  }
+  const last = report[report.length - 1]!;
+  const noStorage = run.storage.pageViewsOk === run.storage.pageViews && run.storage.preparesOk === run.storage.prepares;
+  rows.push(
+    [
+      "upstream calls / verification",
+      f(last.app.upstream_calls_per_verification, 3),
+      f(last.v2.upstream_calls_per_verification, 3),
+      f(last.guide.upstream_calls_per_verification, 3),
+      ratio(last.app.upstream_calls_per_verification, last.guide.upstream_calls_per_verification),
+      `≤ 1.01: ${verdict(last.app.upstream_calls_per_verification <= 1.01)}; v2 = 1: ${verdict(last.v2.upstream_calls_per_verification === 1)}`,
+    ],
+    [
+      "D1 round-trips / verification",
+      f(last.app.d1_round_trips_per_verification, 2),
+      f(last.v2.d1_round_trips_per_verification, 2),
+      "– (in memory)",
+      "",
+      "",
+    ],
+    ["KV operations / verification", f(last.app.kv_ops_per_verification, 3), f(last.v2.kv_ops_per_verification, 3), "–", "", ""],
+    ["D1 and KV operations / page view and / prepare", noStorage ? "0" : "> 0", "", "–", "", `0: ${verdict(noStorage)}`],
+    [
+      "requests before the start button works",
+      run.storage.attemptInPage ? "0" : "1 (prepare)",
+      "",
+      "0 (merchant_uid hard-coded)",
+      "",
+      `0: ${verdict(run.storage.attemptInPage)}`,
+    ],
+    ...report.map(({ concurrency: c, app: a, v2 }) => [
+      `· concurrency ${c}: the Worker's own time / waiting for D1 / waiting for the provider, p50 (ms)`,
+      `${f(a.worker_own_ms_p50)} / ${f(a.d1_wait_ms_p50)} / ${f(a.upstream_wait_ms_p50)}`,
+      `${f(v2.worker_own_ms_p50)} / ${f(v2.d1_wait_ms_p50)} / ${f(v2.upstream_wait_ms_p50)}`,
+      "",
+      "",
+      "",
+    ]),
+    ["errors", ...(["app", "v2", "guide"] as const).map((n) => String(report.reduce((sum, l) => sum + l[n].errors, 0))), "", ""],
+  );
+  const table = [
+    `Machine: ${machine}. ${COUNT} timed verifications per server and concurrency level, stub latency ${LATENCY_MS} ms per call, ${ROUNDS} alternating round(s); ${results.date.slice(0, 10)}.`,
+    "",
+    "| measure | this app, V1 | this app, V2 | the guide's server (Express + axios) | ratio V1 : guide | target |",
+    "|---|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    "",
+    `Harness floor (GET /healthz through the same client, one at a time, p50): ${f(run.floorMs)} ms. Deployable bundle: ${f(run.size.raw / 1024)} KiB raw, ${f(run.size.gzip / 1024)} KiB gzip. Startup (wrangler check startup, active CPU, median of 3): ${f(run.startups[1])} ms.${run.profile ? ` Worker CPU per verification (profiled, upper bound): ${f(run.profile.busy_ms_per_verification, 2)} ms.` : ""}`,
+  ].join("\n");
+  writeFileSync("bench/results.md", `${table}\n`);
+  console.log(`\n${table}\n\nresults: bench/results.json, bench/results.md`);
+  const errors = report.flatMap((l) => [l.app.first_error, l.v2.first_error, l.guide.first_error]).filter(Boolean);
+  if (errors.length > 0 || run.storage.pageViewsOk < run.storage.pageViews || run.storage.preparesOk < run.storage.prepares) {
+    console.log(`errors, first: ${errors.slice(0, 3).join(" | ")}`);
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,167 @@
+// The servers side by side: this app's bundle in workerd (V1 and V2), and the guide's Express + axios server.
+import { type ChildProcess, spawn } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { ImpStub } from "../test/support/iamport-stub.ts";
+import { PortOneStub, STUB_CHANNEL_KEY } from "../test/support/portone-stub.ts";
+import { type StubServer, startStubServer } from "../test/support/stub-server.ts";
+import { freePort } from "../test/support/wrangler-dev.ts";
+import { flags, LATENCY_MS, OUT } from "./settings.ts";
+
+export interface LogLine {
+  ms: number;
+  upstream: Array<{ op: string; ms: number }>;
+  token: string[];
+  d1: { roundTrips: number; ms: number };
+}
+
+export type Name = "app" | "v2" | "guide";
+
+export interface Server {
+  /** This app with i'mport (V1), this app with PortOne V2, the guide's server. */
+  name: Name;
+  stub: ImpStub;
+  /** V2's upstream, for the app with PORTONE_VERSION=v2. */
+  portone?: PortOneStub;
+  stubServer: StubServer;
+  url: string;
+  /** The app's verification log lines by request id (the guide logs nothing). */
+  logs: Map<string, LogLine>;
+  stop(): Promise<void>;
+  inspectorPort?: number;
+}
+
+const migrations = readdirSync("migrations")
+  .filter((f) => /^\d+_.*\.sql$/.test(f))
+  .sort()
+  .flatMap((f) => readFileSync(join("migrations", f), "utf8").split("--> statement-breakpoint"))
+  .map((q) => q.trim())
+  .filter(Boolean);
+
+// A receipt key, as a site integration sets one: every verification then signs its receipt (ES256), as deployed.
+const receiptJwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
+
+const APP_VARS = {
+  IMP_MODE: "live",
+  IMP_CODE: "imp12345678",
+  IDENTITY_HMAC_KEY: "bench-identity-hmac-key-of-at-least-32-characters",
+  IMP_TIMEOUT_MS: "5000",
+  RATE_LIMIT: "off",
+  RECEIPT_PRIVATE_KEY: JSON.stringify({ ...receiptJwk, kid: "bench" }),
+};
+
+async function newStub(name: string) {
+  const stub = new ImpStub(`bench_${name}`, "bench_secret");
+  stub.latencyMs = LATENCY_MS;
+  return { stub, stubServer: await startStubServer(stub) };
+}
+
+/** The app's bundle in workerd. `storage: false` starts it with no D1 and no KV binding at all. */
+export async function startApp(options: {
+  storage: boolean;
+  inspectorPort?: number;
+  logs?: Map<string, LogLine>;
+  apiBase: string;
+  impKey: string;
+  vars?: Record<string, string>;
+  persist?: string;
+}) {
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      name: "app",
+      ...(options.inspectorPort ? { inspectorPort: options.inspectorPort, inspectorHost: "127.0.0.1" } : {}),
+      modules: true,
+      scriptPath: join(OUT, options.inspectorPort ? "bundle-debug" : "bundle", "index.js"),
+      compatibilityDate: "2026-11-01",
+      host: "127.0.0.1",
+      port: 0,
+      bindings: { ...APP_VARS, IMP_KEY: options.impKey, IMP_SECRET: "bench_secret", IMP_API_BASE: options.apiBase, ...options.vars },
+      ...(options.storage ? { d1Databases: { DB: options.persist ?? "bench-app" }, kvNamespaces: { CACHE: options.persist ?? "bench-app" } } : {}),
+      handleStructuredLogs: ({ message }) => {
+        if (!options.logs || !message.startsWith("{")) return;
+        try {
+          const line = JSON.parse(message);
+          if (line.msg === "verification") options.logs.set(line.request_id, line);
+        } catch {
+          // not ours
+        }
+      },
+    }),
+  );
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  if (options.storage) {
+    const db = await mf.getD1Database("DB");
+    for (const q of migrations) await db.prepare(q).run();
+  }
+  return { mf, url };
+}
+
+export async function appServer(): Promise<Server> {
+  const { stub, stubServer } = await newStub("app");
+  const logs = new Map<string, LogLine>();
+  const inspectorPort = flags.profile ? await freePort() : undefined;
+  const { mf, url } = await startApp({ storage: true, inspectorPort, logs, apiBase: stubServer.url, impKey: stub.impKey });
+  return { name: "app", stub, stubServer, url, logs, inspectorPort, stop: () => mf.dispose() };
+}
+
+/** The same bundle with PORTONE_VERSION=v2, against its own PortOne stub. */
+export async function appV2Server(): Promise<Server> {
+  const stub = new ImpStub("bench_v2_unused", "bench_secret"); // V2 needs no token: never called
+  const portone = new PortOneStub("bench_portone_secret");
+  portone.latencyMs = LATENCY_MS;
+  const stubServer = await startStubServer(portone);
+  const logs = new Map<string, LogLine>();
+  const { mf, url } = await startApp({
+    storage: true,
+    logs,
+    apiBase: stubServer.url,
+    impKey: stub.impKey,
+    persist: "bench-v2",
+    vars: {
+      PORTONE_VERSION: "v2",
+      PORTONE_STORE_ID: "store-bench",
+      PORTONE_CHANNEL_KEY: STUB_CHANNEL_KEY,
+      PORTONE_API_SECRET: portone.secret,
+      PORTONE_API_BASE: stubServer.url,
+    },
+  });
+  return { name: "v2", stub, portone, stubServer, url, logs, stop: () => mf.dispose() };
+}
+
+export async function guideServer(): Promise<Server> {
+  const { stub, stubServer } = await newStub("guide");
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ["bench/guide-server.mjs", String(port), stubServer.url], {
+    env: { ...process.env, IMP_KEY: stub.impKey, IMP_SECRET: "bench_secret" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`the guide's server exited:\n${output}`);
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (i > 100) throw new Error(`the guide's server did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    name: "guide",
+    stub,
+    stubServer,
+    url,
+    logs: new Map(),
+    stop: async () => {
+      child.kill();
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+}

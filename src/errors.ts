@@ -10,7 +10,7 @@ export const ERRORS = {
   payload_too_large: { status: 413, message: "The request body is larger than 8 KiB." },
   unsupported_media_type: { status: 415, message: "The request body must be application/json." },
   forbidden_origin: { status: 403, message: "Requests from this origin are not allowed." },
-  certification_not_found: { status: 404, message: "i'mport has no certification with this imp_uid." },
+  certification_not_found: { status: 404, message: "The identity service has no such verification result." },
   unknown_merchant_uid: { status: 403, message: "This certification does not belong to a verification started here." },
   session_mismatch: { status: 403, message: "This verification was started in another browser." },
   session_expired: { status: 410, message: "This verification attempt has expired. Please start again." },

@@ -115,6 +115,24 @@ describe("return_to", () => {
     expect(await pageErrorOf(tampered)).toBe("invalid_request");
   });
 
+  it("never turns a stored success into an error: an altered cookie read after the D1 batch only costs the receipt", async () => {
+    const h = harness(await vars());
+    const b = h.browser();
+    const res = await prepareWith(b, `${SHOP}/done`);
+    const { merchant_uid } = (await res.json()) as { merchant_uid: string };
+    const cookie = /imp_return=([^;]+)/.exec(res.headers.getSetCookie().join("; "))![1]!;
+    const [id, , mac] = cookie.split(".");
+    const evil = btoa("https://evil.example/").replace(/=+$/, "");
+    const cert = h.stub.certify({ merchant_uid });
+    // Without merchant_uid in the query, the attempt (and its cookie) is known only once the result is stored.
+    const page = await h.request(`/certifications/redirect?imp_uid=${cert.imp_uid}`, {
+      headers: { Cookie: `imp_browser=${b.token}; imp_return=${id}.${evil}.${mac}` },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("Location")).toBeNull();
+    expect(await page.text()).toContain('data-outcome="new_user"');
+  });
+
   it("works the same with V2: 303 back with a receipt", async () => {
     const h = harness(await vars({ PORTONE_VERSION: "v2" }));
     const b = h.browser();

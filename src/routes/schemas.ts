@@ -65,7 +65,7 @@ export const JwksResponse = v.object({
 export const HealthResponse = v.object({
   ok: v.boolean(),
   mode: v.picklist(["live", "sandbox"]),
-  provider: v.picklist(["v1", "v2"]),
+  provider: v.picklist(PROVIDERS.map((p) => p.name)),
   problems: v.optional(v.pipe(v.array(v.string()), v.description("names of the wrong or missing vars"))),
 });
 

@@ -1,6 +1,8 @@
 // The verification page: it arrives with an attempt already in its HTML (so the popup opens within the click's user
-// activation, with no request before it), renews it through prepare before it expires, runs IMP.certification,
-// sends imp_uid to the server and shows what the server decided.
+// activation, with no request before it), renews it through prepare before it expires, runs the provider's SDK
+// through its driver (static/providers/), sends the result's id to the server and shows what the server decided.
+import { usePopup } from "/window-mode.js";
+
 const config = JSON.parse(document.getElementById("page-config").textContent);
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -15,9 +17,21 @@ const ui = {
 };
 
 const query = new URLSearchParams(location.search);
-const MOBILE = /Android|iPhone|iPad|iPod|Mobile|wv\)|KAKAOTALK|NAVER|Instagram|FBAN|FBAV|Line\//i;
-const forced = query.get("mode");
-const popup = forced === "popup" ? true : forced === "redirect" ? false : !(navigator.userAgentData?.mobile || MOBILE.test(navigator.userAgent));
+const popup = usePopup({
+  userAgent: navigator.userAgent,
+  touchPoints: navigator.maxTouchPoints,
+  mobileHint: navigator.userAgentData?.mobile,
+  forced: query.get("mode"),
+});
+
+/** Set when the browser refuses a window the provider's SDK opens: the popup was blocked. */
+let popupBlocked = false;
+const nativeOpen = window.open;
+window.open = (...args) => {
+  const opened = nativeOpen.apply(window, args);
+  if (!opened) popupBlocked = true;
+  return opened;
+};
 
 let lang = config.lang;
 let attempt = null; // { merchant_uid, expires_at, imp_code, params }
@@ -153,10 +167,19 @@ function loadSdk() {
   });
 }
 
+/**
+ * Failures the same result gets past once the provider or the network recovers (the server keeps the attempt
+ * usable): "try again" sends it again instead of a new verification through the carrier's window.
+ */
+const RESUBMIT = new Set(["upstream_error", "upstream_timeout", "upstream_unauthorized"]);
+/** The last body sent for verification, while "try again" may send it again. */
+let submitted = null;
+
 async function verify(body) {
   show({ status: "verifying", busy: true });
   const res = await postJson("/certifications", body);
   attempt = null;
+  submitted = !res.ok && (RESUBMIT.has(res.error) || res.detailKey === "network") ? body : null;
   if (res.ok && config.returnTo && res.json.receipt) {
     // Back to the site that sent the visitor, with the signed result.
     show({ result: { outcome: res.json.outcome } });
@@ -171,22 +194,38 @@ const cancelled = (detail) => {
   show({ result: { error: "not_certified", cancelled: true, detail: detail || null } });
 };
 
-function start() {
+/** Where redirect mode comes back to, in the language the person chose. */
+function redirectUrl() {
+  const url = new URL(config.redirectUrl);
+  url.searchParams.set("lang", lang);
+  return url.href;
+}
+
+/**
+ * Runs the provider's SDK: synchronously in the click handler (browsers block popups opened later). A popup the
+ * browser blocked falls back to redirect mode by itself, once, with the same attempt.
+ */
+function start(_event, inPopup = popup) {
   if (!attempt || !sdk()) return;
   show({ status: "waiting", busy: true });
   ui.start.disabled = true;
-  // Called synchronously in the click handler: browsers block popups opened later.
-  provider.start(attempt, { popup, redirectUrl: config.redirectUrl }).then(
+  popupBlocked = false;
+  provider.start(attempt, { popup: inPopup, redirectUrl: redirectUrl() }).then(
     (outcome) => {
+      if (inPopup && popupBlocked) return start(null, false);
       if (!outcome) return; // redirecting: the redirect page shows the outcome
       if (outcome.cancelled) return cancelled(outcome.detail);
       verify(outcome.body);
     },
-    () => cancelled(null),
+    () => (inPopup && popupBlocked ? start(null, false) : cancelled(null)),
   );
 }
 
 function retry() {
+  if (submitted) {
+    ui.status.focus();
+    return verify(submitted);
+  }
   show({ status: "preparing", busy: true });
   ui.start.hidden = false;
   // The button that was pressed is gone: keep focus on the status until the start button can take it.

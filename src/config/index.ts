@@ -21,6 +21,8 @@ export interface Config {
   timeoutMs: number;
   minAge: number;
   ageRule: AgeRule;
+  /** `SERVICE_NAME`: the site's name as people see it (the page, Danal's window). */
+  serviceName?: string;
   sessionTtlSeconds: number;
   identityHmacKey: string;
   allowedOrigins: string[];
@@ -168,15 +170,20 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     r.fail("IDENTITY_HMAC_KEY", "a key of your own: the sandbox's key is public (e.g. openssl rand -base64 32)");
   }
   const timeoutMs = r.integer("IMP_TIMEOUT_MS", DEFAULTS.IMP_TIMEOUT_MS, 100, 60_000);
+  const minAge = r.integer("MIN_AGE", DEFAULTS.MIN_AGE, 0, 100);
+  const ageRule = r.oneOf<AgeRule>("AGE_RULE", ["international", "youth_act"], DEFAULTS.AGE_RULE);
+  const serviceName = r.matching("SERVICE_NAME", /^[^<>"]{1,60}$/, "the site's name as people see it: 1 to 60 characters, without < > \"");
   // Every provider's vars are checked, whichever runs: a wrong value waiting in wrangler.toml is still wrong.
-  const configured = providers.map((p) => p.configure(r, { sandbox, active: p.name === chosen, timeoutMs }));
+  const shared = { sandbox, timeoutMs, minAge, ageRule, serviceName };
+  const configured = providers.map((p) => p.configure(r, { ...shared, active: p.name === chosen }));
   const provider = configured[names.indexOf(chosen)] ?? configured[0]!;
   const config: Config = {
     mode,
     provider,
     timeoutMs,
-    minAge: r.integer("MIN_AGE", DEFAULTS.MIN_AGE, 0, 100),
-    ageRule: r.oneOf("AGE_RULE", ["international", "youth_act"], DEFAULTS.AGE_RULE),
+    minAge,
+    ageRule,
+    serviceName,
     sessionTtlSeconds: r.integer("SESSION_TTL_SECONDS", DEFAULTS.SESSION_TTL_SECONDS, 60, 86_400),
     identityHmacKey: identityHmacKey ?? (sandbox ? SANDBOX_CREDENTIALS.identityHmacKey : ""),
     allowedOrigins: r.origins("ALLOWED_ORIGINS"),

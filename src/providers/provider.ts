@@ -104,8 +104,19 @@ export interface Provider {
   readonly page: { sdkUrl: string; script: string; hosts: readonly string[] };
 }
 
+/** What a provider's configuration may depend on besides its own vars. */
+export interface ConfigureContext {
+  sandbox: boolean;
+  /** The provider PORTONE_VERSION picks: its live requirements apply. */
+  active: boolean;
+  timeoutMs: number;
+  minAge: number;
+  ageRule: "international" | "youth_act";
+  serviceName?: string;
+}
+
 /** How a provider reads its vars. Every provider's vars are checked, whichever runs; `active`'s live needs apply. */
 export interface ProviderConfigurer {
   readonly name: ProviderName;
-  configure(r: Reader, context: { sandbox: boolean; active: boolean; timeoutMs: number }): Provider;
+  configure(r: Reader, context: ConfigureContext): Provider;
 }

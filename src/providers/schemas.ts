@@ -9,6 +9,6 @@ export const IsoTime = v.pipe(v.string(), v.isoTimestamp());
 
 /** What the page passes to the SDK besides the attempt, the window mode and the redirect URL. */
 export const SdkParams = v.pipe(
-  v.record(v.string(), v.string()),
+  v.record(v.string(), v.unknown()),
   v.description("passed to the SDK besides the fields above, popup/windowType and the redirect URL"),
 );

@@ -69,6 +69,7 @@ export function renderPage(config: Config, lang: Lang, origin: string, attempt: 
   </div>
 </main>
 <script type="application/json" id="page-config">${raw(json)}</script>
+<link rel="modulepreload" href="/window-mode.js">
 <link rel="modulepreload" href="${config.provider.page.script}">
 <script type="module" src="/app.js"></script>
 </body>

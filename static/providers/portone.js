@@ -13,6 +13,8 @@ export function start({ identity_verification_id, store_id, channel_key, params 
     channelKey: channel_key,
     redirectUrl,
     windowType,
+    // Redirect even where the SDK would resolve its promise in place (in-app browsers): the redirect page decides.
+    ...(popup ? {} : { forceRedirect: true }),
   }).then(
     (rsp) => {
       if (rsp === undefined) return undefined; // redirecting: the redirect page shows the outcome

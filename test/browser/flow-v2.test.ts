@@ -33,7 +33,7 @@ describe("the verification page in Chromium with PortOne V2 (sandbox)", () => {
     await page.getByTestId("start-verification").click();
     await page.waitForURL(/\/sandbox\/certify\?.*version=v2/);
     await passCarrierWindow(page, { name: "박모바일", birthday: "1987-02-14" });
-    await page.waitForURL(/\/certifications\/redirect\?identityVerificationId=[A-Za-z0-9]{40}$/);
+    await page.waitForURL(/\/certifications\/redirect\?lang=ko&identityVerificationId=[A-Za-z0-9]{40}$/);
     const result = page.locator("[data-outcome]");
     await result.waitFor();
     expect(await result.getAttribute("data-outcome")).toBe("new_user");

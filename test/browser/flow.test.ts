@@ -15,7 +15,7 @@ describe("the verification page in Chromium (sandbox)", () => {
     await page.goto(`${baseUrl}/`);
     await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
     expect(requests.filter((r) => !r.endsWith("/favicon.svg")).sort()).toEqual(
-      ["GET /", "GET /app.css", "GET /app.js", "GET /providers/iamport.js", "GET /sandbox/iamport.js"].sort(),
+      ["GET /", "GET /app.css", "GET /app.js", "GET /window-mode.js", "GET /providers/iamport.js", "GET /sandbox/iamport.js"].sort(),
     );
     const embedded = await page.evaluate(() => JSON.parse(document.getElementById("page-config")!.textContent!).attempt.merchant_uid);
     const submitted: string[] = [];

@@ -8,6 +8,8 @@ export interface ImpClientOptions extends UpstreamOptions {
   impKey: string;
   impSecret: string;
   tokens: TokenCache;
+  /** When set, a certification whose `pg_provider` is another PG's does not count (live mode). */
+  pgProvider?: string;
 }
 
 interface Envelope {
@@ -46,7 +48,10 @@ export class ImpClient implements ResultSource {
       return null;
     }
     const envelope = await readEnvelope(res, "getCertification");
-    return parseCertification(envelope.response, impUid);
+    const result = parseCertification(envelope.response, impUid);
+    const { pgProvider } = this.options;
+    if (pgProvider && isRecord(envelope.response) && envelope.response.pg_provider !== pgProvider) return { ...result, certified: false };
+    return result;
   }
 
   /** A valid access token; `rejected` is one the API just refused, which must not be handed out again. */

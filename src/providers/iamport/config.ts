@@ -1,8 +1,8 @@
 import * as v from "valibot";
 import type { Reader } from "../../config/reader";
 import { AppError } from "../../errors";
-import { PG_HOSTS } from "../pg";
-import type { Provider, ProviderConfigurer } from "../provider";
+import { danalAgeLimit, PG_HOSTS, profileOfPg } from "../pg";
+import type { ConfigureContext, Provider, ProviderConfigurer } from "../provider";
 import { AttemptId } from "../schemas";
 import { ImpClient } from "./client";
 import { ImpUid, iamportSchemas } from "./schemas";
@@ -27,21 +27,24 @@ export const IAMPORT_DEFAULTS = {
 const HOSTS = ["https://*.iamport.kr", "https://*.iamport.co", "https://*.portone.io", ...PG_HOSTS];
 
 /** i'mport's vars (IMP_*): the merchant code, REST keys, where the API and the SDK are, and IMP.certification's extras. */
-function readVars(r: Reader, { sandbox, active }: { sandbox: boolean; active: boolean }) {
+function readVars(r: Reader, context: ConfigureContext) {
+  const { sandbox, active } = context;
   const impKey = r.text("IMP_KEY");
   const impSecret = r.text("IMP_SECRET");
   const impCode = r.matching("IMP_CODE", /^imp\d+$/, "the merchant code: imp followed by digits");
   const apiBase = r.url("IMP_API_BASE", IAMPORT_DEFAULTS.IMP_API_BASE);
   const sdkUrl = r.url("IMP_SDK_URL", IAMPORT_DEFAULTS.IMP_SDK_URL);
-  const params: Record<string, string> = {};
-  for (const [name, param] of [
-    ["IMP_CHANNEL_KEY", "channelKey"],
-    ["IMP_PG", "pg"],
-    ["IMP_COMPANY", "company"],
-  ] as const) {
-    const value = r.text(name);
-    if (value !== undefined) params[param] = value;
-  }
+  const pg = r.text("IMP_PG");
+  const profile = profileOfPg(pg);
+  const params: Record<string, string | number> = {};
+  const channelKey = r.text("IMP_CHANNEL_KEY");
+  if (channelKey) params.channelKey = channelKey;
+  if (pg) params.pg = pg;
+  // Danal's window takes the site's name and a minimum age of its own (the server still checks the age).
+  const company = r.text("IMP_COMPANY") ?? (profile === "danal" ? context.serviceName : undefined);
+  if (company) params.company = company;
+  const ageLimit = profile === "danal" ? danalAgeLimit(context) : undefined;
+  if (ageLimit !== undefined) params.min_age = ageLimit;
   if (active && !sandbox) {
     // Live mode never falls back to the sandbox: what it lacks is a problem like a wrong value.
     r.require("IMP_CODE", impCode, "required in live mode with v1: the merchant code (imp…)");
@@ -51,8 +54,9 @@ function readVars(r: Reader, { sandbox, active }: { sandbox: boolean; active: bo
   // In sandbox mode the simulator's own credentials are used, whatever .dev.vars holds, so that live keys are never
   // sent to the simulator and the simulator never accepts live keys.
   return sandbox
-    ? { ...IAMPORT_SANDBOX, impCode: impCode ?? IAMPORT_SANDBOX.impCode, sdkUrl: IAMPORT_SANDBOX.sdkPath, params }
-    : { impCode: impCode ?? "", impKey: impKey ?? "", impSecret: impSecret ?? "", apiBase, sdkUrl, params };
+    ? { ...IAMPORT_SANDBOX, impCode: impCode ?? IAMPORT_SANDBOX.impCode, sdkUrl: IAMPORT_SANDBOX.sdkPath, params, profile: undefined }
+    : // Live, a result from another PG than the configured one's does not count.
+      { impCode: impCode ?? "", impKey: impKey ?? "", impSecret: impSecret ?? "", apiBase, sdkUrl, params, profile };
 }
 
 /** i'mport (PortOne V1), configured: `IMP.certification` on the page, `GET /certifications/{imp_uid}` on the server. */
@@ -97,7 +101,7 @@ export const iamportConfigurer: ProviderConfigurer = {
           onKvError: (op) => deps.warn("kv_error", { op }),
           onSource: (source) => deps.note("token", source),
         });
-        return new ImpClient({ ...deps, apiBase: vars.apiBase, impKey: vars.impKey, impSecret: vars.impSecret, tokens });
+        return new ImpClient({ ...deps, apiBase: vars.apiBase, impKey: vars.impKey, impSecret: vars.impSecret, tokens, pgProvider: vars.profile });
       },
       page: { sdkUrl: vars.sdkUrl, script: "/providers/iamport.js", hosts: HOSTS },
     };

@@ -9,6 +9,10 @@ export interface PortOneClientOptions extends UpstreamOptions {
   storeId: string;
   /** A result obtained through another channel (a test channel, another contract) does not count. */
   channelKey: string;
+  /** A result from a `TEST` channel does not count (live mode). */
+  refuseTestChannel?: boolean;
+  /** A result that names no channel does not count (live mode with PORTONE_PG). */
+  requireChannel?: boolean;
 }
 
 const GENDERS = { MALE: "male", FEMALE: "female" } as const;
@@ -47,6 +51,14 @@ export class PortOneClient implements ResultSource {
     return this.normalise(body, id);
   }
 
+  /** Our channel: its key when the record names it, never a test channel live, and named when it must be. */
+  private fromOurChannel(channel: unknown): boolean {
+    if (!isRecord(channel)) return !this.options.requireChannel;
+    if (this.options.refuseTestChannel && channel.type === "TEST") return false;
+    const key = str(channel.key);
+    return key === null || key === this.options.channelKey;
+  }
+
   private normalise(body: unknown, id: string): ProviderResult {
     if (!isRecord(body) || body.id !== id || typeof body.status !== "string") {
       throw new AppError("upstream_error", "getIdentityVerification: unexpected response shape");
@@ -54,13 +66,12 @@ export class PortOneClient implements ResultSource {
     const record = body as IdentityVerification;
     const verified = record.status === "VERIFIED" ? record : null;
     const customer = verified && isRecord(verified.verifiedCustomer) ? verified.verifiedCustomer : null;
-    const channelKey = isRecord(body.channel) ? str(body.channel.key) : null;
     const verifiedAt = verified ? Date.parse(str(verified.verifiedAt) ?? "") : Number.NaN;
     const birthDate = str(customer?.birthDate);
     return {
       // The id is the attempt id the app minted: a result can only complete the attempt it was made for.
       attemptId: id,
-      certified: verified !== null && Number.isFinite(verifiedAt) && (channelKey === null || channelKey === this.options.channelKey),
+      certified: verified !== null && Number.isFinite(verifiedAt) && this.fromOurChannel(body.channel),
       certifiedAt: Number.isFinite(verifiedAt) ? verifiedAt : null,
       ci: str(customer?.ci)?.trim() || null,
       di: str(customer?.di)?.trim() || null,

@@ -1,8 +1,8 @@
 import * as v from "valibot";
 import type { Reader } from "../../config/reader";
 import { AppError } from "../../errors";
-import { PG_HOSTS } from "../pg";
-import type { Provider, ProviderConfigurer } from "../provider";
+import { danalAgeLimit, PG_HOSTS, PG_PROFILES, type PgProfile } from "../pg";
+import type { ConfigureContext, Provider, ProviderConfigurer } from "../provider";
 import { AttemptId } from "../schemas";
 import { PortOneClient } from "./client";
 import { portoneSchemas } from "./schemas";
@@ -26,7 +26,9 @@ export const PORTONE_DEFAULTS = {
 const HOSTS = ["https://*.portone.io", ...PG_HOSTS];
 
 /** PortOne V2's vars (PORTONE_*): the store, the identity-verification channel, the API secret, where API and SDK are. */
-function readVars(r: Reader, { sandbox, active }: { sandbox: boolean; active: boolean }) {
+function readVars(r: Reader, context: ConfigureContext) {
+  const { sandbox, active } = context;
+  const profile = r.text("PORTONE_PG") === undefined ? undefined : r.oneOf<PgProfile>("PORTONE_PG", PG_PROFILES, "danal");
   const storeId = r.matching("PORTONE_STORE_ID", /^store-[A-Za-z0-9-]+$/, "the store id: store-…");
   const channelKey = r.matching("PORTONE_CHANNEL_KEY", /^channel-key-[A-Za-z0-9-]+$/, "the channel key: channel-key-…");
   const apiSecret = r.text("PORTONE_API_SECRET");
@@ -37,14 +39,29 @@ function readVars(r: Reader, { sandbox, active }: { sandbox: boolean; active: bo
     r.require("PORTONE_CHANNEL_KEY", channelKey, "required in live mode with v2: the identity-verification channel key");
     r.require("PORTONE_API_SECRET", apiSecret, "required in live mode with v2: the API secret (a secret)");
   }
+  const params = profile ? bypassOf(profile, context) : {};
   return sandbox
     ? {
         ...PORTONE_SANDBOX,
         storeId: storeId ?? PORTONE_SANDBOX.storeId,
         channelKey: channelKey ?? PORTONE_SANDBOX.channelKey,
         sdkUrl: PORTONE_SANDBOX.sdkPath,
+        params,
+        profile,
+        live: false,
       }
-    : { storeId: storeId ?? "", channelKey: channelKey ?? "", apiSecret: apiSecret ?? "", apiBase, sdkUrl };
+    : { storeId: storeId ?? "", channelKey: channelKey ?? "", apiSecret: apiSecret ?? "", apiBase, sdkUrl, params, profile, live: true };
+}
+
+/** What the page adds to `requestIdentityVerification` for this PG (PortOne's `bypass`). */
+function bypassOf(profile: PgProfile, context: ConfigureContext): Record<string, unknown> {
+  if (profile === "inicis_unified") return { bypass: { inicisUnified: { flgFixedUser: "N" } } }; // PortOne requires it
+  if (profile === "danal") {
+    const AGELIMIT = danalAgeLimit(context);
+    const danal = { ...(AGELIMIT !== undefined ? { AGELIMIT } : {}), ...(context.serviceName ? { CPTITLE: context.serviceName } : {}) };
+    return Object.keys(danal).length > 0 ? { bypass: { danal } } : {};
+  }
+  return {};
 }
 
 export interface PortOneProvider extends Provider {
@@ -66,7 +83,7 @@ export const portoneConfigurer: ProviderConfigurer = {
         expires_at: expiresAt,
         store_id: vars.storeId,
         channel_key: vars.channelKey,
-        params: {},
+        params: vars.params,
       }),
       // The id the page passed to the SDK is the attempt id and the result's id at once.
       fromBody: (body) =>
@@ -82,7 +99,16 @@ export const portoneConfigurer: ProviderConfigurer = {
       attemptOfRedirect: (query) => (v.is(AttemptId, query.identityVerificationId) ? query.identityVerificationId : undefined),
       verificationOf: ({ attemptId, certifiedAt }) => ({ provider: "v2", identity_verification_id: attemptId, certified_at: certifiedAt }),
       client: (deps) =>
-        new PortOneClient({ ...deps, apiBase: vars.apiBase, apiSecret: vars.apiSecret, storeId: vars.storeId, channelKey: vars.channelKey }),
+        new PortOneClient({
+          ...deps,
+          apiBase: vars.apiBase,
+          apiSecret: vars.apiSecret,
+          storeId: vars.storeId,
+          channelKey: vars.channelKey,
+          // Live, a test channel's result never counts, and with a PG named, a result must name its channel.
+          refuseTestChannel: vars.live,
+          requireChannel: vars.live && vars.profile !== undefined,
+        }),
       page: { sdkUrl: vars.sdkUrl, script: "/providers/portone.js", hosts: HOSTS },
     };
   },

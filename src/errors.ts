@@ -17,6 +17,7 @@ export const ERRORS = {
   imp_uid_reused: { status: 409, message: "This verification was already used." },
   not_certified: { status: 422, message: "The identity verification was not completed." },
   identity_unavailable: { status: 422, message: "The verification did not return a usable identity." },
+  identity_conflict: { status: 409, message: "This verification's identity keys belong to two different accounts." },
   age_restricted: { status: 403, message: "You do not meet the minimum age for this service." },
   rejoin_cooldown: { status: 403, message: "This person withdrew recently and cannot open a new account yet." },
   unauthorized: { status: 401, message: "A valid site API key is required." },

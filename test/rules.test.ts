@@ -50,7 +50,11 @@ describe("checkResult: what the result alone decides", () => {
     expect(codeOf(() => checkResult(result({ certified: false }), NOW, policy))).toBe("not_certified");
     expect(codeOf(() => checkResult(result({ certifiedAt: null }), NOW, policy))).toBe("not_certified");
   });
-  it.each([{ ci: null }, { ci: "" }, { birthday: null }, { birthday: "1990-02-30" }, { name: null }, { name: "" }])(
+  it("takes either identity key: a CI alone, a DI alone", () => {
+    expect(checkResult(result({ di: null }), NOW, policy)).toMatchObject({ ci: "CI", di: null });
+    expect(checkResult(result({ ci: null }), NOW, policy)).toMatchObject({ ci: null, di: "DI" });
+  });
+  it.each([{ ci: null, di: null }, { ci: "", di: null }, { birthday: null }, { birthday: "1990-02-30" }, { name: null }, { name: "" }])(
     "requires a usable identity: %o",
     (fields) => expect(codeOf(() => checkResult(result(fields), NOW, policy))).toBe("identity_unavailable"),
   );
@@ -60,8 +64,8 @@ describe("checkResult: what the result alone decides", () => {
     expect(codeOf(() => checkResult(result({ birthday: "2020-01-01" }), NOW, { ...policy, minAge: 0 }))).toBeNull();
   });
   it("reports in order: not finished before no identity before under age", () => {
-    expect(codeOf(() => checkResult(result({ certified: false, ci: null, birthday: "2020-01-01" }), NOW, policy))).toBe("not_certified");
-    expect(codeOf(() => checkResult(result({ ci: null, birthday: "2020-01-01" }), NOW, policy))).toBe("identity_unavailable");
+    expect(codeOf(() => checkResult(result({ certified: false, ci: null, di: null, birthday: "2020-01-01" }), NOW, policy))).toBe("not_certified");
+    expect(codeOf(() => checkResult(result({ ci: null, di: null, birthday: "2020-01-01" }), NOW, policy))).toBe("identity_unavailable");
   });
 });
 

@@ -243,7 +243,7 @@ describe("sandbox fidelity", () => {
     expect(shaped).toMatchObject({ phone: "01012345678", carrier: "KT", gender: null, unique_in_site: null, foreigner: true });
     expect(shaped.unique_key).toMatch(/^.{88}$/);
 
-    // Through the app: a null gender is stored as such; an empty CI is identity_unavailable.
+    // Through the app: a null gender is stored as such; an empty CI with no DI is identity_unavailable.
     const b = h.browser();
     const { merchant_uid } = await b.prepare();
     const ok = await b.verify({
@@ -253,7 +253,7 @@ describe("sandbox fidelity", () => {
     expect((await answer(ok, V1Verification)).user.gender).toBeNull();
     const again = await b.prepare();
     const empty = await b.verify({
-      imp_uid: await confirmed(h, { merchant_uid: again.merchant_uid, name: "빈CI", dev_options: ["empty_ci"] }),
+      imp_uid: await confirmed(h, { merchant_uid: again.merchant_uid, name: "빈CI", dev_options: ["empty_ci", "no_di"] }),
       merchant_uid: again.merchant_uid,
     });
     expect([empty.status, await errorOf(empty)]).toEqual([422, "identity_unavailable"]);

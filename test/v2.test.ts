@@ -123,7 +123,7 @@ describe("PortOne V2: what counts as verified", () => {
     expect([res.status, await errorOf(res)]).toEqual([422, "not_certified"]);
   });
 
-  it.each([{ ci: undefined }, { ci: "  " }, { birthDate: undefined }, { birthDate: "1990-02-30" }, { name: "" }])(
+  it.each([{ ci: undefined, di: undefined }, { ci: "  ", di: "" }, { birthDate: undefined }, { birthDate: "1990-02-30" }, { name: "" }])(
     "refuses a result without a usable identity: %o",
     async (customer) => {
       const h = harness(V2);

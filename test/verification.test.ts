@@ -260,11 +260,11 @@ describe("POST /certifications — attacks", () => {
     expect(await errorOf(await b.verify({ imp_uid: late.imp_uid }))).toBe("not_certified");
   });
 
-  it("refuses a certification without a usable unique_key", async () => {
+  it("refuses a certification with neither a usable unique_key (CI) nor a unique_in_site (DI)", async () => {
     const h = harness();
     const b = h.browser();
     for (const unique_key of ["", null, "   "]) {
-      const cert = await b.certified({ unique_key });
+      const cert = await b.certified({ unique_key, unique_in_site: null });
       const before = await snapshot();
       const res = await b.verify({ imp_uid: cert.imp_uid });
       expect(res.status).toBe(422);

@@ -25,6 +25,8 @@ export interface Config {
   serviceName?: string;
   sessionTtlSeconds: number;
   identityHmacKey: string;
+  /** `IDENTITY_HMAC_PREVIOUS_KEYS`: earlier keys during a rotation; people stored under one are still found. */
+  previousIdentityHmacKeys: string[];
   allowedOrigins: string[];
   rateLimit: boolean;
   /** Exact origins a verified visitor may be sent back to with a receipt. */
@@ -169,6 +171,11 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     // The sandbox's key is in this repository: with it, anyone could mint attempt ids and binding cookies offline.
     r.fail("IDENTITY_HMAC_KEY", "a key of your own: the sandbox's key is public (e.g. openssl rand -base64 32)");
   }
+  const previousRaw = r.text("IDENTITY_HMAC_PREVIOUS_KEYS");
+  const previousIdentityHmacKeys = (previousRaw ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+  if (previousIdentityHmacKeys.some((k) => k.length < HMAC_KEY_MIN_LENGTH || k === identityHmacKey)) {
+    r.fail("IDENTITY_HMAC_PREVIOUS_KEYS", `earlier IDENTITY_HMAC_KEYs, comma-separated, each at least ${HMAC_KEY_MIN_LENGTH} characters and not the current key`);
+  }
   const timeoutMs = r.integer("IMP_TIMEOUT_MS", DEFAULTS.IMP_TIMEOUT_MS, 100, 60_000);
   const minAge = r.integer("MIN_AGE", DEFAULTS.MIN_AGE, 0, 100);
   const ageRule = r.oneOf<AgeRule>("AGE_RULE", ["international", "youth_act"], DEFAULTS.AGE_RULE);
@@ -186,6 +193,7 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     serviceName,
     sessionTtlSeconds: r.integer("SESSION_TTL_SECONDS", DEFAULTS.SESSION_TTL_SECONDS, 60, 86_400),
     identityHmacKey: identityHmacKey ?? (sandbox ? SANDBOX_CREDENTIALS.identityHmacKey : ""),
+    previousIdentityHmacKeys,
     allowedOrigins: r.origins("ALLOWED_ORIGINS"),
     returnOrigins: r.origins("RETURN_ORIGINS"),
     receiptKey: undefined,

@@ -76,6 +76,17 @@ const selectAttemptWithUser = (db: Db) => db.select(attemptWithUser).from(attemp
 // A left join with no user gives a user of nulls where a column is computed; make it null.
 const withNullUser = (row: AttemptWithUser): AttemptWithUser => (row.user?.id ? row : { ...row, user: null });
 
+/** The person's identity keys: HMACs of the CI and the DI under the current key, and under previous keys. */
+export interface IdentityKeys {
+  ci: string | null;
+  di: string | null;
+  /** The same CI and DI under IDENTITY_HMAC_PREVIOUS_KEYS: a person stored under one is found, and rewritten. */
+  previousCi: string[];
+  previousDi: string[];
+  /** The current key's fingerprint (users.key_id). */
+  keyId: string;
+}
+
 export interface Completion {
   attemptId: string;
   resultId: string;
@@ -86,66 +97,108 @@ export interface Completion {
   certifiedAt: number; // epoch ms
   age: number;
   now: number;
-  newUser: Omit<User, "createdByAttemptId" | "createdAt" | "updatedAt" | "lastVerifiedAt">;
+  keys: IdentityKeys;
+  newUser: Pick<User, "id" | "name" | "gender" | "birthday">;
 }
 
 export interface CompletionResult {
-  /** The attempt rows with this merchant_uid or this imp_uid, as they stand after the batch. */
+  /** The attempt rows with this attempt id or this result id, as they stand after the batch. */
   rows: AttemptWithUser[];
   /** When this person may have an account again, if they withdrew and REJOIN_COOLDOWN_DAYS still holds. */
   cooldownUntil: number | null;
+  /** The CI and the DI belong to two different users: nothing was written. */
+  conflict: boolean;
+}
+
+/** Either key of this person, under any key in use: the row (or rows) that stand for them. */
+function holdsEither(k: IdentityKeys, current = false) {
+  const ci = [k.ci, ...(current ? [] : k.previousCi)].filter((x): x is string => x !== null);
+  const di = [k.di, ...(current ? [] : k.previousDi)].filter((x): x is string => x !== null);
+  return or(ci.length > 0 ? inArray(users.identityKey, ci) : undefined, di.length > 0 ? inArray(users.siteIdentityKey, di) : undefined)!;
 }
 
 /**
- * Stores a completed attempt and creates its user if the person is new, atomically, in one round-trip. D1 has no
- * interactive transactions, so the decisions live in SQL: nothing is written while this attempt or this imp_uid
- * has been used, or while the person's withdrawal cooldown holds; the user is inserted only if nobody holds this
- * identity key yet (UNIQUE); the attempt row is inserted unless either id exists (primary key, UNIQUE imp_uid);
- * an existing user's name and last verification are refreshed by the attempt this batch stored.
+ * Stores a completed attempt and finds or creates its user, atomically, in one round-trip. D1 has no interactive
+ * transactions, so the decisions live in SQL. A person is found by either identity key (CI or DI), under the
+ * current or a previous HMAC key; nothing is written while this attempt or result was used, while the person's
+ * withdrawal cooldown holds, or when the CI and the DI point at two different users. Keys stored under a previous
+ * HMAC key are rewritten under the current one, a key the user lacked is added, and the name and last
+ * verification are refreshed; the user is inserted only if nobody holds either key (both UNIQUE).
  */
 export async function completeAttempt(db: Db, c: Completion): Promise<CompletionResult> {
-  const u = c.newUser;
+  const { keys: k, newUser: u } = c;
+  const allKeys = [k.ci, k.di, ...k.previousCi, ...k.previousDi].filter((x): x is string => x !== null);
+  const owners = sql`(SELECT COUNT(DISTINCT ${users.id}) FROM ${users} WHERE ${holdsEither(k)})`;
   const free = sql`NOT EXISTS (SELECT 1 FROM ${attempts} WHERE ${or(eq(attempts.attemptId, c.attemptId), eq(attempts.resultId, c.resultId))})
-    AND NOT EXISTS (SELECT 1 FROM ${withdrawals} WHERE ${withdrawals.identityKey} = ${u.identityKey} AND ${withdrawals.until} > ${c.now})`;
-  const userId = sql`(SELECT ${users.id} FROM ${users} WHERE ${users.identityKey} = ${u.identityKey})`;
-  const [, , , after, cooldown] = await db.batch([
-    // Column order is the table's: id, identity_key, site_identity_key, name, gender, birthday,
-    // created_by_merchant_uid, created_at, updated_at, last_verified_at.
+    AND NOT EXISTS (SELECT 1 FROM ${withdrawals} WHERE ${inArray(withdrawals.identityKey, allKeys)} AND ${withdrawals.until} > ${c.now})
+    AND ${owners} <= 1`;
+  const current = holdsEither(k, true);
+  const userId = sql`(SELECT ${users.id} FROM ${users} WHERE ${current} LIMIT 1)`;
+  const previous = or(
+    k.previousCi.length > 0 ? inArray(users.identityKey, k.previousCi) : undefined,
+    k.previousDi.length > 0 ? inArray(users.siteIdentityKey, k.previousDi) : undefined,
+  );
+  // (drizzle's D1 batch cannot hold raw statements with parameters: every statement here is a builder's.)
+  const [, , , , after, cooldown, conflict] = await db.batch([
+    // Keys under a previous HMAC key: rewritten under the current one, so the old key can go in time.
+    db
+      .update(users)
+      .set({
+        identityKey: previous ? sql`CASE WHEN ${inArray(users.identityKey, [...k.previousCi, ""])} THEN ${k.ci} ELSE ${users.identityKey} END` : users.identityKey,
+        siteIdentityKey: previous
+          ? sql`CASE WHEN ${inArray(users.siteIdentityKey, [...k.previousDi, ""])} THEN ${k.di} ELSE ${users.siteIdentityKey} END`
+          : users.siteIdentityKey,
+        keyId: k.keyId,
+      })
+      .where(and(previous ?? sql`0`, free)),
     db
       .insert(users)
       .select(
-        sql`SELECT ${u.id}, ${u.identityKey}, ${u.siteIdentityKey}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.attemptId}, ${c.now}, ${c.now}, ${c.now}
-            WHERE ${free}`,
+        sql`SELECT ${u.id}, ${k.ci}, ${k.di}, ${k.keyId}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.attemptId}, ${c.now}, ${c.now}, ${c.now}
+            WHERE ${free} AND NOT EXISTS (SELECT 1 FROM ${users} WHERE ${current})`,
       )
-      .onConflictDoNothing({ target: users.identityKey }),
-    // Column order is the table's: merchant_uid, imp_uid, browser_hash, created_at, expires_at, user_id, outcome,
-    // certified_at, age, completed_at. The user row just inserted (or found) tells whether this attempt created it.
+      .onConflictDoNothing(),
+    // The user row just inserted (or found) tells whether this attempt created it.
     db
       .insert(attempts)
       .select(
         sql`SELECT ${c.attemptId}, ${c.resultId}, ${c.browserHash}, ${c.createdAt}, ${c.expiresAt}, ${userId},
                    (SELECT CASE WHEN ${users.createdByAttemptId} = ${c.attemptId} THEN 'new_user' ELSE 'existing_user' END
-                    FROM ${users} WHERE ${users.identityKey} = ${u.identityKey}),
+                    FROM ${users} WHERE ${users.id} = ${userId}),
                    ${c.certifiedAt}, ${c.age}, ${c.now}
-            WHERE ${free}`,
+            WHERE ${free} AND ${userId} IS NOT NULL`,
       )
       .onConflictDoNothing(),
+    // The attempt this batch stored: its user gets the key it lacked, the name of this verification, its time.
     db
       .update(users)
-      .set({ name: u.name, lastVerifiedAt: c.now, updatedAt: c.now })
+      .set({
+        identityKey: sql`COALESCE(${users.identityKey}, ${k.ci})`,
+        siteIdentityKey: sql`COALESCE(${users.siteIdentityKey}, ${k.di})`,
+        keyId: k.keyId,
+        name: u.name,
+        lastVerifiedAt: c.now,
+        updatedAt: c.now,
+      })
       .where(
-        and(
-          eq(users.identityKey, u.identityKey),
-          sql`EXISTS (SELECT 1 FROM ${attempts} WHERE ${attempts.attemptId} = ${c.attemptId} AND ${attempts.resultId} = ${c.resultId} AND ${attempts.completedAt} = ${c.now})`,
+        eq(
+          users.id,
+          sql`(SELECT ${attempts.userId} FROM ${attempts}
+            WHERE ${attempts.attemptId} = ${c.attemptId} AND ${attempts.resultId} = ${c.resultId} AND ${attempts.completedAt} = ${c.now})`,
         ),
       ),
     selectAttemptWithUser(db).where(or(eq(attempts.attemptId, c.attemptId), eq(attempts.resultId, c.resultId))),
     db
       .select({ until: withdrawals.until })
       .from(withdrawals)
-      .where(and(eq(withdrawals.identityKey, u.identityKey), gt(withdrawals.until, c.now))),
+      .where(and(inArray(withdrawals.identityKey, allKeys), gt(withdrawals.until, c.now))),
+    db.select({ owners: sql<number>`${owners}` }).from(users).limit(1),
   ]);
-  return { rows: after.map(withNullUser), cooldownUntil: cooldown[0]?.until ?? null };
+  return {
+    rows: after.map(withNullUser),
+    cooldownUntil: cooldown[0]?.until ?? null,
+    conflict: (conflict[0]?.owners ?? 0) > 1,
+  };
 }
 
 export function findUser(db: Db, id: string) {
@@ -161,9 +214,15 @@ export async function withdrawUser(db: Db, id: string, cooldownUntil: number | n
   const unlink = db.update(attempts).set({ userId: null }).where(eq(attempts.userId, id));
   const remove = db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
   if (!cooldownUntil) return (await db.batch([unlink, remove]))[1].length === 1;
+  // One row per key the person has (the CI's HMAC and the DI's), so either refuses them until the cooldown ends.
   const keep = db
     .insert(withdrawals)
-    .select(sql`SELECT ${users.identityKey}, ${cooldownUntil} FROM ${users} WHERE ${users.id} = ${id}`)
+    .select(
+      sql`SELECT key, ${cooldownUntil} FROM (
+            SELECT ${users.identityKey} AS key FROM ${users} WHERE ${users.id} = ${id}
+            UNION ALL SELECT ${users.siteIdentityKey} FROM ${users} WHERE ${users.id} = ${id}
+          ) WHERE key IS NOT NULL`,
+    )
     .onConflictDoUpdate({ target: withdrawals.identityKey, set: { until: sql`excluded.until` } });
   return (await db.batch([keep, unlink, remove]))[2].length === 1;
 }

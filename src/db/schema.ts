@@ -28,14 +28,21 @@ export const attempts = sqliteTable(
   (t) => [uniqueIndex("attempts_imp_uid_unique").on(t.resultId), index("attempts_expires_at_idx").on(t.expiresAt)],
 );
 
-/** One row per person: `identity_key` is the HMAC-SHA-256 of i'mport's `unique_key` (CI), never the CI itself. */
+/**
+ * One row per person, found by either identity key: `identity_key`, the HMAC-SHA-256 of the CI (V1 `unique_key`, V2
+ * `ci`), and `site_identity_key`, the HMAC of the DI (V1 `unique_in_site`, V2 `di`) — never the CI or DI itself.
+ * A person has at least one; both are UNIQUE, so two rows can never hold the same person's key.
+ */
 export const users = sqliteTable(
   "users",
   {
     id: text("id").primaryKey(),
-    identityKey: text("identity_key").notNull(),
-    /** HMAC-SHA-256 of `unique_in_site` (DI) when the PG provides it. */
+    /** HMAC-SHA-256 of the CI, when a channel gave it (Danal gives it only when the contract includes it). */
+    identityKey: text("identity_key"),
+    /** HMAC-SHA-256 of the DI, when a channel gave it (KG Inicis 통합인증 never does). */
     siteIdentityKey: text("site_identity_key"),
+    /** Which IDENTITY_HMAC_KEY made both keys (its fingerprint); null: written before fingerprints were kept. */
+    keyId: text("key_id"),
     name: text("name").notNull(),
     gender: text("gender", { enum: ["male", "female"] }),
     birthday: text("birthday").notNull(), // YYYY-MM-DD
@@ -46,12 +53,16 @@ export const users = sqliteTable(
     /** The last verification of this person (the name is refreshed from it: legal names change). */
     lastVerifiedAt: integer("last_verified_at"), // epoch ms
   },
-  (t) => [uniqueIndex("users_identity_key_unique").on(t.identityKey), index("users_site_identity_key_idx").on(t.siteIdentityKey)],
+  (t) => [
+    uniqueIndex("users_identity_key_unique").on(t.identityKey),
+    uniqueIndex("users_site_identity_key_unique").on(t.siteIdentityKey),
+    index("users_key_id_idx").on(t.keyId),
+  ],
 );
 
 /**
- * People who withdrew, while REJOIN_COOLDOWN_DAYS refuses them a new account: only the HMAC of their CI and
- * when the cooldown ends. Nothing else about them is kept; the daily cron deletes ended cooldowns.
+ * People who withdrew, while REJOIN_COOLDOWN_DAYS refuses them a new account: only the HMACs of their CI and DI
+ * (one row each) and when the cooldown ends. Nothing else about them is kept; the daily cron deletes ended cooldowns.
  */
 export const withdrawals = sqliteTable("withdrawals", {
   identityKey: text("identity_key").primaryKey(),

@@ -48,7 +48,12 @@ export async function browserToken<E extends AppEnv>(c: Context<E>): Promise<str
   const dot = value.indexOf(".");
   const random = value.slice(0, dot);
   if (dot !== RANDOM_CHARS || !/^[A-Za-z0-9_-]+$/.test(random)) return undefined;
-  return sameText(value.slice(dot + 1), await tagOf(c.get("config").identityHmacKey, random)) ? value : undefined;
+  const config = c.get("config");
+  // A cookie minted under a previous IDENTITY_HMAC_KEY stays this browser's during a rotation.
+  for (const secret of [config.identityHmacKey, ...config.previousIdentityHmacKeys]) {
+    if (sameText(value.slice(dot + 1), await tagOf(secret, random))) return value;
+  }
+  return undefined;
 }
 
 /**

@@ -47,6 +47,7 @@ export const certifications = new Hono<AppEnv>()
           "imp_uid_reused",
           "not_certified",
           "identity_unavailable",
+          "identity_conflict",
           "age_restricted",
           "rate_limited",
           "upstream_unauthorized",

@@ -47,15 +47,25 @@ export async function mintAttemptId(secret: string, browserToken: string, expire
  * What an attempt id says, once its tags hold: minted here (else 403 `unknown_merchant_uid`) for this browser
  * (else 403 `session_mismatch`). Expiry is the caller's to judge: an expired id may still be a repeated request.
  */
-export async function readAttemptId(secret: string, id: string, browserToken: string | undefined): Promise<{ expiresAt: number }> {
+export async function readAttemptId(
+  secret: string | readonly string[],
+  id: string,
+  browserToken: string | undefined,
+): Promise<{ expiresAt: number }> {
   if (id.length !== ATTEMPT_ID_LENGTH) throw new AppError("unknown_merchant_uid", "not an attempt id");
   const signed = id.slice(0, SIGNED_CHARS);
   const expiry = fromBase62(id.slice(RANDOM.chars, BODY_CHARS));
-  if (expiry === null || !sameText(await authTag(secret, signed), id.slice(SIGNED_CHARS))) {
-    throw new AppError("unknown_merchant_uid", "attempt id not minted here");
+  // During a rotation of IDENTITY_HMAC_KEY, ids minted under a previous key still verify until they expire.
+  let minter: string | undefined;
+  for (const candidate of typeof secret === "string" ? [secret] : secret) {
+    if (expiry !== null && sameText(await authTag(candidate, signed), id.slice(SIGNED_CHARS))) {
+      minter = candidate;
+      break;
+    }
   }
+  if (minter === undefined) throw new AppError("unknown_merchant_uid", "attempt id not minted here");
   const body = id.slice(0, BODY_CHARS);
-  if (!browserToken || !sameText(await bindTag(secret, body, browserToken), id.slice(BODY_CHARS, SIGNED_CHARS))) {
+  if (!browserToken || !sameText(await bindTag(minter, body, browserToken), id.slice(BODY_CHARS, SIGNED_CHARS))) {
     throw new AppError("session_mismatch");
   }
   return { expiresAt: Number(expiry) * 1000 };

@@ -13,7 +13,7 @@ import { ageOn } from "./age";
  * 3. `imp_uid_reused` — the attempt was already completed by another result (what D1 holds);
  * 4. `session_expired` — the attempt's lifetime is over;
  * 5. `not_certified` — not finished, or certified outside the attempt's lifetime;
- * 6. `identity_unavailable` — no usable CI, birthday or name;
+ * 6. `identity_unavailable` — neither a CI nor a DI, or no usable birthday or name;
  * 7. `age_restricted` — below the minimum age.
  */
 
@@ -32,7 +32,7 @@ export function certifiedWithin(attempt: AttemptWindow, certifiedAt: number): bo
 
 /** The identity a finished result carries, once it has passed every check of its own. */
 export interface CheckedIdentity {
-  ci: string;
+  ci: string | null;
   di: string | null;
   name: string;
   gender: "male" | "female" | null;
@@ -50,7 +50,8 @@ export interface AgePolicy {
 /** What the result alone decides (steps 5–7 above, without the window): finished, a usable identity, old enough. */
 export function checkResult(result: ProviderResult, now: number, policy: AgePolicy): CheckedIdentity {
   if (!result.certified || result.certifiedAt === null) throw new AppError("not_certified", "not certified");
-  if (!result.ci) throw new AppError("identity_unavailable", "no CI");
+  // Danal gives a CI only when the contract includes it, KG Inicis never gives a DI: either identifies the person.
+  if (!result.ci && !result.di) throw new AppError("identity_unavailable", "neither CI nor DI");
   const birthday = parseDate(result.birthday);
   if (!birthday) throw new AppError("identity_unavailable", "no usable birthday");
   if (!result.name) throw new AppError("identity_unavailable", "no name");

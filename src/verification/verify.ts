@@ -1,7 +1,8 @@
 import type { Config } from "../config";
 import { type AttemptWithUser, completeAttempt, type Db, findAttempt } from "../db/queries";
 import { AppError } from "../errors";
-import { hmacHex, randomHex, sha256Hex } from "../lib/crypto";
+import { randomHex, sha256Hex } from "../lib/crypto";
+import { identityKeysOf } from "./identity";
 import type { ProviderResult, ResultSource, VerificationRef } from "../providers/provider";
 import { mintAttemptId, readAttemptId } from "./attempt";
 import { type CheckedIdentity, checkResult, windowFailure } from "./rules";
@@ -40,7 +41,7 @@ export async function verify(
   input: { resultId: string; attemptId?: string; browserToken?: string },
 ): Promise<VerificationResult> {
   const { db, config, results } = deps;
-  const secret = config.identityHmacKey;
+  const secrets = [config.identityHmacKey, ...config.previousIdentityHmacKeys];
   const now = deps.now?.() ?? Date.now();
 
   // On a failure path, what D1 holds for the attempt comes first: completed by this very result, it is a repeat
@@ -52,7 +53,7 @@ export async function verify(
   };
 
   // An attempt id in the request is checked before any call to the provider.
-  const named = input.attemptId === undefined ? undefined : await readAttemptId(secret, input.attemptId, input.browserToken);
+  const named = input.attemptId === undefined ? undefined : await readAttemptId(secrets, input.attemptId, input.browserToken);
   if (input.attemptId !== undefined && named && now > named.expiresAt) {
     return unlessStored(input.attemptId, new AppError("session_expired"));
   }
@@ -78,7 +79,7 @@ export async function verify(
     throw new AppError("unknown_merchant_uid");
   }
   const attemptId = result.attemptId;
-  const { expiresAt } = named ?? (await readAttemptId(secret, attemptId, input.browserToken));
+  const { expiresAt } = named ?? (await readAttemptId(secrets, attemptId, input.browserToken));
   const attempt = { createdAt: expiresAt - config.sessionTtlSeconds * 1000, expiresAt };
   const windowError = windowFailure(attempt, { certifiedAt: result.certifiedAt, now });
   if (windowError) return unlessStored(attemptId, windowError);
@@ -89,11 +90,7 @@ export async function verify(
     return unlessStored(attemptId, err);
   }
 
-  const [identityKey, siteIdentityKey] = await Promise.all([
-    hmacHex(secret, identity.ci),
-    identity.di ? hmacHex(secret, `site:${identity.di}`) : null,
-  ]);
-  const { rows, cooldownUntil } = await completeAttempt(db, {
+  const { rows, cooldownUntil, conflict } = await completeAttempt(db, {
     attemptId,
     resultId: input.resultId,
     browserHash,
@@ -102,18 +99,13 @@ export async function verify(
     certifiedAt: identity.certifiedAt,
     age: identity.age,
     now,
-    newUser: {
-      id: `usr_${randomHex(16)}`,
-      identityKey,
-      siteIdentityKey,
-      name: identity.name,
-      gender: identity.gender,
-      birthday: identity.birthday,
-    },
+    keys: await identityKeysOf(config, identity),
+    newUser: { id: `usr_${randomHex(16)}`, name: identity.name, gender: identity.gender, birthday: identity.birthday },
   });
   const stored = rows.find((row) => row.attempt.attemptId === attemptId);
   if (stored) return settled(stored, input.resultId);
   if (cooldownUntil !== null) throw new AppError("rejoin_cooldown");
+  if (conflict) throw new AppError("identity_conflict");
   // This result completed another attempt (the provider ties each result to one attempt, so only a confused
   // provider can get here): it stays single-use.
   throw new AppError("imp_uid_reused", "result consumed by another attempt");

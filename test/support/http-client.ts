@@ -13,7 +13,13 @@ export class HttpClient {
     if ((init.method ?? "GET") !== "GET" && init.origin !== null && !headers.has("Origin")) {
       headers.set("Origin", init.origin ?? this.baseUrl);
     }
-    const res = await fetch(`${this.baseUrl}${path}`, { ...init, headers, redirect: "manual" });
+    const request = () => fetch(`${this.baseUrl}${path}`, { ...init, headers, redirect: "manual" });
+    // A kept-alive connection the server closed while it idled (after a long step of the suite) fails before
+    // anything was sent; one new connection is tried. Every route here answers a repeat the same way anyway.
+    const res = await request().catch((err: Error & { cause?: { code?: string } }) => {
+      if (err.cause?.code !== "UND_ERR_SOCKET" || init.body instanceof ReadableStream) throw err;
+      return request();
+    });
     const set = res.headers.get("Set-Cookie");
     if (set) this.cookie = set.split(";")[0] ?? "";
     return res;

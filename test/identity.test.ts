@@ -1,0 +1,147 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { hmacHex } from "../src/lib/crypto";
+import { keyIdOf } from "../src/verification/identity";
+import { answer, V1Verification } from "./support/answers";
+import { count, snapshot } from "./support/db";
+import { harness } from "./support/harness";
+import { errorOf } from "./support/http";
+
+/** One account per person, whatever the channel gives: a CI, a DI, or both. */
+const ciKey = (ci: string, secret = env.IDENTITY_HMAC_KEY) => hmacHex(secret, ci);
+const diKey = (di: string, secret = env.IDENTITY_HMAC_KEY) => hmacHex(secret, `site:${di}`);
+const only = { ci: (ci: string) => ({ unique_key: ci, unique_in_site: null }), di: (di: string) => ({ unique_key: "", unique_in_site: di }) };
+
+const userRow = (id: string) =>
+  env.DB.prepare("SELECT identity_key, site_identity_key, key_id FROM users WHERE id = ?")
+    .bind(id)
+    .first<{ identity_key: string | null; site_identity_key: string | null; key_id: string | null }>();
+
+describe("identity keys: CI or DI", () => {
+  it("a person seen with a DI only (Danal without CI in the contract) is one user, and gains the CI when it comes", async () => {
+    const h = harness();
+    const b = h.browser();
+    const first = await answer(await b.verify({ imp_uid: (await b.certified(only.di("DI-dionly"))).imp_uid }), V1Verification);
+    expect(first.outcome).toBe("new_user");
+    expect(await userRow(first.user.id)).toMatchObject({ identity_key: null, site_identity_key: await diKey("DI-dionly") });
+    const again = await answer(await b.verify({ imp_uid: (await b.certified(only.di("DI-dionly"))).imp_uid }), V1Verification);
+    expect([again.outcome, again.user.id]).toEqual(["existing_user", first.user.id]);
+    const both = await answer(
+      await b.verify({ imp_uid: (await b.certified({ unique_key: "CI-dionly", unique_in_site: "DI-dionly" })).imp_uid }),
+      V1Verification,
+    );
+    expect([both.outcome, both.user.id]).toEqual(["existing_user", first.user.id]);
+    expect(await userRow(first.user.id)).toMatchObject({ identity_key: await ciKey("CI-dionly"), site_identity_key: await diKey("DI-dionly") });
+    // Now a CI alone (KG Inicis never gives a DI) finds the same person.
+    const inicis = await answer(await b.verify({ imp_uid: (await b.certified(only.ci("CI-dionly"))).imp_uid }), V1Verification);
+    expect([inicis.outcome, inicis.user.id]).toEqual(["existing_user", first.user.id]);
+  });
+
+  it("refuses a CI and a DI that belong to two different users: 409 identity_conflict, nothing written", async () => {
+    const h = harness();
+    const b = h.browser();
+    const a = await answer(await b.verify({ imp_uid: (await b.certified(only.ci("CI-split"))).imp_uid }), V1Verification);
+    const c = await answer(await b.verify({ imp_uid: (await b.certified(only.di("DI-split"))).imp_uid }), V1Verification);
+    expect(a.user.id).not.toBe(c.user.id);
+    const cert = await b.certified({ unique_key: "CI-split", unique_in_site: "DI-split" });
+    const before = await snapshot();
+    const res = await b.verify({ imp_uid: cert.imp_uid });
+    expect([res.status, await errorOf(res)]).toEqual([409, "identity_conflict"]);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("refuses a result with neither key", async () => {
+    const h = harness();
+    const b = h.browser();
+    const res = await b.verify({ imp_uid: (await b.certified({ unique_key: "", unique_in_site: null })).imp_uid });
+    expect([res.status, await errorOf(res)]).toEqual([422, "identity_unavailable"]);
+  });
+
+  it.each([
+    ["both keys and a CI alone", (i: number) => (i % 2 ? only.ci("CI-race-a") : { unique_key: "CI-race-a", unique_in_site: "DI-race-a" }), "CI-race-a"],
+    ["both keys and a DI alone", (i: number) => (i % 2 ? only.di("DI-race-b") : { unique_key: "CI-race-b", unique_in_site: "DI-race-b" }), "CI-race-b"],
+  ])("50 concurrent verifications of one person mixing %s: one account with both keys", async (_what, fields, ci) => {
+    const h = harness();
+    // The first completes alone with both keys, as a person's first verification would; then 50 race.
+    const opener = h.browser();
+    await opener.verify({ imp_uid: (await opener.certified(fields(0))).imp_uid });
+    const people = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const b = h.browser();
+        return { b, cert: await b.certified(fields(i)) };
+      }),
+    );
+    const answers = await Promise.all(people.map(async ({ b, cert }) => answer(await b.verify({ imp_uid: cert.imp_uid }), V1Verification)));
+    expect(new Set(answers.map((a) => a.user.id)).size).toBe(1);
+    expect(answers.every((a) => a.outcome === "existing_user")).toBe(true);
+    expect(await count("users", "identity_key = ?", await ciKey(ci))).toBe(1);
+  });
+
+  it("2–50 concurrent first verifications mixing CI-only, DI-only and both: never a key in two rows, every answer 200 or 409", async () => {
+    const h = harness();
+    const mixes = [only.ci("CI-mix"), only.di("DI-mix"), { unique_key: "CI-mix", unique_in_site: "DI-mix" }];
+    const people = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const b = h.browser();
+        return { b, cert: await b.certified(mixes[i % 3]) };
+      }),
+    );
+    const results = await Promise.all(people.map(async ({ b, cert }) => b.verify({ imp_uid: cert.imp_uid })));
+    for (const res of results) expect([200, 409]).toContain(res.status);
+    expect(await count("users", "identity_key = ?", await ciKey("CI-mix"))).toBe(1);
+    expect(await count("users", "site_identity_key = ?", await diKey("DI-mix"))).toBe(1);
+    // Whoever got an answer got the one account that holds their key.
+    const byKey = new Map<string, Set<string>>();
+    for (const [i, res] of results.entries()) {
+      if (res.status !== 200) continue;
+      const { user } = await answer(res, V1Verification);
+      const key = ["ci", "di", "both"][i % 3]!;
+      byKey.set(key, (byKey.get(key) ?? new Set()).add(user.id));
+    }
+    for (const ids of byKey.values()) expect(ids.size).toBe(1);
+  });
+
+  it("a person who withdrew with only a DI is refused during the cooldown", async () => {
+    const h = harness({ REJOIN_COOLDOWN_DAYS: "30", SITE_API_KEY: "site-api-key-of-at-least-thirty-two-chars" });
+    const b = h.browser();
+    const { user } = await answer(await b.verify({ imp_uid: (await b.certified(only.di("DI-leaver"))).imp_uid }), V1Verification);
+    const del = await h.request(`/api/users/${user.id}`, { method: "DELETE", headers: { Authorization: "Bearer site-api-key-of-at-least-thirty-two-chars" } });
+    expect(del.status).toBe(200);
+    const res = await b.verify({ imp_uid: (await b.certified(only.di("DI-leaver"))).imp_uid });
+    expect([res.status, await errorOf(res)]).toEqual([403, "rejoin_cooldown"]);
+  });
+});
+
+describe("rotating IDENTITY_HMAC_KEY", () => {
+  const OLD = "old-identity-hmac-key-of-at-least-32-characters";
+  const NEW = "new-identity-hmac-key-of-at-least-32-characters";
+
+  it("finds a person stored under the previous key and rewrites their keys under the new one; old attempt ids still verify", async () => {
+    const before = harness({ IDENTITY_HMAC_KEY: OLD });
+    const b = before.browser();
+    const first = await answer(await b.verify({ imp_uid: (await b.certified({ unique_key: "CI-rot", unique_in_site: "DI-rot" })).imp_uid }), V1Verification);
+    expect(await userRow(first.user.id)).toMatchObject({ identity_key: await ciKey("CI-rot", OLD), key_id: await keyIdOf(OLD) });
+    // An attempt minted (and a cookie bound) before the rotation.
+    const pending = await b.certified({ unique_key: "CI-rot", unique_in_site: "DI-rot" });
+
+    const after = harness({ IDENTITY_HMAC_KEY: NEW, IDENTITY_HMAC_PREVIOUS_KEYS: OLD });
+    const sameBrowser = after.browser();
+    sameBrowser.cookie = b.cookie;
+    after.stub.certify({ ...pending, imp_uid: pending.imp_uid });
+    const res = await sameBrowser.verify({ imp_uid: pending.imp_uid, merchant_uid: pending.merchant_uid });
+    const again = await answer(res, V1Verification);
+    expect([again.outcome, again.user.id]).toEqual(["existing_user", first.user.id]);
+    expect(await userRow(first.user.id)).toEqual({
+      identity_key: await ciKey("CI-rot", NEW),
+      site_identity_key: await diKey("DI-rot", NEW),
+      key_id: await keyIdOf(NEW),
+    });
+  });
+
+  it("refuses a previous key that is short or the current one", async () => {
+    for (const previous of ["short", NEW, `${OLD},tiny`]) {
+      const res = await harness({ IDENTITY_HMAC_KEY: NEW, IDENTITY_HMAC_PREVIOUS_KEYS: previous }).request("/healthz");
+      expect([res.status, ((await res.json()) as { problems: string[] }).problems]).toEqual([503, ["IDENTITY_HMAC_PREVIOUS_KEYS"]]);
+    }
+  });
+});

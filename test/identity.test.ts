@@ -58,8 +58,16 @@ describe("identity keys: CI or DI", () => {
   });
 
   it.each([
-    ["both keys and a CI alone", (i: number) => (i % 2 ? only.ci("CI-race-a") : { unique_key: "CI-race-a", unique_in_site: "DI-race-a" }), "CI-race-a"],
-    ["both keys and a DI alone", (i: number) => (i % 2 ? only.di("DI-race-b") : { unique_key: "CI-race-b", unique_in_site: "DI-race-b" }), "CI-race-b"],
+    [
+      "both keys and a CI alone",
+      (i: number) => (i % 2 ? only.ci("CI-race-a") : { unique_key: "CI-race-a", unique_in_site: "DI-race-a" }),
+      "CI-race-a",
+    ],
+    [
+      "both keys and a DI alone",
+      (i: number) => (i % 2 ? only.di("DI-race-b") : { unique_key: "CI-race-b", unique_in_site: "DI-race-b" }),
+      "CI-race-b",
+    ],
   ])("50 concurrent verifications of one person mixing %s: one account with both keys", async (_what, fields, ci) => {
     const h = harness();
     // The first completes alone with both keys, as a person's first verification would; then 50 race.
@@ -105,7 +113,10 @@ describe("identity keys: CI or DI", () => {
     const h = harness({ REJOIN_COOLDOWN_DAYS: "30", SITE_API_KEY: "site-api-key-of-at-least-thirty-two-chars" });
     const b = h.browser();
     const { user } = await answer(await b.verify({ imp_uid: (await b.certified(only.di("DI-leaver"))).imp_uid }), V1Verification);
-    const del = await h.request(`/api/users/${user.id}`, { method: "DELETE", headers: { Authorization: "Bearer site-api-key-of-at-least-thirty-two-chars" } });
+    const del = await h.request(`/api/users/${user.id}`, {
+      method: "DELETE",
+      headers: { Authorization: "Bearer site-api-key-of-at-least-thirty-two-chars" },
+    });
     expect(del.status).toBe(200);
     const res = await b.verify({ imp_uid: (await b.certified(only.di("DI-leaver"))).imp_uid });
     expect([res.status, await errorOf(res)]).toEqual([403, "rejoin_cooldown"]);
@@ -119,7 +130,10 @@ describe("rotating IDENTITY_HMAC_KEY", () => {
   it("finds a person stored under the previous key and rewrites their keys under the new one; old attempt ids still verify", async () => {
     const before = harness({ IDENTITY_HMAC_KEY: OLD });
     const b = before.browser();
-    const first = await answer(await b.verify({ imp_uid: (await b.certified({ unique_key: "CI-rot", unique_in_site: "DI-rot" })).imp_uid }), V1Verification);
+    const first = await answer(
+      await b.verify({ imp_uid: (await b.certified({ unique_key: "CI-rot", unique_in_site: "DI-rot" })).imp_uid }),
+      V1Verification,
+    );
     expect(await userRow(first.user.id)).toMatchObject({ identity_key: await ciKey("CI-rot", OLD), key_id: await keyIdOf(OLD) });
     // An attempt minted (and a cookie bound) before the rotation.
     const pending = await b.certified({ unique_key: "CI-rot", unique_in_site: "DI-rot" });

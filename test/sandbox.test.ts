@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { IAMPORT_SANDBOX } from "../src/providers/iamport/config";
-import { answer, type ImpEnvelope, type SandboxCert, V1Verification } from "./support/answers";
+import { PORTONE_SANDBOX } from "../src/providers/portone/config";
+import { answer, type ImpEnvelope, type SandboxCert, type SandboxIdentityVerification, V1Verification } from "./support/answers";
 import { harness } from "./support/harness";
 import { errorOf } from "./support/http";
 
@@ -208,6 +209,55 @@ describe("sandbox fidelity", () => {
     });
     return imp_uid;
   }
+
+  it("follows the PG profile: Inicis gives no DI, Danal a CI only while the contract includes it, and the app verifies each", async () => {
+    const h = harness({ IMP_MODE: "sandbox", RATE_LIMIT: "off" });
+    const { access_token } = await (async () => {
+      const res = await h.request("/sandbox/api/users/getToken", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ imp_key: IAMPORT_SANDBOX.impKey, imp_secret: IAMPORT_SANDBOX.impSecret }),
+      });
+      return ((await res.json()) as ImpEnvelope<{ access_token: string }>).response;
+    })();
+    const read = async (impUid: string) =>
+      (
+        (await (
+          await h.request(`/sandbox/api/certifications/${impUid}`, { headers: { Authorization: `Bearer ${access_token}` } })
+        ).json()) as ImpEnvelope<SandboxCert>
+      ).response;
+    const b = h.browser();
+    for (const [fields, expected] of [
+      [
+        { pg: "inicis_unified", name: "이니시스" },
+        { pg_provider: "inicis_unified", unique_in_site: null },
+      ],
+      [
+        { pg: "danal.A010002002", name: "다날계약", ci_in_contract: "false" },
+        { pg_provider: "danal", unique_key: "" },
+      ],
+      [{ pg: "kcp_v2", name: "케이씨피" }, { pg_provider: "kcp_v2" }],
+    ] as const) {
+      const { merchant_uid } = await b.prepare();
+      const impUid = await confirmed(h, { ...fields, merchant_uid });
+      const record = await read(impUid);
+      expect(record).toMatchObject(expected);
+      const res = await b.verify({ imp_uid: impUid, merchant_uid });
+      expect([fields.name, res.status]).toEqual([fields.name, 200]);
+    }
+  });
+
+  it("V2 with PORTONE_PG=inicis_unified: a window without flgFixedUser is refused, as PortOne does; with it, no DI", async () => {
+    const h = harness({ IMP_MODE: "sandbox", PORTONE_VERSION: "v2", PORTONE_PG: "inicis_unified" });
+    const refused = await windowRequest(h, { merchant_uid: "inicisNoFlag", version: "v2" });
+    expect(refused.status).toBe(400);
+    await confirmed(h, { merchant_uid: "inicisFlag", version: "v2", flg_fixed_user: "N" });
+    const res = await h.request("/identity-verifications/inicisFlag", { headers: { Authorization: `PortOne ${PORTONE_SANDBOX.apiSecret}` } });
+    const record = (await res.json()) as SandboxIdentityVerification & { channel: { pgProvider: string } };
+    expect(record.channel.pgProvider).toBe("INICIS_UNIFIED");
+    expect(record.verifiedCustomer?.di).toBeUndefined();
+    expect(record.verifiedCustomer?.ci).toBeDefined();
+  });
 
   it("refuses a birthday in the future", async () => {
     const { h } = sandbox();

@@ -172,9 +172,15 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     r.fail("IDENTITY_HMAC_KEY", "a key of your own: the sandbox's key is public (e.g. openssl rand -base64 32)");
   }
   const previousRaw = r.text("IDENTITY_HMAC_PREVIOUS_KEYS");
-  const previousIdentityHmacKeys = (previousRaw ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+  const previousIdentityHmacKeys = (previousRaw ?? "")
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
   if (previousIdentityHmacKeys.some((k) => k.length < HMAC_KEY_MIN_LENGTH || k === identityHmacKey)) {
-    r.fail("IDENTITY_HMAC_PREVIOUS_KEYS", `earlier IDENTITY_HMAC_KEYs, comma-separated, each at least ${HMAC_KEY_MIN_LENGTH} characters and not the current key`);
+    r.fail(
+      "IDENTITY_HMAC_PREVIOUS_KEYS",
+      `earlier IDENTITY_HMAC_KEYs, comma-separated, each at least ${HMAC_KEY_MIN_LENGTH} characters and not the current key`,
+    );
   }
   const timeoutMs = r.integer("IMP_TIMEOUT_MS", DEFAULTS.IMP_TIMEOUT_MS, 100, 60_000);
   const minAge = r.integer("MIN_AGE", DEFAULTS.MIN_AGE, 0, 100);

@@ -144,7 +144,9 @@ export async function completeAttempt(db: Db, c: Completion): Promise<Completion
     db
       .update(users)
       .set({
-        identityKey: previous ? sql`CASE WHEN ${inArray(users.identityKey, [...k.previousCi, ""])} THEN ${k.ci} ELSE ${users.identityKey} END` : users.identityKey,
+        identityKey: previous
+          ? sql`CASE WHEN ${inArray(users.identityKey, [...k.previousCi, ""])} THEN ${k.ci} ELSE ${users.identityKey} END`
+          : users.identityKey,
         siteIdentityKey: previous
           ? sql`CASE WHEN ${inArray(users.siteIdentityKey, [...k.previousDi, ""])} THEN ${k.di} ELSE ${users.siteIdentityKey} END`
           : users.siteIdentityKey,
@@ -192,7 +194,10 @@ export async function completeAttempt(db: Db, c: Completion): Promise<Completion
       .select({ until: withdrawals.until })
       .from(withdrawals)
       .where(and(inArray(withdrawals.identityKey, allKeys), gt(withdrawals.until, c.now))),
-    db.select({ owners: sql<number>`${owners}` }).from(users).limit(1),
+    db
+      .select({ owners: sql<number>`${owners}` })
+      .from(users)
+      .limit(1),
   ]);
   return {
     rows: after.map(withNullUser),

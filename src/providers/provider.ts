@@ -1,4 +1,5 @@
 import type { Reader } from "../config/reader";
+import type { PgProfile } from "./pg";
 
 /**
  * The seam between the verification and an identity provider (i'mport V1, PortOne V2): everything the core and the
@@ -88,6 +89,8 @@ type Json = Record<string, unknown>;
 /** A provider, configured: what the routes, the page and the use-case ask of it. */
 export interface Provider {
   readonly name: ProviderName;
+  /** The PG profile configured (V1 `IMP_PG`'s prefix, V2 `PORTONE_PG`), which the sandbox follows too. */
+  readonly pgProfile?: PgProfile;
   /** The body of `prepare` (and the page's first attempt): what the page passes to the provider's SDK. */
   attemptStart(attempt: AttemptTicket): Json;
   /** What a verify body names, or `null` when the body is shaped for another provider. */

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { withStorage } from "../http/context";
+import { type PgProfile, profileOfPg } from "../providers/pg";
 import { personFromWindow, readBody, sandboxOnly } from "./requests";
 import { SANDBOX_OPTIONS, type SandboxOption } from "./schema";
 import { CONFIRM_MESSAGES, confirmOtp, findCertification, requestOtp } from "./simulator";
@@ -8,15 +9,29 @@ import { CONFIRM_MESSAGES, confirmOtp, findCertification, requestOtp } from "./s
 /** The carrier window talks only to this origin; it may navigate anywhere (m_redirect_url), as a PG window does. */
 const CARRIER_WINDOW_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/** What a PG leaves out: KG Inicis never gives a DI; Danal gives a CI only while the contract includes it. */
+function profileOptions(pg: PgProfile | undefined, ciInContract: boolean): SandboxOption[] {
+  if (pg === "inicis_unified") return ["no_di"];
+  // The window's "CI in the contract" (on unless unchecked) stands for Danal's contract; no PG named is Danal.
+  if ((pg === "danal" || pg === undefined) && !ciInContract) return ["empty_ci"];
+  return [];
+}
+
 /** What the simulated carrier window's page calls: it stands for the carrier's servers and the person's phone. */
 const carrierWindow = new Hono<AppEnv>()
   .use(withStorage("sandbox"))
   .post("/request", async (c) => {
     const body = await readBody(c);
-    const options = (body.dev_options ?? "").split(",").filter((o): o is SandboxOption => (SANDBOX_OPTIONS as readonly string[]).includes(o));
+    const chosen = (body.dev_options ?? "").split(",").filter((o): o is SandboxOption => (SANDBOX_OPTIONS as readonly string[]).includes(o));
+    // The PG decides what the result carries, as the real ones do: V1 names it in `pg`; V2's channel has it.
+    const pg = profileOfPg(body.pg || undefined) ?? c.get("config").provider.pgProfile;
+    if (pg === "inicis_unified" && body.version === "v2" && !body.flg_fixed_user) {
+      return c.json({ error: "invalid_request", message: "bypass.inicisUnified.flgFixedUser is required (PortOne V2, KG Inicis)" }, 400);
+    }
+    const options = [...chosen, ...profileOptions(pg, body.ci_in_contract !== "false")];
     const person = personFromWindow(body, options);
     if (!person) return c.json({ error: "invalid_person" }, 400);
-    const impUid = await requestOtp(c.get("db"), person, body.merchant_uid || null, body.origin || null);
+    const impUid = await requestOtp(c.get("db"), { ...person, pg: pg ?? null }, body.merchant_uid || null, body.origin || null);
     return c.json({ imp_uid: impUid });
   })
   /** The simulated phone's inbox: the SMS the carrier "sent". */

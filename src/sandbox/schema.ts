@@ -24,6 +24,8 @@ export const sandboxCertifications = sqliteTable("sandbox_certifications", {
   uniqueKey: text("unique_key").notNull(),
   uniqueInSite: text("unique_in_site").notNull(),
   origin: text("origin"),
+  /** The PG profile the verification ran under (danal, inicis_unified, kcp_v2); null: Danal, the default. */
+  pg: text("pg"),
   otp: text("otp").notNull(),
   /** What the window's developer options asked the result to carry or lack (sandbox only; JSON list). */
   options: text("options", { mode: "json" }).$type<SandboxOption[]>(),

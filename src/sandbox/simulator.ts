@@ -57,6 +57,8 @@ export interface Person {
   foreigner?: boolean;
   /** The window's developer options. */
   options?: SandboxOption[];
+  /** The PG profile it ran under. */
+  pg?: string | null;
 }
 
 /** Starts a verification: the record exists (certified: false) and an OTP goes to the simulated phone. */

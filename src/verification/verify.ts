@@ -2,9 +2,9 @@ import type { Config } from "../config";
 import { type AttemptWithUser, completeAttempt, type Db, findAttempt } from "../db/queries";
 import { AppError } from "../errors";
 import { randomHex, sha256Hex } from "../lib/crypto";
-import { identityKeysOf } from "./identity";
 import type { ProviderResult, ResultSource, VerificationRef } from "../providers/provider";
 import { mintAttemptId, readAttemptId } from "./attempt";
+import { identityKeysOf } from "./identity";
 import { type CheckedIdentity, checkResult, windowFailure } from "./rules";
 import type { VerifiedUser } from "./shapes";
 

@@ -113,8 +113,13 @@
       phone: String(form.get("phone") || "").replace(/\D/g, ""),
       merchant_uid: merchantUid,
       origin: q.get("origin") || "",
+      // What the channel's PG decides: V1 names it in `pg`; V2's channel has it (the server knows).
+      pg: q.get("pg") || "",
+      version: v2 ? "v2" : "v1",
+      flg_fixed_user: q.get("flg_fixed_user") || "",
     };
     body.dev_options = form.getAll("dev").map(String);
+    body.ci_in_contract = form.get("ci_in_contract") ? "true" : "false";
     if (!body.name || !body.birthday || !/^01\d{8,9}$/.test(body.phone)) {
       showError("person-error", "이름, 생년월일, 휴대폰 번호를 확인해 주세요. · Check your name, date of birth and number.");
       return;
@@ -137,7 +142,7 @@
     $("request-otp").disabled = true;
     post("/sandbox/window/request", body)
       .then((res) => {
-        if (!res.ok) throw new Error("request");
+        if (!res.ok) throw new Error(res.json?.message || "request");
         impUid = res.json.imp_uid;
         if (window.opener && openerOrigin) window.opener.postMessage({ type: "imp-sandbox-started", imp_uid: impUid }, openerOrigin);
         return fetch(`/sandbox/window/sms/${encodeURIComponent(impUid)}`).then((r) => r.json());
@@ -148,8 +153,9 @@
         $("otp-form").hidden = false;
         $("otp").focus();
       })
-      .catch(() => {
-        showError("person-error", "입력한 정보를 확인해 주세요. · Please check the details you entered.");
+      .catch((err) => {
+        var said = err && err.message !== "request" ? ` (${err.message})` : "";
+        showError("person-error", `입력한 정보를 확인해 주세요. · Please check the details you entered.${said}`);
       })
       .finally(() => {
         $("request-otp").disabled = false;

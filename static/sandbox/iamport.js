@@ -26,7 +26,7 @@
     q.set("popup", popup ? "true" : "false");
     q.set("origin", location.href);
     if (!popup) q.set("m_redirect_url", param.m_redirect_url);
-    ["company", "name", "phone", "carrier", "min_age"].forEach((key) => {
+    ["company", "name", "phone", "carrier", "min_age", "pg"].forEach((key) => {
       if (param[key] !== undefined && param[key] !== null) q.set(key, String(param[key]));
     });
     return url.toString();

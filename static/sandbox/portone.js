@@ -30,6 +30,11 @@
     var customer = request.customer || {};
     if (customer.fullName) q.set("name", customer.fullName);
     if (customer.phoneNumber) q.set("phone", customer.phoneNumber);
+    var inicis = request.bypass?.inicisUnified;
+    if (inicis?.flgFixedUser) q.set("flg_fixed_user", inicis.flgFixedUser);
+    var danal = request.bypass?.danal;
+    if (danal?.CPTITLE) q.set("company", danal.CPTITLE);
+    if (danal?.AGELIMIT) q.set("min_age", String(danal.AGELIMIT));
     return url.toString();
   }
 

@@ -54,9 +54,16 @@ function readVars(r: Reader, context: ConfigureContext) {
   // In sandbox mode the simulator's own credentials are used, whatever .dev.vars holds, so that live keys are never
   // sent to the simulator and the simulator never accepts live keys.
   return sandbox
-    ? { ...IAMPORT_SANDBOX, impCode: impCode ?? IAMPORT_SANDBOX.impCode, sdkUrl: IAMPORT_SANDBOX.sdkPath, params, profile: undefined }
+    ? {
+        ...IAMPORT_SANDBOX,
+        impCode: impCode ?? IAMPORT_SANDBOX.impCode,
+        sdkUrl: IAMPORT_SANDBOX.sdkPath,
+        params,
+        profile: undefined,
+        pgProfile: profile,
+      }
     : // Live, a result from another PG than the configured one's does not count.
-      { impCode: impCode ?? "", impKey: impKey ?? "", impSecret: impSecret ?? "", apiBase, sdkUrl, params, profile };
+      { impCode: impCode ?? "", impKey: impKey ?? "", impSecret: impSecret ?? "", apiBase, sdkUrl, params, profile, pgProfile: profile };
 }
 
 /** i'mport (PortOne V1), configured: `IMP.certification` on the page, `GET /certifications/{imp_uid}` on the server. */
@@ -66,6 +73,7 @@ export const iamportConfigurer: ProviderConfigurer = {
     const vars = readVars(r, context);
     return {
       name: "v1",
+      pgProfile: vars.pgProfile,
       attemptStart: ({ attemptId, expiresAt }) => ({
         provider: "v1",
         merchant_uid: attemptId,

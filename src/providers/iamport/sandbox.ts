@@ -18,7 +18,7 @@ export function certificationResponse(row: SandboxCertification) {
     imp_uid: row.impUid,
     merchant_uid: row.merchantUid,
     pg_tid: `sandbox_${row.impUid.slice(4)}`,
-    pg_provider: "danal",
+    pg_provider: row.pg ?? "danal",
     name: row.name,
     gender: has("null_gender") ? null : row.gender,
     birthday: row.birthday,

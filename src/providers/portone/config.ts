@@ -76,6 +76,7 @@ export const portoneConfigurer: ProviderConfigurer = {
     const vars = readVars(r, context);
     return {
       name: "v2",
+      pgProfile: vars.profile,
       channelKey: vars.channelKey,
       attemptStart: ({ attemptId, expiresAt }) => ({
         provider: "v2",

@@ -15,6 +15,9 @@ const V2_OPERATORS: Record<Carrier, string> = {
   LGT_MVNO: "LGU_MVNO",
 };
 
+/** PortOne's names of the PGs, as `channel.pgProvider` gives them. */
+const PG_PROVIDERS: Record<string, string> = { danal: "DANAL", inicis_unified: "INICIS_UNIFIED", kcp_v2: "KCP_V2" };
+
 const nowS = () => Math.floor(Date.now() / 1000);
 
 /**
@@ -28,7 +31,14 @@ export function identityVerificationResponse(row: SandboxCertification, channelK
   const common = {
     status,
     id: row.merchantUid,
-    channel: { type: "LIVE", id: "channel-id-sandbox", key: channelKey, name: "sandbox", pgProvider: "DANAL", pgMerchantId: "sandbox" },
+    channel: {
+      type: "LIVE",
+      id: "channel-id-sandbox",
+      key: channelKey,
+      name: "sandbox",
+      pgProvider: PG_PROVIDERS[row.pg ?? "danal"] ?? "DANAL",
+      pgMerchantId: "sandbox",
+    },
     requestedAt: iso(row.createdAt),
     updatedAt: iso(changedAt),
     statusChangedAt: iso(changedAt),

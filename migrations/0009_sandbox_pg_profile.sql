@@ -1,0 +1,1 @@
+ALTER TABLE `sandbox_certifications` ADD `pg` text;

@@ -59,7 +59,7 @@ let focusStartWhenReady = false;
 
 function render() {
   document.documentElement.lang = lang;
-  document.title = t("title");
+  document.title = config.serviceName ? `${config.serviceName} · ${t("title")}` : t("title");
   for (const el of document.querySelectorAll("[data-text]")) el.textContent = t(el.dataset.text);
   ui.language.textContent = t("language");
   ui.language.lang = lang === "ko" ? "en" : "ko";

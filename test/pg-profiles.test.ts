@@ -88,6 +88,11 @@ describe("PG profiles, V2 (PORTONE_PG)", () => {
 });
 
 describe("SERVICE_NAME", () => {
+  it("names the site in the page's title", async () => {
+    const page = await harness({ SERVICE_NAME: "쇼핑몰" }).request("/");
+    expect(await page.text()).toMatch(/<title>쇼핑몰 · [^<]+<\/title>/);
+  });
+
   it("is checked like every var", async () => {
     const res = await harness({ SERVICE_NAME: '<script>"' }).request("/healthz");
     expect([res.status, ((await res.json()) as { problems: string[] }).problems]).toEqual([503, ["SERVICE_NAME"]]);

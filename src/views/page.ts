@@ -1,7 +1,7 @@
 import { html, raw } from "hono/html";
 import type { Config } from "../config";
 import { type Lang, MESSAGES } from "./messages";
-import { documentStart } from "./result-page";
+import { documentStart, titleOf } from "./result-page";
 
 /**
  * A strict policy that still lets the SDK work: scripts only from here and the SDK's origin; frames, forms and
@@ -45,10 +45,11 @@ export function renderPage(config: Config, lang: Lang, origin: string, attempt: 
     sdkUrl: config.provider.page.sdkUrl,
     redirectUrl: `${origin}/certifications/redirect`,
     sandbox: config.mode === "sandbox",
+    serviceName: config.serviceName ?? null,
   };
   // JSON inside <script>: escape "<" so no value can close the element.
   const json = JSON.stringify(pageConfig).replace(/</g, "\\u003c");
-  return html`${documentStart(lang, m.title)}
+  return html`${documentStart(lang, titleOf(config, m.title))}
 <body>
 <main>
   <header>

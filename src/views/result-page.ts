@@ -9,6 +9,9 @@ import { type Lang, MESSAGES, preferredLang } from "./messages";
 
 export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/** A page's title: the site's name as people see it (`SERVICE_NAME`), when set, before what the page is. */
+export const titleOf = (config: Config, title: string) => (config.serviceName ? `${config.serviceName} · ${title}` : title);
+
 /** The opening of every page: no referrer (URLs here can carry an imp_uid), the shared stylesheet and icon. */
 export const documentStart = (lang: Lang, title: string) => html`<!doctype html>
 <html lang="${lang}">
@@ -44,7 +47,7 @@ export function renderResultPage(shown: Shown, lang: Lang, context: { config: Co
       : html`<section class="result error" role="alert" data-error-code="${shown.error}">`;
   const back = "back" in shown ? shown.back : undefined;
   const final = "error" in shown && FINAL.includes(shown.error);
-  return html`${documentStart(lang, m.title)}
+  return html`${documentStart(lang, titleOf(config, m.title))}
 <body>
 <main>
 <header>

@@ -505,6 +505,58 @@ try {
     });
   }
 
+  {
+    // A person a channel gives only a DI for (Danal without CI in the contract): one account all the same.
+    const di = `DI-race-${Date.now()}`;
+    const people = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const b = browser();
+        return { b, cert: await certified(b, { unique_key: "", unique_in_site: di }) };
+      }),
+    );
+    const outcomes = await Promise.all(
+      people.map(async ({ b, cert }) => ((await (await b.verify({ imp_uid: cert.imp_uid })).json()) as { outcome?: string }).outcome),
+    );
+    const created = outcomes.filter((o) => o === "new_user").length;
+    const existing = outcomes.filter((o) => o === "existing_user").length;
+    const key = createHmac("sha256", HMAC_KEY).update(`site:${di}`).digest("hex");
+    const rows = dev.query<{ n: number }>(`SELECT COUNT(*) AS n FROM users WHERE site_identity_key = '${key}'`)[0]?.n;
+    record({
+      check: "50 concurrent verifications of one person with a DI only",
+      tried: "50",
+      figure: `${created} new_user, ${existing} existing_user, ${rows} user row`,
+      expected: "1, 49, 1",
+      ok: created === 1 && existing === 49 && rows === 1,
+    });
+  }
+  {
+    // A CI of one account and a DI of another, 20 times at once: every one refused, nothing written.
+    const stamp = Date.now();
+    const ciOnly = browser();
+    await ciOnly.verify({ imp_uid: (await certified(ciOnly, { unique_key: `CI-split-${stamp}`, unique_in_site: null })).imp_uid });
+    const diOnly = browser();
+    await diOnly.verify({ imp_uid: (await certified(diOnly, { unique_key: "", unique_in_site: `DI-split-${stamp}` })).imp_uid });
+    const before = dev.query<{ n: number }>("SELECT COUNT(*) AS n FROM attempts")[0]?.n;
+    const people = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const b = browser();
+        return { b, cert: await certified(b, { unique_key: `CI-split-${stamp}`, unique_in_site: `DI-split-${stamp}` }) };
+      }),
+    );
+    const codes = await Promise.all(
+      people.map(async ({ b, cert }) => ((await (await b.verify({ imp_uid: cert.imp_uid })).json()) as { error?: { code: string } }).error?.code),
+    );
+    const conflicts = codes.filter((c) => c === "identity_conflict").length;
+    const after = dev.query<{ n: number }>("SELECT COUNT(*) AS n FROM attempts")[0]?.n;
+    record({
+      check: "20 concurrent verifications whose CI and DI belong to two accounts",
+      tried: "20",
+      figure: `${conflicts} identity_conflict, ${(after ?? 0) - (before ?? 0)} attempts written`,
+      expected: "20, 0",
+      ok: conflicts === 20 && after === before,
+    });
+  }
+
   // ── 4. Bounded load ─────────────────────────────────────────────────────────────────────────────────────────
   const LOAD = Number(process.env.RELIABILITY_LOAD ?? 1000);
   const CONCURRENCY = 32;

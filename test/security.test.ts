@@ -152,3 +152,21 @@ describe("security headers", () => {
     expect(jwks.headers.get("x-frame-options")).toBe("DENY");
   });
 });
+
+describe("log lines", () => {
+  it("name the route, never the ids in its path (the sandbox's and the site API's included)", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const h = harness({ IMP_MODE: "sandbox" });
+      await h.request("/sandbox/window/sms/imp_123456789012");
+      await h.request(`/identity-verifications/${"A".repeat(40)}`, { headers: { Authorization: "PortOne sandbox_portone_api_secret" } });
+      await h.request("/api/users/usr_0123456789abcdef", { headers: { Authorization: "Bearer sandbox-site-api-key" } });
+      const lines = log.mock.calls.map(([line]) => String(line));
+      const routes = lines.map((line) => JSON.parse(line).route);
+      expect(routes).toEqual(["GET /sandbox/window/sms/:id", "GET /identity-verifications/:id", "GET /api/users/:id"]);
+      expect(lines.join("\n")).not.toMatch(/imp_123456789012|A{40}|usr_0123456789abcdef/);
+    } finally {
+      log.mockRestore();
+    }
+  });
+});

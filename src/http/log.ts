@@ -27,7 +27,7 @@ export function logRequest<E extends AppEnv>(c: Context<E>, msg: string, log: Re
   const { notes, ...rest } = log;
   logLine("info", msg, {
     request_id: c.get("requestId"),
-    route: `${c.req.method} ${new URL(c.req.url).pathname}`,
+    route: `${c.req.method} ${withoutIds(new URL(c.req.url).pathname)}`,
     status: c.res.status,
     ms: Date.now() - started,
     ...rest,
@@ -35,11 +35,18 @@ export function logRequest<E extends AppEnv>(c: Context<E>, msg: string, log: Re
   });
 }
 
+/** A path with its ids (imp_uids, attempt ids, user ids) replaced: a log line names the route, not whose it was. */
+const withoutIds = (path: string) =>
+  path
+    .split("/")
+    .map((part) => (/^(imp_\d+|usr_[\w-]+|[A-Za-z0-9]{20,})$/.test(part) ? ":id" : part))
+    .join("/");
+
 /** An unexpected fault: its name and our own message go to the log (never bound values); the client sees none. */
 export function logUnexpected<E extends AppEnv>(c: Context<E>, err: unknown) {
   logLine("error", "unhandled_error", {
     request_id: c.get("requestId"),
-    path: new URL(c.req.url).pathname,
+    path: withoutIds(new URL(c.req.url).pathname),
     error: err instanceof Error ? err.name : typeof err,
     // Messages of our own and of D1 name constraints and columns, never bound values.
     detail: err instanceof Error ? err.message.slice(0, 200) : undefined,

@@ -19,5 +19,14 @@ export async function identityKeysOf(config: Config, identity: { ci: string | nu
   return { ci, di, previousCi: previous.map(([c]) => c).filter(present), previousDi: previous.map(([, d]) => d).filter(present), keyId };
 }
 
-/** A key's fingerprint (users.key_id): which key wrote a row, without revealing anything of the key. */
-export const keyIdOf = async (secret: string) => (await hmacHex(secret, "imp-identity-edge/key-id")).slice(0, 12);
+const keyIds = new Map<string, Promise<string>>();
+
+/** A key's fingerprint (users.key_id): which key wrote a row, without revealing anything of the key. Once per isolate. */
+export function keyIdOf(secret: string): Promise<string> {
+  let id = keyIds.get(secret);
+  if (!id) {
+    id = hmacHex(secret, "imp-identity-edge/key-id").then((hex) => hex.slice(0, 12));
+    keyIds.set(secret, id);
+  }
+  return id;
+}

@@ -30,6 +30,18 @@ const BAD = [
   "",
 ];
 
+/**
+ * A prepared attempt bound to `SHOP/done`, and the Cookie header of its browser with the return_to cookie altered
+ * to point elsewhere (its HMAC left as it was).
+ */
+async function preparedWithAlteredReturnTo(b: Browser) {
+  const res = await prepareWith(b, `${SHOP}/done`);
+  const { merchant_uid } = (await res.json()) as { merchant_uid: string };
+  const [id, , mac] = /imp_return=([^;]+)/.exec(res.headers.getSetCookie().join("; "))![1]!.split(".");
+  const evil = btoa("https://evil.example/").replace(/=+$/, "");
+  return { merchant_uid, cookie: `imp_browser=${b.token}; imp_return=${id}.${evil}.${mac}` };
+}
+
 /** `prepare` with a `return_to`, as the page sends it. */
 const prepareWith = (b: Browser, returnTo: string) =>
   b.send("/certifications/prepare", {
@@ -101,14 +113,10 @@ describe("return_to", () => {
   it("refuses a return_to cookie that was altered: 400, no redirect", async () => {
     const h = harness(await vars());
     const b = h.browser();
-    const res = await prepareWith(b, `${SHOP}/done`);
-    const { merchant_uid } = (await res.json()) as { merchant_uid: string };
-    const cookie = /imp_return=([^;]+)/.exec(res.headers.getSetCookie().join("; "))![1]!;
-    const [id, , mac] = cookie.split(".");
-    const evil = btoa("https://evil.example/").replace(/=+$/, "");
+    const { merchant_uid, cookie } = await preparedWithAlteredReturnTo(b);
     const cert = h.stub.certify({ merchant_uid });
     const tampered = await h.request(`/certifications/redirect?imp_uid=${cert.imp_uid}&merchant_uid=${merchant_uid}`, {
-      headers: { Cookie: `imp_browser=${b.token}; imp_return=${id}.${evil}.${mac}` },
+      headers: { Cookie: cookie },
     });
     expect(tampered.status).toBe(400);
     expect(tampered.headers.get("Location")).toBeNull();
@@ -118,15 +126,11 @@ describe("return_to", () => {
   it("never turns a stored success into an error: an altered cookie read after the D1 batch only costs the receipt", async () => {
     const h = harness(await vars());
     const b = h.browser();
-    const res = await prepareWith(b, `${SHOP}/done`);
-    const { merchant_uid } = (await res.json()) as { merchant_uid: string };
-    const cookie = /imp_return=([^;]+)/.exec(res.headers.getSetCookie().join("; "))![1]!;
-    const [id, , mac] = cookie.split(".");
-    const evil = btoa("https://evil.example/").replace(/=+$/, "");
+    const { merchant_uid, cookie } = await preparedWithAlteredReturnTo(b);
     const cert = h.stub.certify({ merchant_uid });
     // Without merchant_uid in the query, the attempt (and its cookie) is known only once the result is stored.
     const page = await h.request(`/certifications/redirect?imp_uid=${cert.imp_uid}`, {
-      headers: { Cookie: `imp_browser=${b.token}; imp_return=${id}.${evil}.${mac}` },
+      headers: { Cookie: cookie },
     });
     expect(page.status).toBe(200);
     expect(page.headers.get("Location")).toBeNull();

@@ -8,6 +8,7 @@ import { securityHeaders } from "./http/security";
 import { PROVIDERS } from "./providers/registry";
 import { certifications } from "./routes/certifications";
 import { health, jwks } from "./routes/health";
+import { authorize, discovery, token, userinfo } from "./routes/oidc";
 import { page } from "./routes/page";
 import { redirect } from "./routes/redirect";
 import { siteApi } from "./routes/site-api";
@@ -43,6 +44,10 @@ export function createApp(options: AppOptions = {}) {
     .route("/", page)
     .route("/", health)
     .route("/", jwks)
+    .route("/", discovery)
+    .route("/authorize", authorize)
+    .route("/token", token)
+    .route("/userinfo", userinfo)
     .route("/api", siteApi)
     .route("/certifications/redirect", redirect)
     .route("/certifications", certifications);
@@ -60,9 +65,14 @@ export function createApp(options: AppOptions = {}) {
           version: "1",
           description: "Mobile identity verification (본인인증) through i'mport (PortOne V1) or PortOne V2 on Cloudflare Workers.",
         },
-        components: { securitySchemes: { siteApiKey: { type: "http", scheme: "bearer", description: "SITE_API_KEY" } } },
+        components: {
+          securitySchemes: {
+            clientCredentials: { type: "http", scheme: "basic", description: "an OIDC client's client_id and secret" },
+            accessToken: { type: "http", scheme: "bearer", description: "an access token from /token" },
+          },
+        },
       },
-      exclude: ["/", "/certifications/redirect", "/openapi.json", /^\/sandbox\//, /^\/identity-verifications\//],
+      exclude: ["/", "/authorize", "/certifications/redirect", "/openapi.json", /^\/sandbox\//, /^\/identity-verifications\//],
       // Its default leaves out every path with a dot, /.well-known/jwks.json among them.
       excludeStaticFile: false,
       defaultValidationErrorResponse: false,

@@ -20,7 +20,7 @@ export const ERRORS = {
   identity_conflict: { status: 409, message: "This verification's identity keys belong to two different accounts." },
   age_restricted: { status: 403, message: "You do not meet the minimum age for this service." },
   rejoin_cooldown: { status: 403, message: "This person withdrew recently and cannot open a new account yet." },
-  unauthorized: { status: 401, message: "A valid site API key is required." },
+  unauthorized: { status: 401, message: "The client's own credentials (HTTP Basic: client_id and secret) are required." },
   user_not_found: { status: 404, message: "There is no user with this id." },
   rate_limited: { status: 429, message: "Too many attempts. Please wait and try again." },
   upstream_unauthorized: { status: 502, message: "The identity service rejected this site's credentials." },

@@ -44,9 +44,14 @@ const sdk = provider.sdk;
 
 const t = (key) => config.messages[lang][key];
 
-function withParam(href, name, value) {
-  const url = new URL(href);
-  url.searchParams.set(name, value);
+/** Inside an OIDC authorization, the way back to the client after a failure: access_denied with our code. */
+function deniedUrl(code) {
+  const { redirectUri, state, iss } = config.authorization;
+  const url = new URL(redirectUri);
+  url.searchParams.set("error", "access_denied");
+  url.searchParams.set("error_description", code);
+  if (state !== null) url.searchParams.set("state", state);
+  url.searchParams.set("iss", iss);
   return url.href;
 }
 const errorText = (code) => config.messages[lang].errors[code] ?? config.messages[lang].errors.internal_error;
@@ -75,10 +80,10 @@ function render() {
     ui.detail.hidden = !ui.detail.textContent;
   }
   ui.retry.textContent = shown.result?.outcome ? t("back") : t("retry");
-  // After a failure, the site that sent the visitor gets it back with the error, if the visitor wants.
+  // After a failure inside an OIDC authorization, the client gets the visitor back with the error, if they want.
   const error = shown.result && !shown.result.outcome ? shown.result.error : null;
-  ui.back.hidden = !(error && config.returnTo);
-  if (error && config.returnTo) ui.back.href = withParam(config.returnTo, "verification_error", error);
+  ui.back.hidden = !(error && config.authorization);
+  if (error && config.authorization) ui.back.href = deniedUrl(error);
 }
 
 function show(next) {
@@ -141,7 +146,7 @@ function focusStartIfAsked() {
 async function prepare() {
   clearTimeout(renewTimer);
   ui.start.disabled = true;
-  const res = await postJson("/certifications/prepare", config.returnTo ? { return_to: config.returnTo } : {});
+  const res = await postJson("/certifications/prepare", config.authorization ? { authorization: config.authorization.sealed } : {});
   if (!res.ok) {
     attempt = null;
     return show(failure(res));
@@ -180,10 +185,10 @@ async function verify(body) {
   const res = await postJson("/certifications", body);
   attempt = null;
   submitted = !res.ok && (RESUBMIT.has(res.error) || res.detailKey === "network") ? body : null;
-  if (res.ok && config.returnTo && res.json.receipt) {
-    // Back to the site that sent the visitor, with the signed result.
+  if (res.ok && res.json.redirect_to) {
+    // Inside an OIDC authorization: on to the client with the code (the URL carries nothing else).
     show({ result: { outcome: res.json.outcome } });
-    return location.assign(withParam(config.returnTo, "verification", res.json.receipt));
+    return location.assign(res.json.redirect_to);
   }
   if (res.ok) return show({ result: { outcome: res.json.outcome } });
   show(failure(res));
@@ -196,7 +201,8 @@ const cancelled = (detail) => {
 
 /** Where redirect mode comes back to, in the language the person chose. */
 function redirectUrl() {
-  const url = new URL(config.redirectUrl);
+  // Absolute under PUBLIC_URL; otherwise this page's own origin.
+  const url = new URL(config.redirectUrl, location.href);
   url.searchParams.set("lang", lang);
   return url.href;
 }

@@ -6,6 +6,7 @@ import { answer, V1Verification } from "./support/answers";
 import { count, snapshot } from "./support/db";
 import { harness } from "./support/harness";
 import { errorOf } from "./support/http";
+import { oidcVars, relyingParty } from "./support/oidc";
 
 /** One account per person, whatever the channel gives: a CI, a DI, or both. */
 const ciKey = (ci: string, secret = env.IDENTITY_HMAC_KEY) => hmacHex(secret, ci);
@@ -110,14 +111,12 @@ describe("identity keys: CI or DI", () => {
   });
 
   it("a person who withdrew with only a DI is refused during the cooldown", async () => {
-    const h = harness({ REJOIN_COOLDOWN_DAYS: "30", SITE_API_KEY: "site-api-key-of-at-least-thirty-two-chars" });
-    const b = h.browser();
-    const { user } = await answer(await b.verify({ imp_uid: (await b.certified(only.di("DI-leaver"))).imp_uid }), V1Verification);
-    const del = await h.request(`/api/users/${user.id}`, {
-      method: "DELETE",
-      headers: { Authorization: "Bearer site-api-key-of-at-least-thirty-two-chars" },
-    });
+    const h = harness({ REJOIN_COOLDOWN_DAYS: "30", ...(await oidcVars()) });
+    const rp = relyingParty(h);
+    const signed = await rp.signIn(h.browser(), only.di("DI-leaver"));
+    const del = await rp.site("DELETE", signed.body!.user.id);
     expect(del.status).toBe(200);
+    const b = h.browser();
     const res = await b.verify({ imp_uid: (await b.certified(only.di("DI-leaver"))).imp_uid });
     expect([res.status, await errorOf(res)]).toEqual([403, "rejoin_cooldown"]);
   });

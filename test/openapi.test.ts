@@ -10,10 +10,13 @@ describe("GET /openapi.json", () => {
     expect(doc.openapi).toMatch(/^3\.1\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/.well-known/jwks.json",
-      "/api/users/{id}",
+      "/.well-known/openid-configuration",
+      "/api/users/{sub}",
       "/certifications",
       "/certifications/prepare",
       "/healthz",
+      "/token",
+      "/userinfo",
     ]);
 
     const verify = doc.paths["/certifications"].post;
@@ -39,18 +42,25 @@ describe("GET /openapi.json", () => {
     expect(p1.required).toEqual(expect.arrayContaining(["provider", "merchant_uid", "expires_at", "imp_code", "params"]));
     expect(p2.required).toEqual(expect.arrayContaining(["provider", "identity_verification_id", "store_id", "channel_key"]));
     expect(doc.paths["/healthz"].get.responses["503"]).toBeDefined();
-    expect(prepare.requestBody.content["application/json"].schema.properties.return_to.type).toBe("string");
-    expect(verify.responses["200"].content["application/json"].schema.properties.receipt.type).toBe("string");
+    expect(prepare.requestBody.content["application/json"].schema.properties.authorization.type).toBe("string");
+    expect(verify.responses["200"].content["application/json"].schema.properties.redirect_to.type).toBe("string");
     expect(doc.paths["/.well-known/jwks.json"].get.responses["200"].content["application/json"].schema.properties.keys.type).toBe("array");
 
-    const site = doc.paths["/api/users/{id}"];
+    const site = doc.paths["/api/users/{sub}"];
     expect(Object.keys(site).sort()).toEqual(["delete", "get"]);
-    expect(site.get.security).toEqual([{ siteApiKey: [] }]);
-    expect(doc.components.securitySchemes.siteApiKey).toMatchObject({ type: "http", scheme: "bearer" });
-    expect(site.get.parameters[0]).toMatchObject({ in: "path", name: "id", required: true });
+    expect(site.get.security).toEqual([{ clientCredentials: [] }]);
+    expect(doc.components.securitySchemes.clientCredentials).toMatchObject({ type: "http", scheme: "basic" });
+    expect(site.get.parameters[0]).toMatchObject({ in: "path", name: "sub", required: true });
     expect(site.get.responses["200"].content["application/json"].schema.properties.user.required).toEqual(
-      expect.arrayContaining(["id", "name", "gender", "birthday", "created_at", "last_verified_at"]),
+      expect.arrayContaining(["id", "name", "gender", "birthday", "created_at", "last_verified_at", "guardian_consent"]),
     );
+    const token = doc.paths["/token"].post;
+    expect(Object.keys(token.requestBody.content)).toEqual(["application/x-www-form-urlencoded"]);
+    expect(token.responses["200"].content["application/json"].schema.required).toEqual(
+      expect.arrayContaining(["access_token", "token_type", "expires_in", "id_token", "scope"]),
+    );
+    expect(Object.keys(doc.paths["/userinfo"]).sort()).toEqual(["get", "post"]);
+    expect(doc.paths["/userinfo"].get.security).toEqual([{ accessToken: [] }]);
     expect(Object.keys(site.delete.responses).sort()).toEqual(["200", "400", "401", "404", "503"]);
   });
 });

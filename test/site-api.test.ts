@@ -4,20 +4,21 @@ import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { harness } from "./support/harness";
 import { errorOf } from "./support/http";
+import { oidcVars, relyingParty } from "./support/oidc";
 
-const KEY = "site-api-key-for-tests-0123456789";
 type User = { id: string; name: string; gender: string | null; birthday: string; created_at: string; last_verified_at: string | null };
 
-function site(vars: Record<string, string> = {}) {
-  const h = harness({ SITE_API_KEY: KEY, ...vars });
-  const call = (method: string, id: string, key: string | null = KEY) =>
-    h.request(`/api/users/${id}`, { method, headers: key === null ? {} : { Authorization: `Bearer ${key}` } });
-  /** A person verified through the page: returns their user. */
+const vars = await oidcVars();
+
+/** A site (the OIDC client `shop`) and the people who sign in to it. */
+function site(extra: Record<string, string> = {}) {
+  const h = harness({ ...vars, ...extra });
+  const rp = relyingParty(h, "shop");
+  const call = (method: string, id: string) => rp.site(method, id);
+  /** A person verified through the site's authorization: returns their user (the sub of a public client is its id). */
   const person = async (fields: Record<string, unknown> = {}) => {
-    const b = h.browser();
-    const cert = await b.certified(fields);
-    const body = (await (await b.verify({ imp_uid: cert.imp_uid })).json()) as { outcome: string; user: User };
-    return { b, body };
+    const signed = await rp.signIn(h.browser(), fields);
+    return { body: signed.body! };
   };
   return { h, call, person };
 }
@@ -33,26 +34,6 @@ async function everything(): Promise<string> {
   return dumps.join("\n");
 }
 
-describe("site API: auth", () => {
-  it("answers 503 not_configured without SITE_API_KEY, 401 without or with a wrong key", async () => {
-    const bare = harness();
-    const res = await bare.request("/api/users/usr_1", { headers: { Authorization: `Bearer ${KEY}` } });
-    expect([res.status, await errorOf(res)]).toEqual([503, "not_configured"]);
-    const { call } = site();
-    for (const key of [null, "", "wrong", `${KEY}x`, KEY.slice(0, -1)]) {
-      const r = await call("GET", "usr_1", key);
-      expect([r.status, await errorOf(r)]).toEqual([401, "unauthorized"]);
-    }
-    const basic = await site().h.request("/api/users/usr_1", { headers: { Authorization: `Basic ${btoa(`x:${KEY}`)}` } });
-    expect(basic.status).toBe(401);
-  });
-
-  it("refuses a short SITE_API_KEY as a configuration error, and the sandbox's key in live mode", async () => {
-    expect(await (await harness({ SITE_API_KEY: "short" }).request("/healthz")).json()).toMatchObject({ problems: ["SITE_API_KEY"] });
-    expect(await (await harness({ SITE_API_KEY: "sandbox-site-api-key" }).request("/healthz")).json()).toMatchObject({ problems: ["SITE_API_KEY"] });
-  });
-});
-
 describe("site API: users", () => {
   it("looks a user up; an unknown or malformed id is 404 or 400", async () => {
     const { call, person } = site();
@@ -67,6 +48,7 @@ describe("site API: users", () => {
         birthday: "1993-09-09",
         created_at: body.user.created_at,
         last_verified_at: expect.any(String),
+        guardian_consent: null,
       },
     });
     const unknown = await call("GET", "usr_00000000000000000000000000000000");
@@ -97,7 +79,7 @@ describe("site API: withdrawal", () => {
       .bind(body.user.id)
       .first<{ identity_key: string; site_identity_key: string }>();
     const res = await call("DELETE", body.user.id);
-    expect([res.status, await res.json()]).toEqual([200, { deleted: true, id: body.user.id }]);
+    expect([res.status, await res.json()]).toEqual([200, { deleted: true, id: body.user.id, account_deleted: true }]);
     const all = await everything();
     for (const trace of ["탈퇴할사람", "1977-07-17", keys!.identity_key, keys!.site_identity_key, body.user.id]) expect(all).not.toContain(trace);
     const again = await call("DELETE", body.user.id);
@@ -124,10 +106,8 @@ describe("site API: withdrawal", () => {
     expect(kept.results).toEqual([{ identity_key: key, until: expect.any(Number) }]);
     expect(await everything()).not.toContain("쉬는사람");
 
-    const b = h.browser();
-    const cert = await b.certified({ unique_key: "CI-cooldown" });
-    const refused = await b.verify({ imp_uid: cert.imp_uid });
-    expect([refused.status, await errorOf(refused)]).toEqual([403, "rejoin_cooldown"]);
+    const refused = await relyingParty(h, "shop").signIn(h.browser(), { unique_key: "CI-cooldown" });
+    expect(refused.status).toBe(403);
     expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE identity_key = ?").bind(key).first("n")).toBe(0);
 
     // 31 days later the daily cron removes the ended cooldown, and the person can sign up again.

@@ -7,9 +7,19 @@
 
 import { logLine } from "../lib/log";
 import type { Provider, ProviderConfigurer, ProviderName } from "../providers/provider";
+import {
+  importPublicJwk,
+  importSigningKey,
+  type OidcClient,
+  type OidcVars,
+  type PublicJwk,
+  readOidcVars,
+  SANDBOX_OIDC,
+  type SigningKey,
+} from "./oidc";
 import { type ConfigProblem, isOrigin, isServiceUrl, Reader, type Vars } from "./reader";
 
-export type { ConfigProblem };
+export type { ConfigProblem, OidcClient, PublicJwk, SigningKey };
 export { isOrigin, isServiceUrl };
 
 export type AgeRule = "international" | "youth_act";
@@ -21,7 +31,7 @@ export interface Config {
   timeoutMs: number;
   minAge: number;
   ageRule: AgeRule;
-  /** `SERVICE_NAME`: the site's name as people see it (the page, Danal's window). */
+  /** `SERVICE_NAME`: the site's name as people see it (the page, Danal's window, the OIDC pages). */
   serviceName?: string;
   sessionTtlSeconds: number;
   identityHmacKey: string;
@@ -29,32 +39,23 @@ export interface Config {
   previousIdentityHmacKeys: string[];
   allowedOrigins: string[];
   rateLimit: boolean;
-  /** Exact origins a verified visitor may be sent back to with a receipt. */
-  returnOrigins: string[];
-  /** The key that signs receipts, imported; absent in live mode without RECEIPT_PRIVATE_KEY. */
-  receiptKey?: SigningKey;
-  receiptTtlSeconds: number;
-  /** Bearer key of the site API; absent: the site API answers 503 not_configured. */
-  siteApiKey?: string;
   /** After a withdrawal, how long the same person is refused a new account (0: nothing is kept). */
   rejoinCooldownDays: number;
+  oidc: OidcConfig;
 }
 
-/** A signing key, imported once: its public half for the JWKS, its private half for Web Crypto. */
-export interface SigningKey {
-  kid: string;
-  publicJwk: { kty: "EC"; crv: "P-256"; x: string; y: string };
-  privateKey: CryptoKey;
-}
-
-/** A private EC P-256 JWK, as `npm run keygen` prints it. */
-export interface ReceiptKey {
-  kty: "EC";
-  crv: "P-256";
-  x: string;
-  y: string;
-  d: string;
-  kid: string;
+/** The OpenID Connect provider: its clients, issuer and keys. */
+export interface OidcConfig {
+  /** `PUBLIC_URL`'s origin: the issuer. Unset: the sandbox uses the origin the page was loaded from. */
+  publicUrl?: string;
+  /** OIDC_CLIENTS with their secrets, and in sandbox mode the built-in `sandbox` client. */
+  clients: OidcClient[];
+  /** False in live mode without OIDC_CLIENTS: /authorize and the site API answer 503. */
+  configured: boolean;
+  /** The key that signs ID tokens and access tokens, imported; absent in live mode without SIGNING_KEY. */
+  signingKey?: SigningKey;
+  /** SIGNING_PREVIOUS_KEYS, imported: published in the JWKS and still accepted for access tokens. */
+  previousKeys: { jwk: PublicJwk; key: CryptoKey }[];
 }
 
 export interface ConfigResult {
@@ -66,17 +67,7 @@ export interface ConfigResult {
 /** The sandbox's own secrets (each provider keeps its simulator's credentials): public here, so live mode refuses them. */
 export const SANDBOX_CREDENTIALS = {
   identityHmacKey: "sandbox-identity-hmac-key-not-for-production",
-  /** The site API's key in the sandbox, so a site's backend can be tried against `npm run dev`; refused live. */
-  siteApiKey: "sandbox-site-api-key",
-  /** Signs the sandbox's receipts. Public in this repository, so live mode refuses it. */
-  receiptKey: {
-    kty: "EC",
-    crv: "P-256",
-    x: "bThko755bYt_Ger5oScy_a4_Qt_Gf2VEWs474roql68",
-    y: "aWX7CfJ9lnda7h2hJJOR2OdYAid2CVDSfNzrcvqyo5o",
-    d: "O5UFhucOOuNCgZsUs3tOuA9p8ekQUo0RDM7INiPvptM",
-    kid: "sandbox-receipt-key-1",
-  },
+  ...SANDBOX_OIDC,
 } as const;
 
 export const DEFAULTS = {
@@ -87,78 +78,41 @@ export const DEFAULTS = {
   AGE_RULE: "international",
   SESSION_TTL_SECONDS: 900,
   RATE_LIMIT: "on",
-  RECEIPT_TTL_SECONDS: 300,
   REJOIN_COOLDOWN_DAYS: 0,
 } as const;
 
 /** The minimum length of IDENTITY_HMAC_KEY: a short key makes the stored identity keys guessable. */
 const HMAC_KEY_MIN_LENGTH = 32;
 
-const B64URL = /^[A-Za-z0-9_-]+$/;
-
-/** A private EC P-256 JWK with a kid, or undefined (its value is a secret: never echoed). */
-function receiptKeyOf(raw: string): ReceiptKey | undefined {
-  let jwk: unknown;
-  try {
-    jwk = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof jwk !== "object" || jwk === null) return undefined;
-  const k = jwk as Record<string, unknown>;
-  const part = (v: unknown) => typeof v === "string" && B64URL.test(v);
-  if (k.kty !== "EC" || k.crv !== "P-256" || !part(k.x) || !part(k.y) || !part(k.d) || typeof k.kid !== "string" || !k.kid) {
-    return undefined;
-  }
-  return { kty: "EC", crv: "P-256", x: k.x as string, y: k.y as string, d: k.d as string, kid: k.kid };
-}
-
-const ECDSA_P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
-
-/**
- * The key, imported and proven to work: it signs, and its own x/y verify what it signed. `null` when Web Crypto
- * refuses it (a point off the curve, a `d` out of range, an x/y of another key). Its `d` comes back in Web Crypto's
- * own spelling, so comparing keys compares their material, not how a JWK happens to write it.
- */
-async function importSigningKey(jwk: ReceiptKey): Promise<{ key: SigningKey; d: string } | null> {
-  try {
-    const { kty, crv, x, y, d } = jwk;
-    const privateKey = await crypto.subtle.importKey("jwk", { kty, crv, x, y, d }, ECDSA_P256, true, ["sign"]);
-    const publicKey = await crypto.subtle.importKey("jwk", { kty, crv, x, y }, ECDSA_P256, true, ["verify"]);
-    const probe = new TextEncoder().encode(jwk.kid);
-    const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, probe);
-    if (!(await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, signature, probe))) return null;
-    const own = (await crypto.subtle.exportKey("jwk", privateKey)) as JsonWebKey;
-    const pub = (await crypto.subtle.exportKey("jwk", publicKey)) as JsonWebKey;
-    if (!own.d || !pub.x || !pub.y) return null;
-    return { key: { kid: jwk.kid, publicJwk: { kty: "EC", crv: "P-256", x: pub.x, y: pub.y }, privateKey }, d: own.d };
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Parses the environment, then imports every key it names: a key is checked by using it, never by its shape.
  * The same env always gives the same result.
  */
 export async function parseConfig(env: Vars, providers: readonly ProviderConfigurer[]): Promise<ConfigResult> {
-  const { config, reader, receiptJwk } = parseVars(env, providers);
-  if (receiptJwk) {
-    const sandbox = config.mode === "sandbox";
-    const [imported, sandboxKey] = await Promise.all([importSigningKey(receiptJwk), importSigningKey(SANDBOX_CREDENTIALS.receiptKey)]);
+  const { config, reader, oidc } = parseVars(env, providers);
+  const sandbox = config.mode === "sandbox";
+  if (oidc.signingJwk) {
+    const [imported, sandboxKey] = await Promise.all([importSigningKey(oidc.signingJwk), importSigningKey(SANDBOX_OIDC.signingKey)]);
     if (!imported) {
-      reader.fail("RECEIPT_PRIVATE_KEY", "a private EC P-256 JWK with a kid that Web Crypto can import, as npm run keygen prints it");
+      reader.fail("SIGNING_KEY", "a private EC P-256 JWK with a kid that Web Crypto can import, as npm run keygen prints it");
     } else if (!sandbox && imported.d === sandboxKey?.d) {
-      reader.fail("RECEIPT_PRIVATE_KEY", "a key of your own: the sandbox's key is public (npm run keygen)");
+      reader.fail("SIGNING_KEY", "a key of your own: the sandbox's key is public (npm run keygen)");
     } else {
-      config.receiptKey = imported.key;
+      config.oidc.signingKey = imported.key;
     }
+  }
+  const previous = await Promise.all(oidc.previousJwks.map(async (jwk) => ({ jwk, key: await importPublicJwk(jwk) })));
+  const kids = new Set([config.oidc.signingKey?.kid]);
+  if (previous.some((p) => !p.key || kids.has(p.jwk.kid) || !kids.add(p.jwk.kid))) {
+    reader.fail("SIGNING_PREVIOUS_KEYS", "public EC P-256 JWKs that Web Crypto can import, each with a kid of its own");
+  } else {
+    config.oidc.previousKeys = previous as { jwk: PublicJwk; key: CryptoKey }[];
   }
   return { config, problems: reader.problems };
 }
 
 /** The vars, read and checked one by one; the keys they name are imported by parseConfig. */
-function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { config: Config; reader: Reader; receiptJwk?: ReceiptKey } {
+function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { config: Config; reader: Reader; oidc: OidcVars } {
   const r = new Reader(env);
   const mode = r.oneOf("IMP_MODE", ["live", "sandbox"], DEFAULTS.IMP_MODE);
   const names = providers.map((p) => p.name);
@@ -190,6 +144,7 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
   const shared = { sandbox, timeoutMs, minAge, ageRule, serviceName };
   const configured = providers.map((p) => p.configure(r, { ...shared, active: p.name === chosen }));
   const provider = configured[names.indexOf(chosen)] ?? configured[0]!;
+  const oidc = readOidcVars(r, sandbox);
   const config: Config = {
     mode,
     provider,
@@ -201,33 +156,16 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     identityHmacKey: identityHmacKey ?? (sandbox ? SANDBOX_CREDENTIALS.identityHmacKey : ""),
     previousIdentityHmacKeys,
     allowedOrigins: r.origins("ALLOWED_ORIGINS"),
-    returnOrigins: r.origins("RETURN_ORIGINS"),
-    receiptKey: undefined,
-    receiptTtlSeconds: r.integer("RECEIPT_TTL_SECONDS", DEFAULTS.RECEIPT_TTL_SECONDS, 30, 3600),
-    siteApiKey: undefined,
     rejoinCooldownDays: r.integer("REJOIN_COOLDOWN_DAYS", DEFAULTS.REJOIN_COOLDOWN_DAYS, 0, 3650),
     rateLimit: r.oneOf("RATE_LIMIT", ["on", "off"], DEFAULTS.RATE_LIMIT) === "on",
+    oidc: { publicUrl: oidc.publicUrl, clients: oidc.clients, configured: oidc.configured, previousKeys: [] },
   };
-  const rawReceiptKey = r.text("RECEIPT_PRIVATE_KEY");
-  let receiptJwk: ReceiptKey | undefined = sandbox ? SANDBOX_CREDENTIALS.receiptKey : undefined;
-  if (rawReceiptKey !== undefined) {
-    receiptJwk = receiptKeyOf(rawReceiptKey);
-    if (!receiptJwk) r.fail("RECEIPT_PRIVATE_KEY", "a private EC P-256 JWK with a kid, as npm run keygen prints it");
-  }
-  const siteApiKey = r.text("SITE_API_KEY");
-  if (siteApiKey === undefined) {
-    config.siteApiKey = sandbox ? SANDBOX_CREDENTIALS.siteApiKey : undefined;
-  } else if (siteApiKey.length < HMAC_KEY_MIN_LENGTH || (!sandbox && siteApiKey === SANDBOX_CREDENTIALS.siteApiKey)) {
-    r.fail("SITE_API_KEY", `a key of your own, at least ${HMAC_KEY_MIN_LENGTH} characters (e.g. openssl rand -base64 32)`);
-  } else {
-    config.siteApiKey = siteApiKey;
-  }
   if (!sandbox) {
     // Live mode never falls back to the sandbox: what it lacks is a problem like a wrong value (the providers
     // name theirs).
     r.require("IDENTITY_HMAC_KEY", identityHmacKey, "required in live mode: the key of the identity HMAC (a secret)");
   }
-  return { config, reader: r, receiptJwk };
+  return { config, reader: r, oidc };
 }
 
 const parsed = new WeakMap<object, Promise<ConfigResult>>();

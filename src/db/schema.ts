@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * A completed verification attempt. Attempts are minted without storage (verification/attempt.ts): a row exists
@@ -68,6 +68,53 @@ export const withdrawals = sqliteTable("withdrawals", {
   identityKey: text("identity_key").primaryKey(),
   until: integer("until").notNull(), // epoch ms
 });
+
+/**
+ * Which OIDC clients a person authorized, and the subject each knows them by: the user id for a `public` client, a
+ * random id of its own for a `pairwise` one (stable, since it is stored). The site API shows a client only the
+ * people it holds a grant for; when the last grant goes, so does the account.
+ */
+export const grants = sqliteTable(
+  "grants",
+  {
+    clientId: text("client_id").notNull(),
+    userId: text("user_id").notNull(),
+    sub: text("sub").notNull(),
+    createdAt: integer("created_at").notNull(), // epoch ms
+  },
+  (t) => [
+    primaryKey({ columns: [t.clientId, t.userId] }),
+    uniqueIndex("grants_client_sub_unique").on(t.clientId, t.sub),
+    index("grants_user_idx").on(t.userId),
+  ],
+);
+
+/**
+ * Authorization codes: one per OIDC authorization (`authorization_id` UNIQUE), written in the batch that completes
+ * its attempt, found by the SHA-256 of the code (never the code itself). Single-use: `used_at` is set by the
+ * exchange; a second exchange sets `revoked`, which also voids the access token issued with it. Kept until the
+ * access token would have expired, then deleted by the daily cron.
+ */
+export const codes = sqliteTable(
+  "oidc_codes",
+  {
+    codeHash: text("code_hash").primaryKey(),
+    authorizationId: text("authorization_id").notNull(),
+    clientId: text("client_id").notNull(),
+    redirectUri: text("redirect_uri").notNull(),
+    codeChallenge: text("code_challenge").notNull(),
+    scope: text("scope").notNull(),
+    nonce: text("nonce"),
+    attemptId: text("merchant_uid").notNull(),
+    userId: text("user_id").notNull(),
+    expiresAt: integer("expires_at").notNull(), // epoch ms
+    usedAt: integer("used_at"), // epoch ms
+    /** The exchange that used it (random), so a replay is told from the first use inside one batch. */
+    usedBy: text("used_by"),
+    revoked: integer("revoked", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [uniqueIndex("oidc_codes_authorization_unique").on(t.authorizationId), index("oidc_codes_expires_at_idx").on(t.expiresAt)],
+);
 
 export type Attempt = typeof attempts.$inferSelect;
 export type User = typeof users.$inferSelect;

@@ -1,26 +1,36 @@
 import type { Context } from "hono";
+import type { CodeGrant } from "../db/oidc";
 import type { AppEnv } from "../env";
+import { randomToken } from "../lib/crypto";
+import {
+  type Authorization,
+  bindAuthorization,
+  boundAuthorization,
+  CODE_TTL_MS,
+  clientOf,
+  codeOf,
+  issuerOf,
+  successRedirect,
+} from "../oidc/authorization";
 import type { ResultRef } from "../providers/provider";
-import { signReceipt } from "../verification/receipt";
 import { issueAttempt, type VerificationResult, verify } from "../verification/verify";
 import { bindBrowser, browserToken } from "./browser";
 import type { VerificationVariables } from "./context";
 import { logUnexpected } from "./log";
-import { bindReturnTo, boundReturnTo } from "./return-to";
 
 /**
- * The HTTP side of an attempt, between the routes and the use-case: the binding cookie, `return_to`, receipts, and
- * the provider's names for what the core calls an attempt and its result.
+ * The HTTP side of an attempt, between the routes and the use-case: the binding cookie, the OIDC authorization an
+ * attempt runs, and the provider's names for what the core calls an attempt and its result.
  */
 
 /**
- * A new attempt for this browser (minting it a binding cookie if it has none of ours), with the `return_to` it
- * will go back to bound to it; nothing is stored. The answer is what the page passes to the provider's SDK.
+ * A new attempt for this browser (minting it a binding cookie if it has none of ours), running the sealed OIDC
+ * authorization when there is one; nothing is stored. The answer is what the page passes to the provider's SDK.
  */
-export async function startAttempt<E extends AppEnv>(c: Context<E>, returnTo?: URL) {
+export async function startAttempt<E extends AppEnv>(c: Context<E>, sealedAuthorization?: string) {
   const config = c.get("config");
   const { attemptId, expiresAt } = await issueAttempt(config, await bindBrowser(c));
-  await bindReturnTo(c, attemptId, returnTo);
+  if (sealedAuthorization) await bindAuthorization(c, attemptId, sealedAuthorization);
   return config.provider.attemptStart({ attemptId, expiresAt: new Date(expiresAt).toISOString() });
 }
 
@@ -33,41 +43,47 @@ export const answerOf = <E extends AppEnv>(c: Context<E>, result: VerificationRe
 
 export interface Verified {
   result: VerificationResult;
-  /** The signed receipt, when the app has a key. */
-  receipt?: string;
-  /** Where the visitor goes back to, when the attempt was started with a `return_to`. */
-  returnTo?: URL;
+  /** Inside an OIDC authorization: where the visitor goes now, `redirect_uri?code=…&state=…&iss=…`. */
+  redirectTo?: string;
 }
 
 type VerifyContext = Context<AppEnv & { Variables: VerificationVariables }>;
 
 /**
- * Runs the use-case with this request's per-request objects and browser, noting the outcome for the log line,
- * and signs the receipt for the site the attempt returns to. A `return_to` cookie that was tampered with is
- * refused before the provider is asked when the request names its attempt.
+ * Runs the use-case with this request's per-request objects and browser, noting the outcome for the log line.
+ * When the attempt runs an OIDC authorization, its code and the client's grant are written in the batch that
+ * stores the success, and the answer says where the visitor goes with it.
  */
 export async function runVerification(c: VerifyContext, ref: ResultRef): Promise<Verified> {
   const config = c.get("config");
-  const named = ref.attemptId ? await boundReturnTo(c, ref.attemptId) : undefined;
-  const result = await verify({ db: c.get("db"), config, results: c.get("results") }, { ...ref, browserToken: await browserToken(c) });
+  let authorization: Authorization | undefined;
+  const grantFor = async (attemptId: string): Promise<CodeGrant | undefined> => {
+    authorization = await boundAuthorization(c, attemptId);
+    if (!authorization) return undefined;
+    const now = Date.now();
+    const pairwise = clientOf(config, authorization.clientId)?.subjectType === "pairwise";
+    return {
+      codeHash: (await codeOf(config, authorization.id)).hash,
+      authorizationId: authorization.id,
+      clientId: authorization.clientId,
+      redirectUri: authorization.redirectUri,
+      challenge: authorization.challenge,
+      scope: authorization.scope,
+      nonce: authorization.nonce ?? null,
+      expiresAt: now + CODE_TTL_MS,
+      pairwiseSub: pairwise ? `p_${randomToken(24)}` : null,
+      now,
+    };
+  };
+  const result = await verify({ db: c.get("db"), config, results: c.get("results") }, { ...ref, browserToken: await browserToken(c), grantFor });
   c.get("log").outcome = result.outcome;
-  // The success is stored: nothing after this may turn it into an error answer. A receipt that cannot be made
-  // (an altered return_to cookie, a signing fault) is left out, and the fault logged.
+  // The success is stored: nothing after this may turn it into an error answer. A redirect that cannot be made
+  // is left out, and the fault logged.
   try {
-    // Only when the request did not name its attempt is the cookie read again, now that the result names it.
-    const returnTo = ref.attemptId ? named : await boundReturnTo(c, result.verification.attemptId);
-    if (!config.receiptKey) return { result };
-    const origin = new URL(c.req.url).origin;
-    const receipt = await signReceipt(result, {
-      key: config.receiptKey,
-      ttlSeconds: config.receiptTtlSeconds,
-      issuer: origin,
-      audience: returnTo?.origin ?? origin,
-      ageRule: config.ageRule,
-      minAge: config.minAge,
-      provider: config.provider.name,
-    });
-    return { result, receipt, returnTo };
+    // A repeat answered from D1 did not read the authorization: its code was issued by the first answer.
+    authorization ??= await boundAuthorization(c, result.verification.attemptId);
+    if (!authorization) return { result };
+    return { result, redirectTo: await successRedirect(config, issuerOf(c), authorization) };
   } catch (err) {
     logUnexpected(c, err);
     return { result };

@@ -19,8 +19,11 @@ const encoder = new TextEncoder();
 
 const isLocalHttp = (url: URL) => url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1");
 
-/** `__Host-imp_browser` over https; plain `imp_browser` on http://localhost and 127.0.0.1, where `__Host-` cannot be set. */
-export const browserCookieName = <E extends AppEnv>(c: Context<E>) => (isLocalHttp(new URL(c.req.url)) ? COOKIE : `__Host-${COOKIE}`);
+/** A cookie's name: `__Host-<base>` over https; plain on http://localhost and 127.0.0.1, where `__Host-` cannot be set. */
+export const cookieName = <E extends AppEnv>(c: Context<E>, base: string) => (isLocalHttp(new URL(c.req.url)) ? base : `__Host-${base}`);
+
+/** `__Host-imp_browser` over https; plain `imp_browser` on http://localhost and 127.0.0.1. */
+export const browserCookieName = <E extends AppEnv>(c: Context<E>) => cookieName(c, COOKIE);
 
 async function tagOf(secret: string, random: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, LABEL), encoder.encode(random));

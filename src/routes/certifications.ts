@@ -5,9 +5,9 @@ import { AppError } from "../errors";
 import { answerOf, runVerification, startAttempt } from "../http/attempts";
 import { withVerification } from "../http/context";
 import { prepareLimit, verifyLimit } from "../http/rate-limit";
-import { requestedReturnTo } from "../http/return-to";
 import { requireConfig, sameOriginPosts } from "../http/security";
 import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
+import { openAuthorization } from "../oidc/authorization";
 import { errors, json, PrepareBody, PrepareResponse, VerificationResponse, VerifyBody } from "./schemas";
 
 /** The JSON routes of a verification: issue an attempt, verify its result. Errors go through the app's onError. */
@@ -27,7 +27,12 @@ export const certifications = new Hono<AppEnv>()
     limitBody,
     jsonObjectBody({ optional: true }),
     validator("json", PrepareBody, invalidRequest),
-    async (c) => c.json(await startAttempt(c, requestedReturnTo(c, c.req.valid("json").return_to)), 201),
+    async (c) => {
+      // Inside an OIDC authorization the renewed attempt runs it too: sealed here, unexpired, its client still allowed.
+      const sealed = c.req.valid("json").authorization;
+      if (sealed !== undefined) await openAuthorization(c.get("config"), sealed);
+      return c.json(await startAttempt(c, sealed), 201);
+    },
   )
   .post(
     "/",
@@ -68,7 +73,7 @@ export const certifications = new Hono<AppEnv>()
       // The body names the result as the configured provider does: V1 an imp_uid, V2 the identity verification id.
       const ref = c.get("config").provider.fromBody(c.req.valid("json") as Record<string, unknown>);
       if (!ref) throw new AppError("invalid_request", "body for another provider");
-      const { result, receipt } = await runVerification(c, ref);
-      return c.json({ ...answerOf(c, result), ...(receipt ? { receipt } : {}) }, 200);
+      const { result, redirectTo } = await runVerification(c, ref);
+      return c.json({ ...answerOf(c, result), ...(redirectTo ? { redirect_to: redirectTo } : {}) }, 200);
     },
   );

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { describeRoute } from "hono-openapi";
 import type { AppEnv } from "../env";
-import { publicJwk } from "../verification/receipt";
+import { jwkEntry } from "../oidc/tokens";
 import { HealthResponse, JwksResponse, json } from "./schemas";
 
 /** Whether this deployment can serve verifications; a configuration problem names its vars, never their values. */
@@ -23,16 +23,17 @@ export const health = new Hono<AppEnv>().get(
   },
 );
 
-/** The public key that verifies receipts, for the sites' backends (cacheable: keys change rarely). */
+/** The public keys that verify ID tokens: the current one, then those of a rotation (cacheable: keys change rarely). */
 export const jwks = new Hono<AppEnv>().get(
   "/.well-known/jwks.json",
   describeRoute({
-    summary: "The public key of receipts (JWKS); empty without a key",
+    summary: "The public keys of ID tokens and access tokens (JWKS): the current one, then SIGNING_PREVIOUS_KEYS; empty without a key",
     responses: { 200: json("the key set", JwksResponse) },
   }),
   (c) => {
-    const key = c.get("config").receiptKey;
+    const { signingKey, previousKeys } = c.get("config").oidc;
     c.header("Cache-Control", "public, max-age=300");
-    return c.json({ keys: key ? [publicJwk(key)] : [] }, 200);
+    const keys = [...(signingKey ? [signingKey.publicJwk] : []), ...previousKeys.map((p) => p.jwk)];
+    return c.json({ keys: keys.map(jwkEntry) }, 200);
   },
 );

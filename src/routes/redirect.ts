@@ -5,9 +5,9 @@ import { AppError, type ErrorCode } from "../errors";
 import { runVerification } from "../http/attempts";
 import { withVerification } from "../http/context";
 import { verifyLimit } from "../http/rate-limit";
-import { boundReturnTo, withParam } from "../http/return-to";
 import { requireConfig } from "../http/security";
 import { invalidRequest } from "../http/validation";
+import { boundAuthorization, deniedRedirect, issuerOf } from "../oidc/authorization";
 import { errorPage, resultPage } from "../views/result-page";
 import { RedirectQuery } from "./schemas";
 
@@ -29,17 +29,21 @@ export const redirect = new Hono<AppEnv>()
   .get("/", requireConfig, verifyLimit, validator("query", RedirectQuery, invalidRequest), withVerification, async (c) => {
     const { ref, cancelled } = c.get("config").provider.fromRedirect(c.req.query());
     if (!ref) throw new AppError("not_certified", cancelled ? "cancelled" : "no result id");
-    const { result, receipt, returnTo } = await runVerification(c, ref);
-    // Back to the site that sent the visitor, with the receipt; See Other: the site answers with a GET.
-    if (returnTo && receipt) return c.redirect(withParam(returnTo, "verification", receipt), 303);
+    const { result, redirectTo } = await runVerification(c, ref);
+    // Inside an OIDC authorization: on to the client with the code; See Other, so the client answers with a GET.
+    if (redirectTo) return c.redirect(redirectTo, 303);
     return resultPage(c, { result });
   })
   .onError(async (err, c) => errorPage(c, err, { cancelled: cancelled(c), back: await linkBack(c) }));
 
-/** After a failure, a link back to the attempt's `return_to` with the error, when one is bound (and intact). */
+/** After a failure inside an OIDC authorization, the way back to the client: `access_denied` with our code. */
 async function linkBack(c: Context<AppEnv>): Promise<((code: ErrorCode) => string) | undefined> {
-  const attemptId = c.get("config").provider.attemptOfRedirect(c.req.query());
-  if (!attemptId) return undefined;
-  const returnTo = await boundReturnTo(c, attemptId).catch(() => undefined);
-  return returnTo && ((code) => withParam(returnTo, "verification_error", code));
+  try {
+    const attemptId = c.get("config").provider.attemptOfRedirect(c.req.query());
+    const authorization = attemptId ? await boundAuthorization(c, attemptId) : undefined;
+    const issuer = issuerOf(c);
+    return authorization && ((code) => deniedRedirect(issuer, authorization, code));
+  } catch {
+    return undefined;
+  }
 }

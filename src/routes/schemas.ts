@@ -11,7 +11,13 @@ import { Outcome, VerifiedUser } from "../verification/shapes";
  */
 
 export const PrepareBody = v.object({
-  return_to: v.optional(v.pipe(v.string(), v.description("where to send the visitor after a success; its origin must be in RETURN_ORIGINS"))),
+  authorization: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(4096),
+      v.description("the OIDC authorization the page runs, as /authorize sealed it into the page: the new attempt runs it too"),
+    ),
+  ),
 });
 
 /** What a verify body names, as each provider names it (`v1`: the certification, and the attempt when the page names it; `v2`: the identity verification). */
@@ -27,26 +33,86 @@ export const PrepareResponse = v.union(PROVIDERS.map((p) => p.schemas.prepare));
 
 export const VerificationResponse = v.object({
   outcome: Outcome,
-  receipt: v.optional(v.pipe(v.string(), v.description("compact JWS (ES256) of the result; verify it with /.well-known/jwks.json"))),
+  redirect_to: v.optional(
+    v.pipe(
+      v.string(),
+      v.url(),
+      v.description("inside an OIDC authorization: where the page sends the visitor, the client's redirect_uri with code, state and iss"),
+    ),
+  ),
   user: VerifiedUser,
   verification: v.union(PROVIDERS.map((p) => p.schemas.verification)),
 });
 
-/** A user id as the app makes them. */
-export const UserId = v.pipe(v.string(), v.regex(/^usr_[A-Za-z0-9_-]{1,64}$/));
+/** A subject as a client knows it: the user id (public) or a pairwise id. */
+export const Subject = v.pipe(v.string(), v.regex(/^(usr|p)_[A-Za-z0-9_-]{1,64}$/));
 
 export const SiteUserResponse = v.object({
   user: v.object({
-    id: UserId,
+    id: v.pipe(Subject, v.description("the subject (`sub`) this client received")),
     name: v.string(),
     gender: v.nullable(v.picklist(["male", "female"])),
     birthday: v.pipe(v.string(), v.isoDate()),
     created_at: IsoTime,
     last_verified_at: v.nullable(IsoTime),
+    guardian_consent: v.nullable(v.object({ consented_at: IsoTime })),
   }),
 });
 
-export const WithdrawalResponse = v.object({ deleted: v.literal(true), id: UserId });
+export const WithdrawalResponse = v.object({
+  deleted: v.literal(true),
+  id: Subject,
+  account_deleted: v.pipe(v.boolean(), v.description("true when no other client holds a grant: the account itself is gone")),
+});
+
+export const DiscoveryResponse = v.object({
+  issuer: v.pipe(v.string(), v.url()),
+  authorization_endpoint: v.string(),
+  token_endpoint: v.string(),
+  userinfo_endpoint: v.string(),
+  jwks_uri: v.string(),
+  response_types_supported: v.array(v.string()),
+  response_modes_supported: v.array(v.string()),
+  grant_types_supported: v.array(v.string()),
+  subject_types_supported: v.array(v.string()),
+  id_token_signing_alg_values_supported: v.array(v.string()),
+  token_endpoint_auth_methods_supported: v.array(v.string()),
+  code_challenge_methods_supported: v.array(v.string()),
+  authorization_response_iss_parameter_supported: v.literal(true),
+  scopes_supported: v.array(v.string()),
+  claims_supported: v.array(v.string()),
+  claims_parameter_supported: v.boolean(),
+  request_parameter_supported: v.boolean(),
+  request_uri_parameter_supported: v.boolean(),
+  ui_locales_supported: v.array(v.string()),
+  prompt_values_supported: v.array(v.string()),
+});
+
+export const TokenResponse = v.object({
+  access_token: v.string(),
+  token_type: v.literal("Bearer"),
+  expires_in: v.number(),
+  id_token: v.pipe(v.string(), v.description("signed ES256 with the key of /.well-known/jwks.json")),
+  scope: v.string(),
+});
+
+/** RFC 6749 §5.2. */
+export const OAuthErrorResponse = v.object({ error: v.string(), error_description: v.optional(v.string()) });
+
+const Identity = { name: v.string(), birthdate: v.pipe(v.string(), v.isoDate()), gender: v.optional(v.picklist(["male", "female"])) };
+
+export const UserinfoResponse = v.object({
+  sub: Subject,
+  outcome: Outcome,
+  age: v.number(),
+  ...Object.fromEntries(Object.entries(Identity).map(([k, s]) => [k, v.optional(s)])),
+  verified_claims: v.optional(
+    v.object({
+      verification: v.object({ trust_framework: v.string(), time: IsoTime, evidence: v.optional(v.array(v.unknown())) }),
+      claims: v.object(Identity),
+    }),
+  ),
+});
 
 export const JwksResponse = v.object({
   keys: v.array(
@@ -89,5 +155,8 @@ export function errors(...codes: ErrorCode[]) {
 /** The answers' types, derived from their schemas (never declared a second time). */
 export type PrepareAnswer = v.InferOutput<typeof PrepareResponse>;
 export type VerificationAnswer = v.InferOutput<typeof VerificationResponse>;
+export type TokenAnswer = v.InferOutput<typeof TokenResponse>;
+export type UserinfoAnswer = v.InferOutput<typeof UserinfoResponse>;
+export type DiscoveryAnswer = v.InferOutput<typeof DiscoveryResponse>;
 export type HealthAnswer = v.InferOutput<typeof HealthResponse>;
 export type ErrorAnswer = v.InferOutput<typeof ErrorResponse>;

@@ -2,55 +2,66 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { describeRoute, validator } from "hono-openapi";
 import * as v from "valibot";
-import { findUser, withdrawUser } from "../db/queries";
+import type { OidcClient } from "../config";
+import { grantedUser, revokeGrant } from "../db/oidc";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
-import { withStorage } from "../http/context";
+import { type StorageVariables, withStorage } from "../http/context";
 import { requireConfig } from "../http/security";
 import { invalidRequest } from "../http/validation";
-import { sameText } from "../lib/crypto";
-import { errors, json, SiteUserResponse, UserId, WithdrawalResponse } from "./schemas";
+import { requireOidc } from "../oidc/authorization";
+import { authenticateClient } from "../oidc/clients";
+import { errors, json, SiteUserResponse, Subject, WithdrawalResponse } from "./schemas";
 
 const DAY_MS = 86_400_000;
 
-/** `Authorization: Bearer <SITE_API_KEY>`, compared in constant time; no key configured: 503. */
-const siteAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const key = c.get("config").siteApiKey;
-  if (!key) throw new AppError("not_configured", "SITE_API_KEY is not set");
-  const given = /^Bearer (.+)$/i.exec(c.req.header("Authorization") ?? "")?.[1] ?? "";
-  if (!sameText(given, key)) throw new AppError("unauthorized");
+type SiteEnv = AppEnv & { Variables: StorageVariables & { client: OidcClient } };
+
+/** The client's own credentials (HTTP Basic, as at /token), compared in constant time; no clients configured: 503. */
+const clientAuth = createMiddleware<SiteEnv>(async (c, next) => {
+  const config = c.get("config");
+  requireOidc(config);
+  const auth = await authenticateClient(config, c.req.header("Authorization"));
+  if (!auth.ok) {
+    c.header("WWW-Authenticate", 'Basic realm="site API", charset="UTF-8"');
+    throw new AppError("unauthorized");
+  }
+  c.set("client", auth.client);
   await next();
 });
 
-const byId = validator("param", v.object({ id: UserId }), invalidRequest);
+const bySub = validator("param", v.object({ sub: Subject }), invalidRequest);
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** The site API: for the site's own backend, server to server, JSON only. */
-export const siteApi = new Hono<AppEnv>()
+/** The site API: for a client's own backend, server to server, JSON only; it sees only the people who authorized it. */
+export const siteApi = new Hono<SiteEnv>()
   // One line per call: what was called and how it ended, never the person.
   .use(withStorage("site_api"))
   .use(requireConfig)
-  .use(siteAuth)
+  .use(clientAuth)
   .get(
-    "/users/:id",
+    "/users/:sub",
     describeRoute({
-      summary: "A user, as the site's backend may see them",
-      security: [{ siteApiKey: [] }],
+      summary: "A person who authorized this client, by the sub it received",
+      security: [{ clientCredentials: [] }],
       responses: { 200: json("the user", SiteUserResponse), ...errors("invalid_request", "unauthorized", "user_not_found", "not_configured") },
     }),
-    byId,
+    bySub,
     async (c) => {
-      const user = await findUser(c.get("db"), c.req.valid("param").id);
-      if (!user) throw new AppError("user_not_found");
-      const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+      const { sub } = c.req.valid("param");
+      const found = await grantedUser(c.get("db"), c.get("client").id, sub);
+      if (!found) throw new AppError("user_not_found");
+      const { user } = found;
       return c.json(
         {
           user: {
-            id: user.id,
+            id: sub,
             name: user.name,
             gender: user.gender,
             birthday: user.birthday,
             created_at: new Date(user.createdAt).toISOString(),
             last_verified_at: iso(user.lastVerifiedAt ?? user.createdAt),
+            guardian_consent: null,
           },
         },
         200,
@@ -58,18 +69,22 @@ export const siteApi = new Hono<AppEnv>()
     },
   )
   .delete(
-    "/users/:id",
+    "/users/:sub",
     describeRoute({
-      summary: "The person withdraws: their personal data is deleted at once",
-      security: [{ siteApiKey: [] }],
+      summary: "The person leaves this client: its grant goes, and the account with the last grant",
+      security: [{ clientCredentials: [] }],
       responses: { 200: json("deleted", WithdrawalResponse), ...errors("invalid_request", "unauthorized", "user_not_found", "not_configured") },
     }),
-    byId,
+    bySub,
     async (c) => {
-      const { id } = c.req.valid("param");
+      const { sub } = c.req.valid("param");
+      const db = c.get("db");
+      const clientId = c.get("client").id;
+      const found = await grantedUser(db, clientId, sub);
+      if (!found) throw new AppError("user_not_found");
       const days = c.get("config").rejoinCooldownDays;
-      const now = Date.now();
-      if (!(await withdrawUser(c.get("db"), id, days > 0 ? now + days * DAY_MS : null))) throw new AppError("user_not_found");
-      return c.json({ deleted: true as const, id }, 200);
+      const result = await revokeGrant(db, clientId, found.user.id, days > 0 ? Date.now() + days * DAY_MS : null);
+      if (!result.deleted) throw new AppError("user_not_found");
+      return c.json({ deleted: true as const, id: sub, account_deleted: result.accountDeleted }, 200);
     },
   );

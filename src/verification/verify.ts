@@ -1,4 +1,5 @@
 import type { Config } from "../config";
+import type { CodeGrant } from "../db/oidc";
 import { type AttemptWithUser, completeAttempt, type Db, findAttempt } from "../db/queries";
 import { AppError } from "../errors";
 import { randomHex, sha256Hex } from "../lib/crypto";
@@ -38,7 +39,13 @@ export async function issueAttempt(config: Config, browserToken: string, now = D
 export async function verify(
   deps: Deps,
   /** The provider's id of the result (V1 imp_uid, V2 id) and the attempt id when the request names it. */
-  input: { resultId: string; attemptId?: string; browserToken?: string },
+  input: {
+    resultId: string;
+    attemptId?: string;
+    browserToken?: string;
+    /** The OIDC code and grant to write with the success, for the attempt the result completes. */
+    grantFor?: (attemptId: string) => Promise<CodeGrant | undefined>;
+  },
 ): Promise<VerificationResult> {
   const { db, config, results } = deps;
   const secrets = [config.identityHmacKey, ...config.previousIdentityHmacKeys];
@@ -90,6 +97,7 @@ export async function verify(
     return unlessStored(attemptId, err);
   }
 
+  const grant = await input.grantFor?.(attemptId);
   const { rows, cooldownUntil, conflict } = await completeAttempt(db, {
     attemptId,
     resultId: input.resultId,
@@ -101,6 +109,7 @@ export async function verify(
     now,
     keys: await identityKeysOf(config, identity),
     newUser: { id: `usr_${randomHex(16)}`, name: identity.name, gender: identity.gender, birthday: identity.birthday },
+    grant,
   });
   const stored = rows.find((row) => row.attempt.attemptId === attemptId);
   if (stored) return settled(stored, input.resultId);

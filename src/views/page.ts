@@ -1,7 +1,16 @@
 import { html, raw } from "hono/html";
 import type { Config } from "../config";
+import type { Authorization } from "../oidc/authorization";
 import { type Lang, MESSAGES } from "./messages";
 import { documentStart, titleOf } from "./result-page";
+
+/** What the page knows of the OIDC authorization it runs: the sealed form (to renew its attempt), and the way back. */
+export interface PageAuthorization {
+  sealed: string;
+  authorization: Authorization;
+  clientName: string;
+  issuer: string;
+}
 
 /**
  * A strict policy that still lets the SDK work: scripts only from here and the SDK's origin; frames, forms and
@@ -32,18 +41,29 @@ export function pageCsp(config: Config): string {
  * works without a request of the page's own. Texts come from the shared messages; app.js switches language
  * without a reload.
  */
-export function renderPage(config: Config, lang: Lang, origin: string, attempt: object, returnTo?: string) {
+export function renderPage(config: Config, lang: Lang, attempt: object, authorization?: PageAuthorization) {
   const m = MESSAGES[lang];
+  const a = authorization?.authorization;
   const pageConfig = {
     attempt,
-    returnTo: returnTo ?? null,
+    // Inside an OIDC authorization: its sealed form for prepare, and what the way back after a failure needs.
+    authorization: authorization
+      ? {
+          sealed: authorization.sealed,
+          client: authorization.clientName,
+          redirectUri: a!.redirectUri,
+          state: a!.state ?? null,
+          iss: authorization.issuer,
+        }
+      : null,
     minAge: config.minAge,
     ageRule: config.ageRule,
     providerScript: config.provider.page.script,
     lang,
     messages: MESSAGES,
     sdkUrl: config.provider.page.sdkUrl,
-    redirectUrl: `${origin}/certifications/redirect`,
+    // Absolute under PUBLIC_URL; else the page resolves it against its own address (never the request's Host).
+    redirectUrl: `${config.oidc.publicUrl ?? ""}/certifications/redirect`,
     sandbox: config.mode === "sandbox",
     serviceName: config.serviceName ?? null,
   };
@@ -58,6 +78,7 @@ export function renderPage(config: Config, lang: Lang, origin: string, attempt: 
   </header>
   ${config.mode === "sandbox" ? html`<p><span class="badge">SANDBOX</span></p>` : ""}
   <div class="card">
+    ${authorization ? html`<p class="requested-by" id="requested-by">${m.requested_by.replaceAll("{site}", authorization.clientName)}</p>` : ""}
     <p class="intro" data-text="intro">${m.intro}</p>
     <button type="button" class="wide" id="start" data-testid="start-verification" disabled data-text="start">${m.start}</button>
     <p class="status" id="status" role="status" aria-live="polite" tabindex="-1" data-busy="true">${m.preparing}</p>

@@ -24,7 +24,7 @@ export const documentStart = (lang: Lang, title: string) => html`<!doctype html>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 </head>`;
 
-/** What the page shows; `back` is a link to the site that sent the visitor (`return_to`, with the error). */
+/** What the page shows; `back` is the way back to the OIDC client that sent the visitor (`access_denied`, with the error). */
 type Shown = { result: VerificationResult } | { error: ErrorCode; cancelled?: boolean; back?: string };
 
 /** Errors that trying again cannot change: the page offers no "try again". */

@@ -2,7 +2,7 @@
 // fault-injecting i'mport stub, and prints what was tried and what held. Every line asserts its figure.
 // Run: npm run test:reliability   (also part of npm test)
 import { spawnSync } from "node:child_process";
-import { createHmac } from "node:crypto";
+import { createHmac, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,9 +14,14 @@ import { startStubServer } from "../support/stub-server.ts";
 import { startWranglerDev } from "../support/wrangler-dev.ts";
 
 const HMAC_KEY = "reliability-identity-hmac-key-of-32-characters";
-const SITE_KEY = "reliability-site-api-key-0123456789";
-// Every answer must carry a code of the app's own table; an internal_error is a failure of the suite.
-const CODES = new Set(Object.keys(ERRORS).filter((code) => code !== "internal_error"));
+const SITE_SECRET = "reliability-site-client-secret-0123456789";
+const SITE_AUTH = `Basic ${btoa(`site:${SITE_SECRET}`)}`;
+// Every answer must carry a code of the app's own table (or, at /token, of RFC 6749 §5.2); an internal_error is a
+// failure of the suite.
+const OAUTH_CODES = ["invalid_request", "invalid_client", "invalid_grant", "unsupported_grant_type", "invalid_token", "token_required"].map(
+  (c) => `oauth:${c}`,
+);
+const CODES = new Set([...Object.keys(ERRORS).filter((code) => code !== "internal_error"), ...OAUTH_CODES]);
 
 interface Line {
   check: string;
@@ -35,7 +40,8 @@ const step = (text: string) => console.log(`\n▶ ${text}`);
 const stub = new ImpStub("reliability_key", "reliability_secret");
 const upstream = await startStubServer(stub);
 step("starting the Worker (wrangler dev, live mode) against the stub");
-const dev = await startWranglerDev({
+const signingJwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
+const dev = await startWranglerDev((baseUrl) => ({
   IMP_MODE: "live",
   IMP_CODE: "imp12345678",
   IMP_KEY: stub.impKey,
@@ -44,8 +50,11 @@ const dev = await startWranglerDev({
   IMP_API_BASE: upstream.url,
   IMP_TIMEOUT_MS: "1000",
   RATE_LIMIT: "off",
-  SITE_API_KEY: SITE_KEY,
-});
+  PUBLIC_URL: baseUrl,
+  OIDC_CLIENTS: JSON.stringify([{ client_id: "site", name: "Site", redirect_uris: ["https://site.example/cb"] }]),
+  OIDC_CLIENT_SECRETS: JSON.stringify({ site: SITE_SECRET }),
+  SIGNING_KEY: JSON.stringify({ ...signingJwk, kid: "reliability" }),
+}));
 const base = dev.baseUrl;
 const browser = () => new HttpClient(base);
 const snapshot = () =>
@@ -60,9 +69,13 @@ const certified = async (b: HttpClient, fields: Parameters<ImpStub["certify"]>[0
 };
 const codeOf = async (res: Response): Promise<string | null> => {
   const text = await res.text();
+  // RFC 6750: userinfo says what is wrong with a token in its challenge, with no body.
+  const challenge = res.headers.get("WWW-Authenticate");
+  if (!text && challenge?.startsWith("Bearer")) return `oauth:${/error="([a-z_]+)"/.exec(challenge)?.[1] ?? "token_required"}`;
   if ((res.headers.get("Content-Type") ?? "").includes("text/html")) return /data-error-code="([a-z_]+)"/.exec(text)?.[1] ?? null;
   try {
-    return (JSON.parse(text) as { error?: { code?: string } }).error?.code ?? null;
+    const { error } = JSON.parse(text) as { error?: { code?: string } | string };
+    return typeof error === "string" ? `oauth:${error}` : (error?.code ?? null);
   } catch {
     return null;
   }
@@ -264,18 +277,20 @@ try {
   for (const path of ["/%E0%A4%A", "/certifications/%2e%2e/%2e%2e/etc/passwd", "/certifications//", `/${"a".repeat(4000)}`, "/..%2f..%2f", "/%00"]) {
     probes.push({ name: `path ${path.slice(0, 30)}`, run: () => owner.send(path) });
   }
-  // The site API: server to server, a bearer key; every wrong key, id or method answers from the table.
+  // The site API: server to server, the client's own credentials; every wrong key, id or method answers from the table.
   const doneUser = dev.query<{ id: string }>("SELECT id FROM users LIMIT 1")[0]!.id;
   for (const auth of [
     undefined,
     "",
     "Bearer",
     "Bearer ",
-    `Bearer ${SITE_KEY}x`,
-    `bearer ${SITE_KEY}0`,
-    `Basic ${SITE_KEY}`,
-    `Bearer ${SITE_KEY.slice(1)}`,
-    `Bearer ${"x".repeat(5000)}`,
+    `Basic ${btoa(`site:${SITE_SECRET}x`)}`,
+    `basic ${btoa(`Site:${SITE_SECRET}`)}`,
+    `Bearer ${SITE_SECRET}`,
+    `Basic ${SITE_SECRET}`,
+    `Basic ${btoa(`sandbox:sandbox-client-secret`)}`,
+    `Basic ${btoa(`site:${SITE_SECRET.slice(1)}`)}`,
+    `Basic ${"x".repeat(5000)}`,
   ]) {
     for (const method of ["GET", "DELETE"]) {
       probes.push({
@@ -297,17 +312,49 @@ try {
     for (const method of ["GET", "DELETE"]) {
       probes.push({
         name: `site API ${method} id ${id.slice(0, 20)}`,
-        run: () => owner.send(`/api/users/${id}`, { method, origin: null, headers: { Authorization: `Bearer ${SITE_KEY}` } }),
+        run: () => owner.send(`/api/users/${id}`, { method, origin: null, headers: { Authorization: SITE_AUTH } }),
       });
     }
   }
   for (const method of ["POST", "PUT", "PATCH"]) {
     probes.push({
       name: `site API ${method}`,
-      run: () => owner.send(`/api/users/${doneUser}`, { method, origin: null, headers: { Authorization: `Bearer ${SITE_KEY}` }, body: "{}" }),
+      run: () => owner.send(`/api/users/${doneUser}`, { method, origin: null, headers: { Authorization: SITE_AUTH }, body: "{}" }),
     });
   }
-  for (const body of ["nope", "[]", "{", "null", '"x"']) {
+  // OpenID Connect: requests that cannot authorize, bodies the token endpoint refuses, tokens userinfo refuses.
+  for (const query of [
+    "",
+    "client_id=site",
+    "client_id=site&redirect_uri=https://evil.example/cb",
+    "client_id=nobody&redirect_uri=https://site.example/cb",
+    "client_id=site&client_id=site&redirect_uri=https://site.example/cb",
+    "client_id=%00&redirect_uri=%00",
+    `client_id=${"a".repeat(3000)}`,
+  ]) {
+    probes.push({ name: `authorize ${query.slice(0, 30)}`, run: () => owner.send(`/authorize?${query}`) });
+  }
+  const form = { "Content-Type": "application/x-www-form-urlencoded" };
+  for (const [auth, body] of [
+    [SITE_AUTH, `grant_type=authorization_code&code=forged&redirect_uri=https://site.example/cb&code_verifier=${"v".repeat(43)}`],
+    [SITE_AUTH, `grant_type=authorization_code&code=x&code=y&redirect_uri=https://site.example/cb&code_verifier=${"v".repeat(43)}`],
+    [SITE_AUTH, "grant_type=password&username=a&password=b"],
+    [SITE_AUTH, ""],
+    [SITE_AUTH, "%%%"],
+    [SITE_AUTH, `code=${"c".repeat(9000)}`],
+    [undefined, "grant_type=authorization_code&code=x"],
+    [`Basic ${btoa("site:wrong")}`, "grant_type=authorization_code&code=x"],
+    ["Basic %%%", "grant_type=authorization_code&code=x"],
+  ] as const) {
+    probes.push({
+      name: `token ${String(auth).slice(0, 12)} ${body.slice(0, 30)}`,
+      run: () => owner.send("/token", { method: "POST", origin: null, headers: { ...form, ...(auth ? { Authorization: auth } : {}) }, body }),
+    });
+  }
+  for (const auth of ["Bearer x.y.z", "Bearer ", "Basic abc", `Bearer ${"a".repeat(5000)}`]) {
+    probes.push({ name: `userinfo ${auth.slice(0, 20)}`, run: () => owner.send("/userinfo", { origin: null, headers: { Authorization: auth } }) });
+  }
+  for (const body of ["nope", "[]", "{", "null", '"x"', '{"authorization":"forged.tag"}']) {
     probes.push({
       name: `prepare body ${body}`,
       run: () => owner.send("/certifications/prepare", { method: "POST", body, headers: { "Content-Type": "application/json" } }),

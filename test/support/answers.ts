@@ -2,11 +2,15 @@ import * as v from "valibot";
 import { iamportSchemas } from "../../src/providers/iamport/schemas";
 import { portoneSchemas } from "../../src/providers/portone/schemas";
 import {
+  DiscoveryResponse,
   ErrorResponse,
   HealthResponse,
   JwksResponse,
+  OAuthErrorResponse,
   PrepareResponse,
   SiteUserResponse,
+  TokenResponse,
+  UserinfoResponse,
   VerificationResponse,
   WithdrawalResponse,
 } from "../../src/routes/schemas";
@@ -22,6 +26,11 @@ const ROUTES: [string, RegExp, Record<number, v.GenericSchema>][] = [
   ["GET", /^\/\.well-known\/jwks\.json$/, { 200: JwksResponse }],
   ["GET", /^\/api\/users\/[^/]+$/, { 200: SiteUserResponse }],
   ["DELETE", /^\/api\/users\/[^/]+$/, { 200: WithdrawalResponse }],
+  ["GET", /^\/\.well-known\/openid-configuration$/, { 200: DiscoveryResponse }],
+  // RFC 6749 §5.2 errors, not the app's.
+  ["POST", /^\/token$/, { 200: TokenResponse, 400: OAuthErrorResponse, 401: OAuthErrorResponse, 500: OAuthErrorResponse, 503: OAuthErrorResponse }],
+  ["GET", /^\/userinfo$/, { 200: UserinfoResponse }],
+  ["POST", /^\/userinfo$/, { 200: UserinfoResponse }],
 ];
 
 /** The simulator's own APIs speak i'mport's and PortOne's shapes, and /openapi.json is the document itself. */

@@ -32,7 +32,11 @@ function wrangler(args: string[]) {
   return spawnSync(process.execPath, [WRANGLER, ...args], { env: ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
 }
 
-export async function startWranglerDev(vars: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<WranglerDev> {
+/** `vars` may depend on the server's own address (PUBLIC_URL). */
+export async function startWranglerDev(
+  vars: Record<string, string> | ((baseUrl: string) => Record<string, string>),
+  options: { timeoutMs?: number } = {},
+): Promise<WranglerDev> {
   const state = mkdtempSync(join(tmpdir(), "imp-dev-"));
   const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
   if (migrate.status !== 0) throw new Error(`d1 migrations apply failed:\n${migrate.stdout}\n${migrate.stderr}`);
@@ -41,7 +45,7 @@ export async function startWranglerDev(vars: Record<string, string>, options: { 
   // Its own inspector port too: two servers at once would both take the default one.
   const inspectorPort = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  const varArgs = Object.entries(typeof vars === "function" ? vars(baseUrl) : vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const dev = spawn(
     process.execPath,
     [

@@ -1,0 +1,238 @@
+/**
+ * The OpenID Connect provider's configuration: the clients (OIDC_CLIENTS and their OIDC_CLIENT_SECRETS), the issuer
+ * (PUBLIC_URL) and the keys that sign tokens (SIGNING_KEY, SIGNING_PREVIOUS_KEYS). Keys are checked by importing
+ * them; secrets are never echoed in a problem.
+ */
+import { isServiceUrl, type Reader } from "./reader";
+
+export type SubjectType = "public" | "pairwise";
+
+export interface OidcClient {
+  id: string;
+  name: string;
+  /** Exact redirect URIs; the sandbox's built-in client instead accepts any loopback http URI. */
+  redirectUris: string[];
+  /** Any `http://localhost[:port]/…` or `http://127.0.0.1[:port]/…` (the sandbox's client only). */
+  loopback: boolean;
+  subjectType: SubjectType;
+  secret: string;
+}
+
+/** A signing key, imported once: its public half for the JWKS, its private half for Web Crypto. */
+export interface SigningKey {
+  kid: string;
+  publicJwk: PublicJwk;
+  privateKey: CryptoKey;
+}
+
+export interface PublicJwk {
+  kty: "EC";
+  crv: "P-256";
+  x: string;
+  y: string;
+  kid: string;
+}
+
+/** A private EC P-256 JWK, as `npm run keygen` prints it. */
+export interface PrivateJwk extends PublicJwk {
+  d: string;
+}
+
+/** The sandbox's own client and key: public in this repository, so live mode refuses them. */
+export const SANDBOX_OIDC = {
+  client: { id: "sandbox", name: "Sandbox", secret: "sandbox-client-secret" },
+  signingKey: {
+    kty: "EC",
+    crv: "P-256",
+    x: "bThko755bYt_Ger5oScy_a4_Qt_Gf2VEWs474roql68",
+    y: "aWX7CfJ9lnda7h2hJJOR2OdYAid2CVDSfNzrcvqyo5o",
+    d: "O5UFhucOOuNCgZsUs3tOuA9p8ekQUo0RDM7INiPvptM",
+    kid: "sandbox-signing-key-1",
+  },
+} as const satisfies { client: object; signingKey: PrivateJwk };
+
+/** A client secret's minimum length (the same as the identity HMAC key's). */
+export const CLIENT_SECRET_MIN_LENGTH = 32;
+
+const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+/** A redirect URI a client may register: absolute https (http only on this machine), no credentials, no fragment. */
+export const isRedirectUri = (raw: string) => isServiceUrl(raw) && !raw.includes("#") && raw.length <= 2048;
+
+/** `http://localhost[:port]/…` or `http://127.0.0.1[:port]/…`, without credentials or fragment. */
+export function isLoopbackUri(raw: string): boolean {
+  if (!URL.canParse(raw) || raw.includes("#") || raw.length > 2048) return false;
+  const url = new URL(raw);
+  return url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1") && !url.username && !url.password;
+}
+
+const jsonOf = (raw: string): unknown => {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+};
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** An EC P-256 JWK with a kid (and `d` when private), by its shape only: importing it is what proves it. */
+export function jwkOf(value: unknown, withPrivate: boolean): PrivateJwk | PublicJwk | undefined {
+  if (!isRecord(value)) return undefined;
+  const part = (v: unknown): v is string => typeof v === "string" && B64URL.test(v);
+  const { kty, crv, x, y, d, kid } = value;
+  if (kty !== "EC" || crv !== "P-256" || !part(x) || !part(y) || typeof kid !== "string" || !kid) return undefined;
+  if (!withPrivate) return d === undefined ? { kty, crv, x, y, kid } : undefined;
+  return part(d) ? { kty, crv, x, y, d, kid } : undefined;
+}
+
+const ECDSA_P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
+
+/** A public JWK Web Crypto accepts (a point on the curve), or null. */
+export async function importPublicJwk(jwk: PublicJwk): Promise<CryptoKey | null> {
+  try {
+    const { kty, crv, x, y } = jwk;
+    return await crypto.subtle.importKey("jwk", { kty, crv, x, y }, ECDSA_P256, true, ["verify"]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The key, imported and proven to work: it signs, and its own x/y verify what it signed. `null` when Web Crypto
+ * refuses it (a point off the curve, a `d` out of range, an x/y of another key). Its `d` comes back in Web Crypto's
+ * own spelling, so comparing keys compares their material, not how a JWK happens to write it.
+ */
+export async function importSigningKey(jwk: PrivateJwk): Promise<{ key: SigningKey; d: string } | null> {
+  try {
+    const { kty, crv, x, y, d } = jwk;
+    const privateKey = await crypto.subtle.importKey("jwk", { kty, crv, x, y, d }, ECDSA_P256, true, ["sign"]);
+    const publicKey = await importPublicJwk(jwk);
+    if (!publicKey) return null;
+    const probe = new TextEncoder().encode(jwk.kid);
+    const signature = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, probe);
+    if (!(await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, publicKey, signature, probe))) return null;
+    const own = (await crypto.subtle.exportKey("jwk", privateKey)) as JsonWebKey;
+    const pub = (await crypto.subtle.exportKey("jwk", publicKey)) as JsonWebKey;
+    if (!own.d || !pub.x || !pub.y) return null;
+    return { key: { kid: jwk.kid, publicJwk: { kty: "EC", crv: "P-256", x: pub.x, y: pub.y, kid: jwk.kid }, privateKey }, d: own.d };
+  } catch {
+    return null;
+  }
+}
+
+export interface OidcVars {
+  /** PUBLIC_URL's origin; unset: the sandbox uses the page's origin, live mode has no issuer. */
+  publicUrl?: string;
+  clients: OidcClient[];
+  /** Set in live mode when OIDC_CLIENTS is: a live deployment without clients answers the OIDC routes 503. */
+  configured: boolean;
+  signingJwk?: PrivateJwk;
+  previousJwks: PublicJwk[];
+}
+
+const CLIENTS_SHAPE = 'a JSON array of {"client_id", "name", "redirect_uris": [absolute https URLs], "subject_type"?: "public"|"pairwise"}';
+
+/** OIDC_CLIENTS: each entry checked; a wrong one is a problem naming the var (and, for a client's own error, which client). */
+type ListedClient = Omit<OidcClient, "loopback" | "secret">;
+
+function readClients(r: Reader): ListedClient[] {
+  const raw = r.text("OIDC_CLIENTS");
+  if (raw === undefined) return [];
+  const list = jsonOf(raw);
+  if (!Array.isArray(list) || list.length === 0) {
+    r.fail("OIDC_CLIENTS", CLIENTS_SHAPE);
+    return [];
+  }
+  const bad = (expected: string): ListedClient[] => {
+    r.fail("OIDC_CLIENTS", expected);
+    return [];
+  };
+  const clients: ListedClient[] = [];
+  for (const entry of list) {
+    if (!isRecord(entry)) return bad(CLIENTS_SHAPE);
+    const { client_id: id, name, redirect_uris: uris, subject_type: subjectType = "public" } = entry;
+    const label = typeof id === "string" && CLIENT_ID.test(id) ? `client ${id}: ` : "";
+    if (typeof id !== "string" || !CLIENT_ID.test(id)) return bad(`${CLIENTS_SHAPE}; client_id of [A-Za-z0-9._-], 1 to 64`);
+    if (id === SANDBOX_OIDC.client.id) return bad(`client_id "${id}" is the sandbox's own: choose another`);
+    if (clients.some((c) => c.id === id)) return bad(`${label}client_id listed twice`);
+    if (typeof name !== "string" || !/^[^<>"]{1,60}$/.test(name)) return bad(`${label}a name of 1 to 60 characters, without < > "`);
+    if (!Array.isArray(uris) || uris.length === 0 || !uris.every((u) => typeof u === "string" && isRedirectUri(u))) {
+      return bad(`${label}redirect_uris: absolute https URLs (http only for localhost/127.0.0.1), without a fragment`);
+    }
+    if (subjectType !== "public" && subjectType !== "pairwise") return bad(`${label}subject_type: public or pairwise`);
+    clients.push({ id, name, redirectUris: uris as string[], subjectType: subjectType as SubjectType });
+  }
+  return clients;
+}
+
+/** OIDC_CLIENT_SECRETS: one secret of ≥ 32 characters for every client, for no other. */
+function readSecrets(r: Reader, ids: string[]): Map<string, string> {
+  const secrets = new Map<string, string>();
+  const raw = r.text("OIDC_CLIENT_SECRETS");
+  if (raw === undefined) return secrets;
+  const value = jsonOf(raw);
+  const expected = `a JSON object {"<client_id>": "<secret of at least ${CLIENT_SECRET_MIN_LENGTH} characters>"} for every client of OIDC_CLIENTS`;
+  const bad = (why = ""): Map<string, string> => {
+    r.fail("OIDC_CLIENT_SECRETS", `${expected}${why}`);
+    return new Map();
+  };
+  if (!isRecord(value)) return bad();
+  for (const [id, secret] of Object.entries(value)) {
+    if (!ids.includes(id)) return bad("; a secret for a client that OIDC_CLIENTS does not list");
+    if (typeof secret !== "string" || secret.length < CLIENT_SECRET_MIN_LENGTH) return bad();
+    secrets.set(id, secret);
+  }
+  return secrets;
+}
+
+/** The OIDC vars, read and checked; parseConfig imports the keys. */
+export function readOidcVars(r: Reader, sandbox: boolean): OidcVars {
+  const rawUrl = r.text("PUBLIC_URL");
+  let publicUrl: string | undefined;
+  if (rawUrl !== undefined) {
+    if (isServiceUrl(rawUrl) && new URL(rawUrl).pathname === "/" && !new URL(rawUrl).search) publicUrl = new URL(rawUrl).origin;
+    else r.fail("PUBLIC_URL", "the app's public origin: an absolute https URL without a path (http only for localhost/127.0.0.1)");
+  }
+  const listed = readClients(r);
+  const secrets = readSecrets(
+    r,
+    listed.map((c) => c.id),
+  );
+  const clients: OidcClient[] = [];
+  for (const client of listed) {
+    const secret = secrets.get(client.id);
+    if (secret === undefined) {
+      r.fail("OIDC_CLIENT_SECRETS", `a secret for client ${client.id}`);
+      continue;
+    }
+    clients.push({ ...client, loopback: false, secret });
+  }
+  if (sandbox) {
+    const { id, name, secret } = SANDBOX_OIDC.client;
+    clients.push({ id, name, redirectUris: [], loopback: true, subjectType: "public", secret });
+  }
+
+  const rawKey = r.text("SIGNING_KEY");
+  let signingJwk: PrivateJwk | undefined = sandbox ? SANDBOX_OIDC.signingKey : undefined;
+  if (rawKey !== undefined) {
+    signingJwk = jwkOf(jsonOf(rawKey), true) as PrivateJwk | undefined;
+    if (!signingJwk) r.fail("SIGNING_KEY", "a private EC P-256 JWK with a kid, as npm run keygen prints it");
+  }
+  const rawPrevious = r.text("SIGNING_PREVIOUS_KEYS");
+  let previousJwks: PublicJwk[] = [];
+  if (rawPrevious !== undefined) {
+    const list = jsonOf(rawPrevious);
+    const jwks = Array.isArray(list) ? list.map((k) => jwkOf(k, false)) : [];
+    if (!Array.isArray(list) || jwks.some((k) => !k)) r.fail("SIGNING_PREVIOUS_KEYS", "a JSON array of public EC P-256 JWKs, each with a kid (no d)");
+    else previousJwks = jwks as PublicJwk[];
+  }
+
+  const configured = sandbox || listed.length > 0;
+  if (!sandbox && listed.length > 0) {
+    r.require("PUBLIC_URL", publicUrl, "required in live mode with OIDC_CLIENTS: the app's public origin, the issuer");
+    r.require("SIGNING_KEY", rawKey, "required in live mode with OIDC_CLIENTS: a private JWK (npm run keygen), a secret");
+  }
+  return { publicUrl, clients, configured, signingJwk, previousJwks };
+}

@@ -1,0 +1,183 @@
+import { and, eq, gt, isNotNull, isNull, lt, ne, notExists, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { attempts, codes, grants, users, withdrawals } from "./schema";
+
+/** What an attempt's completion writes for the OIDC authorization it ran: the code, and the client's grant. */
+export interface CodeGrant {
+  codeHash: string;
+  authorizationId: string;
+  clientId: string;
+  redirectUri: string;
+  challenge: string;
+  scope: string;
+  nonce: string | null;
+  expiresAt: number; // epoch ms
+  /** A pairwise client's new subject, used if the person has no grant for it yet; null: public (the user id). */
+  pairwiseSub: string | null;
+  now: number;
+}
+
+/**
+ * The statements that issue an authorization's code in the batch that completes its attempt, so the code exists
+ * exactly when the success is stored. Both are INSERT … SELECT from the attempt row this result completed: a
+ * repeat finds the grant and the code already there (one code per authorization), and nothing is written for an
+ * attempt that did not complete.
+ */
+export function issueCodeStatements(db: Db, attempt: { attemptId: string; resultId: string }, g: CodeGrant) {
+  const completed = sql`FROM ${attempts} WHERE ${attempts.attemptId} = ${attempt.attemptId} AND ${attempts.resultId} = ${attempt.resultId}
+    AND ${attempts.userId} IS NOT NULL`;
+  return [
+    db
+      .insert(grants)
+      .select(sql`SELECT ${g.clientId}, ${attempts.userId}, COALESCE(${g.pairwiseSub}, ${attempts.userId}), ${g.now} ${completed}`)
+      .onConflictDoNothing(),
+    db
+      .insert(codes)
+      .select(
+        sql`SELECT ${g.codeHash}, ${g.authorizationId}, ${g.clientId}, ${g.redirectUri}, ${g.challenge}, ${g.scope}, ${g.nonce},
+                   ${attempt.attemptId}, ${attempts.userId}, ${g.expiresAt}, NULL, NULL, 0 ${completed}`,
+      )
+      .onConflictDoNothing(),
+  ] as const;
+}
+
+/** A code's person, as the tokens describe them. */
+const grantedPerson = {
+  clientId: codes.clientId,
+  scope: codes.scope,
+  nonce: codes.nonce,
+  usedAt: codes.usedAt,
+  sub: grants.sub,
+  name: users.name,
+  gender: users.gender,
+  birthday: users.birthday,
+  outcome: attempts.outcome,
+  age: attempts.age,
+  certifiedAt: attempts.certifiedAt,
+};
+
+export type GrantedPerson = {
+  clientId: string;
+  scope: string;
+  nonce: string | null;
+  usedAt: number | null;
+  sub: string;
+  name: string;
+  gender: "male" | "female" | null;
+  birthday: string;
+  outcome: "new_user" | "existing_user";
+  age: number;
+  certifiedAt: number;
+};
+
+const selectGranted = (db: Db) =>
+  db
+    .select(grantedPerson)
+    .from(codes)
+    .innerJoin(users, eq(users.id, codes.userId))
+    .innerJoin(grants, and(eq(grants.clientId, codes.clientId), eq(grants.userId, codes.userId)))
+    .innerJoin(attempts, eq(attempts.attemptId, codes.attemptId));
+
+/**
+ * The exchange of a code, in one batch: it is used only if it is unused, unrevoked, unexpired and bound to this
+ * client, redirect URI and challenge; a code that was already used is revoked (with the access token it gave).
+ * Returns the person when this exchange used it.
+ */
+export async function redeemCode(
+  db: Db,
+  r: { codeHash: string; clientId: string; redirectUri: string; challenge: string; now: number; exchange: string },
+): Promise<GrantedPerson | null> {
+  const mine = and(eq(codes.codeHash, r.codeHash), eq(codes.clientId, r.clientId));
+  const [, , rows] = await db.batch([
+    db
+      .update(codes)
+      .set({ usedAt: r.now, usedBy: r.exchange })
+      .where(
+        and(
+          mine,
+          isNull(codes.usedAt),
+          eq(codes.revoked, false),
+          eq(codes.redirectUri, r.redirectUri),
+          eq(codes.codeChallenge, r.challenge),
+          gt(codes.expiresAt, r.now),
+        ),
+      ),
+    // A replay: used before, by another exchange. RFC 6749 §4.1.2: deny it, and revoke what the code gave.
+    db
+      .update(codes)
+      .set({ revoked: true })
+      .where(and(mine, isNotNull(codes.usedAt), ne(codes.usedBy, r.exchange))),
+    selectGranted(db).where(and(mine, eq(codes.usedBy, r.exchange))),
+  ]);
+  return (rows[0] as GrantedPerson | undefined) ?? null;
+}
+
+/** The person an access token stands for, while the code it came from is used and not revoked. */
+export async function tokenPerson(db: Db, codeHash: string, clientId: string): Promise<GrantedPerson | null> {
+  const row = await selectGranted(db)
+    .where(and(eq(codes.codeHash, codeHash), eq(codes.clientId, clientId), isNotNull(codes.usedAt), eq(codes.revoked, false)))
+    .get();
+  return (row as GrantedPerson | undefined) ?? null;
+}
+
+/** A user as one client may see them: only through its grant, by the subject it knows. */
+export function grantedUser(db: Db, clientId: string, sub: string) {
+  return db
+    .select({ user: users, grant: grants })
+    .from(grants)
+    .innerJoin(users, eq(users.id, grants.userId))
+    .where(and(eq(grants.clientId, clientId), eq(grants.sub, sub)))
+    .get();
+}
+
+/**
+ * The person leaves one client, in one batch: its grant goes (with its codes); when no other client holds a grant
+ * the account goes too — with a cooldown only the HMACs of their keys are kept, their completed attempts no longer
+ * point to them, their row is deleted. The guards are in SQL, so a grant made meanwhile by another client keeps
+ * the account.
+ */
+export async function revokeGrant(
+  db: Db,
+  clientId: string,
+  userId: string,
+  cooldownUntil: number | null,
+): Promise<{ deleted: boolean; accountDeleted: boolean }> {
+  const orphan = notExists(db.select({ one: sql`1` }).from(grants).where(eq(grants.userId, userId)));
+  const statements = [
+    db
+      .delete(grants)
+      .where(and(eq(grants.clientId, clientId), eq(grants.userId, userId)))
+      .returning({ userId: grants.userId }),
+    db.delete(codes).where(and(eq(codes.userId, userId), eq(codes.clientId, clientId))),
+    ...(cooldownUntil
+      ? [
+          db
+            .insert(withdrawals)
+            .select(
+              sql`SELECT key, ${cooldownUntil} FROM (
+                SELECT ${users.identityKey} AS key FROM ${users} WHERE ${users.id} = ${userId}
+                UNION ALL SELECT ${users.siteIdentityKey} FROM ${users} WHERE ${users.id} = ${userId}
+              ) WHERE key IS NOT NULL AND ${orphan}`,
+            )
+            .onConflictDoUpdate({ target: withdrawals.identityKey, set: { until: sql`excluded.until` } }),
+        ]
+      : []),
+    db
+      .update(attempts)
+      .set({ userId: null })
+      .where(and(eq(attempts.userId, userId), orphan)),
+    db.delete(codes).where(and(eq(codes.userId, userId), orphan)),
+    db
+      .delete(users)
+      .where(and(eq(users.id, userId), orphan))
+      .returning({ id: users.id }),
+  ];
+  const results = (await db.batch(statements as unknown as Parameters<Db["batch"]>[0])) as unknown as unknown[][];
+  return { deleted: results[0]!.length === 1, accountDeleted: results.at(-1)!.length === 1 };
+}
+
+/** Codes whose access tokens can no longer be used. */
+export async function deleteSpentCodes(db: Db, before: number): Promise<number> {
+  const result = await db.delete(codes).where(lt(codes.expiresAt, before)).run();
+  return result.meta.changes ?? 0;
+}

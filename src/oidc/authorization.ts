@@ -1,0 +1,198 @@
+import type { Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import type { Config, OidcClient } from "../config";
+import { isLoopbackUri } from "../config/oidc";
+import type { AppEnv } from "../env";
+import { AppError } from "../errors";
+import { attemptCookie, cookieName } from "../http/browser";
+import { hmacKey, randomToken, sameText, sha256Hex } from "../lib/crypto";
+import { fromBase64Url, toBase64Url } from "../lib/encoding";
+import type { Lang } from "../views/messages";
+
+/**
+ * An OpenID Connect authorization (a checked `/authorize` request), carried without storage: sealed with an HMAC
+ * under a key derived from IDENTITY_HMAC_KEY, in the page's config (to renew its attempt) and in a cookie named
+ * after the attempt it runs (so the redirect flow finds it, and two tabs with two authorizations never meet). It
+ * holds nothing personal: what the client put in its own URL, and an id that makes its code one of a kind.
+ */
+export interface Authorization {
+  /** Random: one code per authorization (oidc_codes.authorization_id is UNIQUE). */
+  id: string;
+  clientId: string;
+  redirectUri: string;
+  /** `openid`, or `openid profile`. */
+  scope: string;
+  state?: string;
+  nonce?: string;
+  /** The PKCE S256 challenge. */
+  challenge: string;
+  lang?: Lang;
+  /** Epoch ms: an authorization is completed within this time or not at all. */
+  expiresAt: number;
+}
+
+/** How long an authorization can take, renewals of its attempt included. */
+export const AUTHORIZATION_TTL_MS = 3_600_000;
+/** How long a code lives. */
+export const CODE_TTL_MS = 60_000;
+
+export const SCOPES = ["openid", "profile"] as const;
+
+const LABEL = "imp-identity-edge/oidc-authorization/v1";
+const CODE_LABEL = "imp-identity-edge/oidc-code/v1";
+const TAG_BYTES = 16;
+const encoder = new TextEncoder();
+
+/** The issuer: PUBLIC_URL; without it (sandbox mode only), the origin the page was loaded from. */
+export function issuerOf<E extends AppEnv>(c: Context<E>): string {
+  const config = c.get("config");
+  if (config.oidc.publicUrl) return config.oidc.publicUrl;
+  if (config.mode === "sandbox") return new URL(c.req.url).origin;
+  throw new AppError("not_configured", "PUBLIC_URL is not set");
+}
+
+/** OIDC needs clients (live mode: OIDC_CLIENTS) and a signing key. */
+export function requireOidc(config: Config): void {
+  if (!config.oidc.configured || !config.oidc.signingKey) throw new AppError("not_configured", "OIDC_CLIENTS is not set");
+}
+
+export const clientOf = (config: Config, id: string | undefined) => config.oidc.clients.find((c) => c.id === id);
+
+/** A redirect URI this client registered (exactly), or, for the sandbox's client, any loopback http URI. */
+export const allowsRedirect = (client: OidcClient, uri: string) => (client.loopback ? isLoopbackUri(uri) : client.redirectUris.includes(uri));
+
+async function tagOf(secret: string, payload: string) {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, LABEL), encoder.encode(payload));
+  return toBase64Url(new Uint8Array(mac, 0, TAG_BYTES));
+}
+
+/** The sealed form: base64url(JSON).tag. */
+export async function sealAuthorization(config: Config, a: Authorization): Promise<string> {
+  const payload = toBase64Url(encoder.encode(JSON.stringify(a)));
+  return `${payload}.${await tagOf(config.identityHmacKey, payload)}`;
+}
+
+const VSCHAR = /^[\x20-\x7e]{1,512}$/;
+
+/** An authorization this app sealed and that has not expired; anything else is `invalid_request`. */
+export async function openAuthorization(config: Config, sealed: string, now = Date.now()): Promise<Authorization> {
+  const [payload = "", tag = "", extra] = sealed.split(".");
+  let valid = false;
+  if (extra === undefined && payload && tag) {
+    for (const secret of [config.identityHmacKey, ...config.previousIdentityHmacKeys]) {
+      if (sameText(tag, await tagOf(secret, payload))) valid = true;
+    }
+  }
+  if (!valid) throw new AppError("invalid_request", "authorization not sealed here");
+  let a: Authorization;
+  try {
+    a = JSON.parse(new TextDecoder().decode(fromBase64Url(payload)));
+  } catch {
+    throw new AppError("invalid_request", "authorization unreadable");
+  }
+  if (now > a.expiresAt) throw new AppError("invalid_request", "authorization expired");
+  const client = clientOf(config, a.clientId);
+  // A client removed, or a redirect URI unregistered, since: the authorization ends with it.
+  if (!client || !allowsRedirect(client, a.redirectUri)) throw new AppError("invalid_request", "client or redirect_uri no longer allowed");
+  return a;
+}
+
+/** The cookie that carries the authorization an attempt runs, named after the attempt. */
+const cookieOf = <E extends AppEnv>(c: Context<E>, attemptId: string) => cookieName(c, `imp_authz_${attemptId}`);
+
+export async function bindAuthorization<E extends AppEnv>(c: Context<E>, attemptId: string, sealed: string) {
+  setCookie(c, cookieOf(c, attemptId), sealed, attemptCookie(c));
+}
+
+/** The authorization this attempt runs, if any: sealed here, unexpired, its client and redirect URI still allowed. */
+export async function boundAuthorization<E extends AppEnv>(c: Context<E>, attemptId: string): Promise<Authorization | undefined> {
+  const sealed = getCookie(c, cookieOf(c, attemptId));
+  if (!sealed) return undefined;
+  return openAuthorization(c.get("config"), sealed);
+}
+
+/** The code of an authorization: derived from its id under the server's key, so a repeat answers with the same one. */
+export async function codeOf(config: Config, authorizationId: string): Promise<{ code: string; hash: string }> {
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(config.identityHmacKey, CODE_LABEL), encoder.encode(authorizationId));
+  const code = toBase64Url(new Uint8Array(mac));
+  return { code, hash: await sha256Hex(code) };
+}
+
+/** `redirect_uri` with the parameters of an answer (and `iss`, RFC 9207), its own query kept. */
+export function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string {
+  const url = new URL(redirectUri);
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value);
+  return url.href;
+}
+
+/** The redirect that completes an authorization: the code, the state, the issuer; nothing else. */
+export async function successRedirect(config: Config, issuer: string, a: Authorization) {
+  const { code } = await codeOf(config, a.id);
+  return redirectWith(a.redirectUri, { code, state: a.state, iss: issuer });
+}
+
+/** The way back after a failure: `access_denied` with our error code. */
+export const deniedRedirect = (issuer: string, a: Authorization, code: string) =>
+  redirectWith(a.redirectUri, { error: "access_denied", error_description: code, state: a.state, iss: issuer });
+
+/** An `/authorize` request that cannot go on: redirected with `error`, or (no trusted redirect URI) a 400 page. */
+export class AuthorizeError extends Error {
+  constructor(
+    readonly error: string,
+    readonly redirect?: { uri: string; state?: string },
+  ) {
+    super(error);
+  }
+}
+
+/** The `/authorize` request, checked in RFC 6749's order: the client and its redirect URI before anything is redirected. */
+export function readAuthorizeRequest(config: Config, query: URLSearchParams, now = Date.now()): Omit<Authorization, "id"> {
+  const one = (name: string) => {
+    const values = query.getAll(name);
+    return values.length === 1 && values[0] !== "" ? values[0] : values.length > 1 ? null : undefined;
+  };
+  const clientId = one("client_id");
+  const redirectUri = one("redirect_uri");
+  const client = clientId ? clientOf(config, clientId) : undefined;
+  if (!client || !redirectUri || !allowsRedirect(client, redirectUri)) throw new AppError("invalid_request", "client_id or redirect_uri");
+  const rawState = one("state");
+  const state = rawState && VSCHAR.test(rawState) ? rawState : undefined;
+  const fail = (error: string): never => {
+    throw new AuthorizeError(error, { uri: redirectUri, state });
+  };
+  // Parameters given twice are ambiguous (RFC 6749 §3.1).
+  for (const name of new Set(query.keys())) if (query.getAll(name).length > 1) fail("invalid_request");
+  if (rawState !== undefined && state === undefined) fail("invalid_request");
+  if (query.has("request")) fail("request_not_supported");
+  if (query.has("request_uri")) fail("request_uri_not_supported");
+  const responseType = one("response_type");
+  if (!responseType) fail("invalid_request");
+  if (responseType !== "code") fail("unsupported_response_type");
+  const responseMode = one("response_mode");
+  if (responseMode !== undefined && responseMode !== "query") fail("invalid_request");
+  const scopes = (one("scope") ?? "").split(" ").filter(Boolean);
+  if (!scopes.includes("openid")) fail("invalid_scope");
+  const challenge = one("code_challenge");
+  if (!challenge || !/^[A-Za-z0-9_-]{43}$/.test(challenge) || one("code_challenge_method") !== "S256") fail("invalid_request");
+  const nonce = one("nonce");
+  if (nonce === null || (nonce !== undefined && !VSCHAR.test(nonce))) fail("invalid_request");
+  const prompt = (one("prompt") ?? "").split(" ");
+  // There is no session to reuse: every authorization is a fresh verification.
+  if (prompt.includes("none")) fail("login_required");
+  const lang = (one("ui_locales") ?? "")
+    .split(" ")
+    .map((l) => l.split("-")[0])
+    .find((l): l is Lang => l === "ko" || l === "en");
+  return {
+    clientId: client.id,
+    redirectUri,
+    scope: SCOPES.filter((s) => scopes.includes(s)).join(" "),
+    state,
+    nonce: nonce ?? undefined,
+    challenge: challenge!,
+    lang,
+    expiresAt: now + AUTHORIZATION_TTL_MS,
+  };
+}
+
+export const newAuthorizationId = () => randomToken(16);

@@ -1,0 +1,103 @@
+import { decodeProtectedHeader, type CryptoKey as JoseKey, jwtVerify, SignJWT } from "jose";
+import type { Config, SigningKey } from "../config";
+import type { GrantedPerson } from "../db/oidc";
+
+/** Lifetimes, in seconds. A used code's row is kept as long as the access token it gave (a replay revokes it). */
+export const ID_TOKEN_TTL_S = 300;
+export const ACCESS_TOKEN_TTL_S = 300;
+
+/**
+ * The trust framework named in `verified_claims` (OpenID Connect for Identity Assurance 1.0): identity
+ * verification by a Korean mobile carrier's 본인확인 service, under the Act on Promotion of Information and
+ * Communications Network Utilization (정보통신망법 §23-3), through the provider this app is configured with.
+ */
+export const TRUST_FRAMEWORK = "kr_mobile_identity_verification";
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+/** The claims of a person for these scopes: what userinfo answers, and what the ID token carries besides its own. */
+export function claimsOf(person: GrantedPerson, provider: string): Record<string, unknown> {
+  const claims: Record<string, unknown> = { sub: person.sub, outcome: person.outcome, age: person.age };
+  if (person.scope.split(" ").includes("profile")) {
+    const identity = { name: person.name, birthdate: person.birthday, ...(person.gender ? { gender: person.gender } : {}) };
+    Object.assign(claims, identity, {
+      verified_claims: {
+        verification: {
+          trust_framework: TRUST_FRAMEWORK,
+          time: new Date(person.certifiedAt).toISOString(),
+          evidence: [{ type: "electronic_record", record: { type: "mobile_carrier_identity", source: { name: provider } } }],
+        },
+        claims: identity,
+      },
+    });
+  }
+  return claims;
+}
+
+const sign = (key: SigningKey, typ: string, claims: Record<string, unknown>) =>
+  new SignJWT(claims).setProtectedHeader({ alg: "ES256", typ, kid: key.kid }).sign(key.privateKey);
+
+export function idToken(key: SigningKey, issuer: string, person: GrantedPerson, provider: string, now = Date.now()) {
+  const iat = seconds(now);
+  return sign(key, "JWT", {
+    ...claimsOf(person, provider),
+    iss: issuer,
+    aud: person.clientId,
+    iat,
+    exp: iat + ID_TOKEN_TTL_S,
+    auth_time: seconds(person.certifiedAt),
+    ...(person.nonce ? { nonce: person.nonce } : {}),
+  });
+}
+
+/** An access token (RFC 9068 JWT) for userinfo; `jti` names the code, so revoking the code voids it. */
+export function accessToken(key: SigningKey, issuer: string, person: GrantedPerson, codeHash: string, now = Date.now()) {
+  const iat = seconds(now);
+  return sign(key, "at+jwt", {
+    iss: issuer,
+    sub: person.sub,
+    aud: `${issuer}/userinfo`,
+    client_id: person.clientId,
+    scope: person.scope,
+    iat,
+    exp: iat + ACCESS_TOKEN_TTL_S,
+    jti: codeHash,
+  });
+}
+
+/** An access token this issuer signed (with the current key or a previous one), unexpired: its client and code. */
+export async function readAccessToken(config: Config, issuer: string, token: string): Promise<{ clientId: string; codeHash: string } | null> {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    const { signingKey, previousKeys } = config.oidc;
+    const key = kid === signingKey?.kid ? await publicKeyOf(signingKey!) : previousKeys.find((p) => p.jwk.kid === kid)?.key;
+    if (!key) return null;
+    const { payload } = await jwtVerify(token, key as JoseKey, {
+      issuer,
+      audience: `${issuer}/userinfo`,
+      typ: "at+jwt",
+      algorithms: ["ES256"],
+    });
+    if (typeof payload.client_id !== "string" || typeof payload.jti !== "string") return null;
+    return { clientId: payload.client_id, codeHash: payload.jti };
+  } catch {
+    return null;
+  }
+}
+
+const publicKeys = new WeakMap<SigningKey, Promise<CryptoKey>>();
+
+/** The verifying half of the signing key, imported once. */
+function publicKeyOf(key: SigningKey): Promise<CryptoKey> {
+  let imported = publicKeys.get(key);
+  if (!imported) {
+    const { kty, crv, x, y } = key.publicJwk;
+    imported = crypto.subtle.importKey("jwk", { kty, crv, x, y }, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+    publicKeys.set(key, imported);
+  }
+  return imported;
+}
+
+/** A public key as the JWKS lists it. */
+export const jwkEntry = (jwk: { kty: "EC"; crv: "P-256"; x: string; y: string; kid: string }) =>
+  ({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid: jwk.kid, alg: "ES256", use: "sig" }) as const;

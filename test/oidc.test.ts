@@ -1,0 +1,472 @@
+import { env } from "cloudflare:workers";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import { describe, expect, it, vi } from "vitest";
+import { JwksResponse, UserinfoResponse } from "../src/routes/schemas";
+import { answer } from "./support/answers";
+import { harness, ORIGIN } from "./support/harness";
+import { errorOf, pageErrorOf } from "./support/http";
+import { signingKey } from "./support/keys";
+import { basic, CLIENTS, challengeOf, claimsOfJwt, oidcVars, pageConfigOf, randomText, relyingParty } from "./support/oidc";
+
+const vars = await oidcVars();
+const count = async (table: string) => (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<number>("n")) ?? 0;
+
+describe("OIDC: discovery and keys", () => {
+  it("publishes the metadata under PUBLIC_URL, whatever Host the request came with", async () => {
+    const h = harness(vars);
+    const res = await h.request("/.well-known/openid-configuration", { headers: { Host: "evil.example" } });
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as Record<string, unknown>;
+    expect(doc).toMatchObject({
+      issuer: ORIGIN,
+      authorization_endpoint: `${ORIGIN}/authorize`,
+      token_endpoint: `${ORIGIN}/token`,
+      userinfo_endpoint: `${ORIGIN}/userinfo`,
+      jwks_uri: `${ORIGIN}/.well-known/jwks.json`,
+      response_types_supported: ["code"],
+      grant_types_supported: ["authorization_code"],
+      subject_types_supported: ["public", "pairwise"],
+      id_token_signing_alg_values_supported: ["ES256"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      code_challenge_methods_supported: ["S256"],
+      authorization_response_iss_parameter_supported: true,
+      ui_locales_supported: ["ko", "en"],
+    });
+  });
+
+  it("the JWKS lists the current key, then SIGNING_PREVIOUS_KEYS; a previous key that is not a public key is a problem", async () => {
+    const old = JSON.parse(await signingKey("old-1"));
+    delete old.d;
+    const h = harness({ ...vars, SIGNING_PREVIOUS_KEYS: JSON.stringify([old]) });
+    const jwks = await answer(await h.request("/.well-known/jwks.json"), JwksResponse);
+    expect(jwks.keys.map((k) => k.kid)).toEqual(["test-key-1", "old-1"]);
+    for (const bad of [
+      JSON.stringify([{ ...old, d: "AAAA" }]),
+      JSON.stringify([{ ...old, x: "AAAA" }]),
+      "{",
+      JSON.stringify([{ ...old, kid: "test-key-1" }]),
+    ]) {
+      const health = await harness({ ...vars, SIGNING_PREVIOUS_KEYS: bad }).request("/healthz");
+      expect(await health.json()).toMatchObject({ ok: false, problems: ["SIGNING_PREVIOUS_KEYS"] });
+    }
+  });
+
+  it("checks the clients: live mode with OIDC_CLIENTS needs PUBLIC_URL, SIGNING_KEY and every secret", async () => {
+    const problems = async (v: Record<string, string>) => ((await (await harness(v).request("/healthz")).json()) as { problems?: string[] }).problems;
+    expect(await problems({ OIDC_CLIENTS: vars.OIDC_CLIENTS! })).toEqual(["OIDC_CLIENT_SECRETS", "PUBLIC_URL", "SIGNING_KEY"]);
+    expect(await problems({ ...vars, OIDC_CLIENT_SECRETS: JSON.stringify({ shop: "short" }) })).toContain("OIDC_CLIENT_SECRETS");
+    expect(
+      await problems({ ...vars, OIDC_CLIENT_SECRETS: JSON.stringify({ ...JSON.parse(vars.OIDC_CLIENT_SECRETS!), other: "x".repeat(40) }) }),
+    ).toContain("OIDC_CLIENT_SECRETS");
+    for (const clients of [
+      "[]",
+      "{}",
+      JSON.stringify([{ ...CLIENTS[0], redirect_uris: ["http://shop.example/cb"] }]),
+      JSON.stringify([{ ...CLIENTS[0], redirect_uris: ["https://shop.example/cb#x"] }]),
+      JSON.stringify([{ ...CLIENTS[0], client_id: "has space" }]),
+      JSON.stringify([{ ...CLIENTS[0], client_id: "sandbox" }]),
+      JSON.stringify([{ ...CLIENTS[0], subject_type: "Pairwise" }]),
+      JSON.stringify([CLIENTS[0], CLIENTS[0]]),
+    ]) {
+      expect(await problems({ ...vars, OIDC_CLIENTS: clients })).toContain("OIDC_CLIENTS");
+    }
+    expect(await problems({ ...vars, PUBLIC_URL: "http://verify.example" })).toEqual(["PUBLIC_URL"]);
+    expect(await problems({ ...vars, PUBLIC_URL: "https://verify.example/path" })).toEqual(["PUBLIC_URL"]);
+    // The sandbox's key and client are public: refused in live mode.
+    const { SANDBOX_CREDENTIALS } = await import("../src/config");
+    expect(await problems({ ...vars, SIGNING_KEY: JSON.stringify(SANDBOX_CREDENTIALS.signingKey) })).toEqual(["SIGNING_KEY"]);
+    const sandboxClient = await harness(vars).request("/token", {
+      method: "POST",
+      headers: { Authorization: basic("sandbox", "sandbox-client-secret"), "Content-Type": "application/x-www-form-urlencoded" },
+      body: `grant_type=authorization_code&code=x&redirect_uri=http://localhost:3000/cb&code_verifier=${"a".repeat(43)}`,
+    });
+    expect(sandboxClient.status).toBe(401);
+  });
+
+  it("live mode without OIDC_CLIENTS answers /authorize with a 503 page and the site API with 503 JSON", async () => {
+    const h = harness();
+    const page = await h.request("/authorize?client_id=shop");
+    expect([page.status, page.headers.get("Content-Type")?.startsWith("text/html"), await pageErrorOf(page)]).toEqual([503, true, "not_configured"]);
+    const api = await h.request("/api/users/usr_1", { headers: { Authorization: basic("shop", SECRETS_SHOP) } });
+    expect([api.status, await errorOf(api)]).toEqual([503, "not_configured"]);
+  });
+});
+
+const SECRETS_SHOP = "shop-client-secret-of-at-least-32-chars";
+
+describe("OIDC: /authorize", () => {
+  it("an unknown client_id or unregistered redirect_uri is a 400 page, never a redirect", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const cases: Record<string, string | null>[] = [
+      { client_id: "nobody" },
+      { client_id: null },
+      { redirect_uri: "https://evil.example/cb" },
+      { redirect_uri: "https://shop.example/auth/callback/../x" },
+      { redirect_uri: null },
+      { redirect_uri: "http://127.0.0.1:3000/cb" }, // another client's
+    ];
+    for (const params of cases) {
+      const { res } = await rp.authorize(h.browser(), params);
+      expect([res.status, res.headers.get("Location"), await pageErrorOf(res)]).toEqual([400, null, "invalid_request"]);
+    }
+  });
+
+  it("other request errors go back to redirect_uri with error, state and iss, and nothing else", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const cases: [Record<string, string | null>, string][] = [
+      [{ response_type: "token" }, "unsupported_response_type"],
+      [{ response_type: null }, "invalid_request"],
+      [{ scope: "profile" }, "invalid_scope"],
+      [{ scope: null }, "invalid_scope"],
+      [{ code_challenge: null }, "invalid_request"],
+      [{ code_challenge_method: "plain" }, "invalid_request"],
+      [{ code_challenge_method: null }, "invalid_request"],
+      [{ code_challenge: "short" }, "invalid_request"],
+      [{ prompt: "none" }, "login_required"],
+      [{ request: "eyJ..." }, "request_not_supported"],
+      [{ response_mode: "fragment" }, "invalid_request"],
+    ];
+    for (const [params, error] of cases) {
+      const { res, state } = await rp.authorize(h.browser(), params);
+      expect(res.status).toBe(303);
+      const to = new URL(res.headers.get("Location")!);
+      expect(`${to.origin}${to.pathname}`).toBe(rp.redirectUri);
+      expect(Object.fromEntries(to.searchParams)).toEqual({ error, state, iss: ORIGIN });
+    }
+    const twice = await h.browser().send(`/authorize?client_id=shop&redirect_uri=${encodeURIComponent(rp.redirectUri)}&scope=openid&scope=openid`);
+    expect(new URL(twice.headers.get("Location")!).searchParams.get("error")).toBe("invalid_request");
+  });
+
+  it("shows the verification page for the authorization, in ui_locales' language, writing nothing", async () => {
+    const h = harness(vars);
+    const before = await Promise.all(["attempts", "users", "oidc_codes", "grants"].map(count));
+    const { res } = await relyingParty(h).authorize(h.browser(), { ui_locales: "en-US ko" });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('lang="en"');
+    expect(text).toContain("Shop asks you to verify your identity");
+    expect(pageConfigOf(text).authorization?.sealed).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(await Promise.all(["attempts", "users", "oidc_codes", "grants"].map(count))).toEqual(before);
+  });
+});
+
+describe("OIDC: the whole flow", () => {
+  it("popup mode: the page gets redirect_to with code, state and iss; the token endpoint gives an ID token that verifies", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const signed = await rp.signIn(h.browser(), { name: "김하나", birthday: "1990-01-02", gender: "female" });
+    expect(signed.status).toBe(200);
+    expect([...signed.redirect!.searchParams.keys()].sort()).toEqual(["code", "iss", "state"]);
+    expect(signed.redirect!.searchParams.get("state")).toBe(signed.state);
+    expect(signed.redirect!.searchParams.get("iss")).toBe(ORIGIN);
+    expect(signed.body!.redirect_to).not.toMatch(/김하나|1990/);
+
+    const tokens = await rp.tokens(signed.code, signed.verifier);
+    expect(tokens.token_type).toBe("Bearer");
+    const jwks = createLocalJWKSet(await answer(await h.request("/.well-known/jwks.json"), JwksResponse));
+    const { payload, protectedHeader } = await jwtVerify(tokens.id_token, jwks, { issuer: ORIGIN, audience: "shop" });
+    expect(protectedHeader).toMatchObject({ alg: "ES256", kid: "test-key-1" });
+    expect(payload).toMatchObject({
+      sub: signed.body!.user.id,
+      nonce: signed.nonce,
+      outcome: "new_user",
+      name: "김하나",
+      birthdate: "1990-01-02",
+      gender: "female",
+      age: signed.body!.user.age,
+      auth_time: Math.floor(Date.parse(signed.body!.verification.certified_at) / 1000),
+      verified_claims: {
+        verification: { trust_framework: "kr_mobile_identity_verification", time: signed.body!.verification.certified_at },
+        claims: { name: "김하나", birthdate: "1990-01-02", gender: "female" },
+      },
+    });
+    expect(JSON.stringify(payload)).not.toMatch(/imp_|CI|DI|010/);
+    const info = await h.request("/userinfo", { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+    expect(info.status).toBe(200);
+    expect(await answer(info, UserinfoResponse)).toMatchObject({ sub: signed.body!.user.id, name: "김하나", birthdate: "1990-01-02" });
+  });
+
+  it("the redirect route answers 303 to redirect_uri with the code, and a refresh gives the same code, never a second one", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const b = h.browser();
+    const { res, verifier, state } = await rp.authorize(b);
+    const { merchant_uid } = (await rp.attemptOf(res)).attempt as { merchant_uid: string };
+    const cert = h.stub.certify({ merchant_uid });
+    const back = `/certifications/redirect?imp_uid=${cert.imp_uid}&merchant_uid=${merchant_uid}&imp_success=true`;
+    const codes = await count("oidc_codes");
+    const first = await b.send(back);
+    expect(first.status).toBe(303);
+    const to = new URL(first.headers.get("Location")!);
+    expect(`${to.origin}${to.pathname}`).toBe(rp.redirectUri);
+    expect(to.searchParams.get("state")).toBe(state);
+    const again = await b.send(back);
+    expect([again.status, again.headers.get("Location")]).toEqual([303, to.href]);
+    expect(await count("oidc_codes")).toBe(codes + 1);
+    const tokens = await rp.tokens(to.searchParams.get("code")!, verifier);
+    expect(claimsOfJwt(tokens.id_token).sub).toMatch(/^usr_/);
+  });
+
+  it("V2: the same flow through PortOne", async () => {
+    const h = harness({ ...vars, PORTONE_VERSION: "v2" });
+    const rp = relyingParty(h);
+    const signed = await rp.signInV2(h.browser(), { name: "박둘", birthDate: "1988-08-08" });
+    expect(signed.status).toBe(200);
+    const tokens = await rp.tokens(signed.code, signed.verifier);
+    expect(claimsOfJwt(tokens.id_token)).toMatchObject({ name: "박둘", birthdate: "1988-08-08", aud: "shop" });
+  });
+
+  it("two tabs with two authorizations both complete, each with its own state and code", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const b = h.browser();
+    const tabA = await rp.authorize(b);
+    const tabB = await rp.authorize(b);
+    const attemptA = (await rp.attemptOf(tabA.res)).attempt as { merchant_uid: string };
+    const attemptB = (await rp.attemptOf(tabB.res)).attempt as { merchant_uid: string };
+    // B finishes first; A, started earlier, still completes with its own authorization.
+    for (const [tab, attempt] of [
+      [tabB, attemptB],
+      [tabA, attemptA],
+    ] as const) {
+      const cert = h.stub.certify({ merchant_uid: attempt.merchant_uid, unique_key: "CI-two-tabs" });
+      const res = await b.verify({ imp_uid: cert.imp_uid, merchant_uid: attempt.merchant_uid });
+      const to = new URL(((await res.json()) as { redirect_to: string }).redirect_to);
+      expect(to.searchParams.get("state")).toBe(tab.state);
+      const tokens = await rp.tokens(to.searchParams.get("code")!, tab.verifier);
+      expect(claimsOfJwt(tokens.id_token).nonce).toBe(tab.nonce);
+    }
+  });
+
+  it("without profile the tokens carry no name, birthdate or gender", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const signed = await rp.signIn(h.browser(), { name: "이름없음" }, { scope: "openid" });
+    const tokens = await rp.tokens(signed.code, signed.verifier);
+    const claims = claimsOfJwt(tokens.id_token);
+    expect(claims).not.toHaveProperty("name");
+    expect(claims).not.toHaveProperty("verified_claims");
+    expect(claims).toHaveProperty("age");
+    expect(tokens.scope).toBe("openid");
+  });
+
+  it("the renewed attempt (prepare with the sealed authorization) runs the same authorization; a forged one is refused", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const b = h.browser();
+    const { res, verifier } = await rp.authorize(b);
+    const { authorization } = await rp.attemptOf(res);
+    const renewed = await b.send("/certifications/prepare", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: ORIGIN },
+      body: JSON.stringify({ authorization: authorization!.sealed }),
+    });
+    const { merchant_uid } = (await renewed.json()) as { merchant_uid: string };
+    const cert = h.stub.certify({ merchant_uid });
+    const done = (await (await b.verify({ imp_uid: cert.imp_uid, merchant_uid })).json()) as { redirect_to: string };
+    await rp.tokens(new URL(done.redirect_to).searchParams.get("code")!, verifier);
+    const [payload, tag] = authorization!.sealed.split(".");
+    for (const forged of [`${payload}x.${tag}`, `${payload}.${tag}x`, "x"]) {
+      const r = await b.send("/certifications/prepare", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Origin: ORIGIN },
+        body: JSON.stringify({ authorization: forged }),
+      });
+      expect([r.status, await errorOf(r)]).toEqual([400, "invalid_request"]);
+    }
+  });
+});
+
+describe("OIDC: /token", () => {
+  it("accepts client_secret_post as well as Basic, answers no-store, and a code works once; a replay revokes its access token", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const signed = await rp.signIn(h.browser());
+    const res = await rp.token({ code: signed.code, code_verifier: signed.verifier }, { auth: "post" });
+    expect([res.status, res.headers.get("Cache-Control")]).toEqual([200, "no-store"]);
+    const { access_token } = (await res.json()) as { access_token: string };
+    const userinfo = () => h.request("/userinfo", { headers: { Authorization: `Bearer ${access_token}` } });
+    expect((await userinfo()).status).toBe(200);
+    const replay = await rp.token({ code: signed.code, code_verifier: signed.verifier });
+    expect([replay.status, ((await replay.json()) as { error: string }).error]).toEqual([400, "invalid_grant"]);
+    const revoked = await userinfo();
+    expect([revoked.status, revoked.headers.get("WWW-Authenticate")]).toEqual([401, 'Bearer error="invalid_token"']);
+  });
+
+  it("refuses a wrong verifier, another redirect_uri, another client's code, an expired code — and the right exchange still works after", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const signed = await rp.signIn(h.browser());
+    const grant = async (form: Record<string, string>, options = {}) => {
+      const r = await rp.token({ code: signed.code, code_verifier: signed.verifier, ...form }, options);
+      return [r.status, ((await r.json()) as { error: string }).error];
+    };
+    expect(await grant({ code_verifier: randomText() })).toEqual([400, "invalid_grant"]);
+    expect(await grant({ code_verifier: "short" })).toEqual([400, "invalid_grant"]);
+    expect(await grant({ redirect_uri: "https://shop.example/other" })).toEqual([400, "invalid_grant"]);
+    expect(await grant({ code: `${signed.code}x` })).toEqual([400, "invalid_grant"]);
+    expect(await grant({}, { client: "app", secret: "app-client-secret-of-at-least-32-chars!" })).toEqual([400, "invalid_grant"]);
+    expect(await grant({ grant_type: "refresh_token" })).toEqual([400, "unsupported_grant_type"]);
+    expect(await grant({ code: "" })).toEqual([400, "invalid_request"]);
+    expect((await rp.token({ code: signed.code, code_verifier: signed.verifier })).status).toBe(200);
+
+    const late = await rp.signIn(h.browser());
+    vi.useFakeTimers({ now: Date.now() + 61_000, toFake: ["Date"] });
+    try {
+      const r = await rp.token({ code: late.code, code_verifier: late.verifier });
+      expect([r.status, ((await r.json()) as { error: string }).error]).toEqual([400, "invalid_grant"]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("authenticates the client: a wrong secret is 401 invalid_client with WWW-Authenticate for Basic; two methods at once is invalid_request", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const signed = await rp.signIn(h.browser());
+    const wrongBasic = await rp.token({ code: signed.code, code_verifier: signed.verifier }, { secret: `${rp.secret}x` });
+    expect([wrongBasic.status, wrongBasic.headers.get("WWW-Authenticate")?.startsWith("Basic")]).toEqual([401, true]);
+    expect(((await wrongBasic.json()) as { error: string }).error).toBe("invalid_client");
+    const wrongPost = await rp.token({ code: signed.code, code_verifier: signed.verifier }, { auth: "post", secret: "nope" });
+    expect([wrongPost.status, wrongPost.headers.get("WWW-Authenticate")]).toEqual([401, null]);
+    const none = await rp.token({ code: signed.code, code_verifier: signed.verifier }, { auth: "none" });
+    expect(none.status).toBe(401);
+    const both = await h.request("/token", {
+      method: "POST",
+      headers: { Authorization: basic("shop", rp.secret), "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: signed.code,
+        code_verifier: signed.verifier,
+        redirect_uri: rp.redirectUri,
+        client_secret: rp.secret,
+      }),
+    });
+    expect([both.status, ((await both.json()) as { error: string }).error]).toEqual([400, "invalid_request"]);
+    const json = await h.request("/token", {
+      method: "POST",
+      headers: { Authorization: basic("shop", rp.secret), "Content-Type": "application/json" },
+      body: "{}",
+    });
+    expect(json.status).toBe(400);
+    // None of it spent the code.
+    expect((await rp.token({ code: signed.code, code_verifier: signed.verifier })).status).toBe(200);
+  });
+});
+
+describe("OIDC: /userinfo", () => {
+  it("no token is 401 Bearer; an altered, foreign or expired token is invalid_token", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const none = await h.request("/userinfo");
+    expect([none.status, none.headers.get("WWW-Authenticate")]).toEqual([401, "Bearer"]);
+    const signed = await rp.signIn(h.browser());
+    const { access_token, id_token } = await rp.tokens(signed.code, signed.verifier);
+    const other = harness({ ...vars, SIGNING_KEY: await signingKey() });
+    const foreign = await relyingParty(other).signIn(other.browser());
+    const foreignToken = (await relyingParty(other).tokens(foreign.code, foreign.verifier)).access_token;
+    const [head, body, sig] = access_token.split(".");
+    for (const bad of [`${head}.${body}.${sig!.slice(0, -2)}AA`, foreignToken, id_token, "garbage"]) {
+      const res = await h.request("/userinfo", { headers: { Authorization: `Bearer ${bad}` } });
+      expect([res.status, res.headers.get("WWW-Authenticate")]).toEqual([401, 'Bearer error="invalid_token"']);
+    }
+    vi.useFakeTimers({ now: Date.now() + 301_000, toFake: ["Date"] });
+    try {
+      const res = await h.request("/userinfo", { method: "POST", headers: { Authorization: `Bearer ${access_token}` } });
+      expect(res.status).toBe(401);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("OIDC: subjects, grants and the site API", () => {
+  it("a pairwise client gets a stable sub that is not the user id and differs from the public client's", async () => {
+    const h = harness(vars);
+    const shop = relyingParty(h, "shop");
+    const app = relyingParty(h, "app");
+    const person = { unique_key: "CI-pairwise" };
+    const atShop = await shop.signIn(h.browser(), person);
+    const shopSub = claimsOfJwt((await shop.tokens(atShop.code, atShop.verifier)).id_token).sub;
+    const subs = [];
+    for (let i = 0; i < 2; i++) {
+      const atApp = await app.signIn(h.browser(), person);
+      subs.push(claimsOfJwt((await app.tokens(atApp.code, atApp.verifier)).id_token).sub);
+    }
+    expect(shopSub).toBe(atShop.body!.user.id);
+    expect(subs[0]).toBe(subs[1]);
+    expect(subs[0]).not.toBe(shopSub);
+    expect(subs[0]).toMatch(/^p_/);
+    // Each client sees the person by its own sub only.
+    expect((await app.site("GET", subs[0])).status).toBe(200);
+    expect((await shop.site("GET", subs[0])).status).toBe(404);
+    expect((await app.site("GET", shopSub)).status).toBe(404);
+  });
+
+  it("the site API needs the client's own credentials and shows only the people who authorized it", async () => {
+    const h = harness(vars);
+    const shop = relyingParty(h, "shop");
+    const signed = await shop.signIn(h.browser(), { name: "최셋", birthday: "1991-03-03" });
+    const sub = signed.body!.user.id;
+    const res = await shop.site("GET", sub);
+    expect(await res.json()).toEqual({
+      user: {
+        id: sub,
+        name: "최셋",
+        gender: "male",
+        birthday: "1991-03-03",
+        created_at: signed.body!.user.created_at,
+        last_verified_at: expect.any(String),
+        guardian_consent: null,
+      },
+    });
+    for (const credentials of ["", "Bearer x", basic("shop", "wrong"), basic("app", SECRETS_SHOP), basic("nobody", SECRETS_SHOP)]) {
+      const r = await shop.site("GET", sub, credentials);
+      expect([r.status, await errorOf(r)]).toEqual([401, "unauthorized"]);
+    }
+    // Someone who verified on the page alone, with no client, is nobody's.
+    const b = h.browser();
+    const own = (await (await b.verify({ imp_uid: (await b.certified()).imp_uid })).json()) as { user: { id: string } };
+    expect((await shop.site("GET", own.user.id)).status).toBe(404);
+    expect((await shop.site("GET", "1 OR 1=1")).status).toBe(400);
+  });
+
+  it("a withdrawal through one client removes its grant; the account goes with the last grant", async () => {
+    const h = harness(vars);
+    const shop = relyingParty(h, "shop");
+    const app = relyingParty(h, "app");
+    const person = { unique_key: "CI-two-sites", name: "두사이트" };
+    const atShop = await shop.signIn(h.browser(), person);
+    const atApp = await app.signIn(h.browser(), person);
+    const appSub = claimsOfJwt((await app.tokens(atApp.code, atApp.verifier)).id_token).sub;
+    const shopSub = atShop.body!.user.id;
+    const first = await shop.site("DELETE", shopSub);
+    expect(await first.json()).toEqual({ deleted: true, id: shopSub, account_deleted: false });
+    expect((await shop.site("GET", shopSub)).status).toBe(404);
+    expect((await app.site("GET", appSub)).status).toBe(200);
+    const again = await shop.site("DELETE", shopSub);
+    expect([again.status, await errorOf(again)]).toEqual([404, "user_not_found"]);
+    const last = await app.site("DELETE", appSub);
+    expect(await last.json()).toEqual({ deleted: true, id: appSub, account_deleted: true });
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE name = ?").bind("두사이트").first("n")).toBe(0);
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM grants WHERE user_id = ?").bind(shopSub).first("n")).toBe(0);
+  });
+});
+
+describe("OIDC: sandbox", () => {
+  it("has the built-in sandbox client for any loopback redirect URI, and the sandbox's key", async () => {
+    const h = harness({ IMP_MODE: "sandbox" });
+    const rp = relyingParty(h, "sandbox", "http://127.0.0.1:4567/callback");
+    const { res } = await rp.authorize(h.browser());
+    expect(res.status).toBe(200);
+    const bad = await relyingParty(h, "sandbox", "https://example.com/cb").authorize(h.browser());
+    expect(bad.res.status).toBe(400);
+    const jwks = await answer(await h.request("/.well-known/jwks.json"), JwksResponse);
+    expect(jwks.keys.map((k) => k.kid)).toEqual(["sandbox-signing-key-1"]);
+    const doc = (await (await h.request("/.well-known/openid-configuration")).json()) as { issuer: string };
+    expect(doc.issuer).toBe(ORIGIN);
+    expect(await challengeOf("x")).toHaveLength(43);
+  });
+});

@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { percentile } from "../test/support/http-client.ts";
+import type { OidcCost } from "./oidc.ts";
 import type { LogLine, Name, Server } from "./servers.ts";
 import { COUNT, flags, LATENCY_MS, LEVELS, ROUNDS } from "./settings.ts";
 import type { Sample } from "./verification.ts";
@@ -24,6 +25,7 @@ export interface Run {
   profile?: { busy_ms_per_verification: number; top: { key: string; share: number }[] };
   size: { raw: number; gzip: number };
   startups: number[];
+  oidc?: OidcCost;
 }
 
 type Summary = ReturnType<typeof summarize>;
@@ -100,6 +102,7 @@ export function writeReport(run: Run): boolean {
     storage: run.storage,
     levels: report,
     profile: run.profile,
+    oidc: run.oidc,
   };
   writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
 
@@ -159,6 +162,19 @@ export function writeReport(run: Run): boolean {
       "",
       "",
     ]),
+    ...(run.oidc
+      ? [
+          [
+            "OIDC: verify p50 in the page's own flow / inside an authorization (code + grant in the batch), concurrency 1 (ms)",
+            `${f(run.oidc.plain_p50_ms)} / ${f(run.oidc.in_authorization_p50_ms)}`,
+            "",
+            "–",
+            "",
+            `+${f(run.oidc.in_authorization_p50_ms - run.oidc.plain_p50_ms)} ms`,
+          ],
+          ["OIDC: POST /token p50, concurrency 1 (ms)", f(run.oidc.token_p50_ms), "", "–", "", ""],
+        ]
+      : []),
     ["errors", ...(["app", "v2", "guide"] as const).map((n) => String(report.reduce((sum, l) => sum + l[n].errors, 0))), "", ""],
   );
   const table = [
@@ -173,6 +189,7 @@ export function writeReport(run: Run): boolean {
   writeFileSync("bench/results.md", `${table}\n`);
   console.log(`\n${table}\n\nresults: bench/results.json, bench/results.md`);
   const errors = report.flatMap((l) => [l.app.first_error, l.v2.first_error, l.guide.first_error]).filter(Boolean);
+  if (run.oidc?.errors) errors.push(`${run.oidc.errors} OIDC errors`);
   if (errors.length > 0 || run.storage.pageViewsOk < run.storage.pageViews || run.storage.preparesOk < run.storage.prepares) {
     console.log(`errors, first: ${errors.slice(0, 3).join(" | ")}`);
     return false;

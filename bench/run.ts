@@ -8,6 +8,7 @@
 // Loopback only, bounded, stops by itself.
 import { HttpClient, percentile, pool } from "../test/support/http-client.ts";
 import { measureBuild } from "./build.ts";
+import { measureOidc, type OidcCost } from "./oidc.ts";
 import { type Level, type Run, writeReport } from "./report.ts";
 import { appServer, appV2Server, guideServer, type Server, startApp } from "./servers.ts";
 import { COUNT, flags, LATENCY_MS, LEVELS, PROBES, ROUNDS, step, tty, WARMUP } from "./settings.ts";
@@ -24,6 +25,7 @@ async function main(): Promise<boolean> {
   const levels: Level[] = [];
   const storage = { pageViews: 0, pageViewsOk: 0, prepares: 0, preparesOk: 0, attemptInPage: false };
   let profile: Run["profile"];
+  let oidc: OidcCost | undefined;
   let floorMs = Number.NaN;
   try {
     // A page view and a prepare must cost no storage: served by the same bundle with no D1 and no KV binding at
@@ -124,6 +126,11 @@ async function main(): Promise<boolean> {
       clearInterval(progress);
       if (tty) process.stdout.write("\n");
     }
+    const oidcRuns = flags.quick ? 10 : 100;
+    step(
+      `OpenID Connect: ${oidcRuns} verifications in the page's own flow and ${oidcRuns} inside an authorization, alternating, one at a time; each code exchanged at /token`,
+    );
+    oidc = await measureOidc(app, oidcRuns);
     await new Promise((r) => setTimeout(r, 500)); // let the last log lines arrive
   } finally {
     for (const server of servers) {
@@ -132,7 +139,7 @@ async function main(): Promise<boolean> {
     }
   }
 
-  return writeReport({ servers, levels, storage, floorMs, profile, size, startups });
+  return writeReport({ servers, levels, storage, floorMs, profile, size, startups, oidc });
 }
 
 if (!(await main())) process.exit(1);

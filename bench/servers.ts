@@ -8,6 +8,7 @@ import { ImpStub } from "../test/support/iamport-stub.ts";
 import { PortOneStub, STUB_CHANNEL_KEY } from "../test/support/portone-stub.ts";
 import { type StubServer, startStubServer } from "../test/support/stub-server.ts";
 import { freePort } from "../test/support/wrangler-dev.ts";
+import { BENCH_CLIENT } from "./oidc.ts";
 import { flags, LATENCY_MS, OUT } from "./settings.ts";
 
 export interface LogLine {
@@ -51,6 +52,9 @@ const APP_VARS = {
   IMP_TIMEOUT_MS: "5000",
   RATE_LIMIT: "off",
   SIGNING_KEY: JSON.stringify({ ...signingJwk, kid: "bench" }),
+  PUBLIC_URL: "https://verify.bench.example",
+  OIDC_CLIENTS: JSON.stringify([{ client_id: BENCH_CLIENT.id, name: "Bench", redirect_uris: [BENCH_CLIENT.redirectUri] }]),
+  OIDC_CLIENT_SECRETS: JSON.stringify({ [BENCH_CLIENT.id]: BENCH_CLIENT.secret }),
 };
 
 async function newStub(name: string) {

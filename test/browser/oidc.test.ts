@@ -4,10 +4,10 @@
 import { type BrowserContext, devices, type Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { browser, type Person, passCarrierWindow } from "./helpers.ts";
-import { oauth4webapiParty, openidClientParty, type RelyingParty } from "./relying-parties.ts";
+import { authlibParty, oauth4webapiParty, openidClientParty, type RelyingParty } from "./relying-parties.ts";
 
 const BASES = { v1: inject("baseUrl"), v2: inject("baseUrlV2") };
-const LIBRARIES = { "openid-client": openidClientParty, oauth4webapi: oauth4webapiParty };
+const LIBRARIES = { "openid-client": openidClientParty, oauth4webapi: oauth4webapiParty, "Authlib (Python)": authlibParty };
 const parties: RelyingParty[] = [];
 afterAll(async () => {
   await Promise.all(parties.map((p) => p.close()));
@@ -36,7 +36,7 @@ async function signIn(page: Page, rp: RelyingParty, person: Person, mode: "popup
     await passCarrierWindow(page, person);
   }
   await page.locator("#signed-in, #failed").waitFor({ timeout: 20_000 });
-  return rp.last();
+  return await rp.last();
 }
 
 describe.each(Object.keys(LIBRARIES) as (keyof typeof LIBRARIES)[])("OIDC with %s", (library) => {
@@ -87,7 +87,7 @@ describe("OIDC failures in the browser", () => {
     expect(Object.fromEntries(href.searchParams)).toMatchObject({ error: "access_denied", error_description: "not_certified", iss: BASES.v1 });
     await back.click();
     await page.locator("#failed").waitFor();
-    expect(rp.last()).toMatchObject({ error: expect.stringMatching(/access_denied|authorization response/i) });
+    expect(await rp.last()).toMatchObject({ error: expect.stringMatching(/access_denied|authorization response/i) });
     await context.close();
   });
 });

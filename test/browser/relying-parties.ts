@@ -2,6 +2,7 @@
 // site's backend would: a login route that redirects to /authorize, and a callback that exchanges the code,
 // validates the ID token (signature, iss, aud, nonce, RFC 9207 iss) and reads userinfo. They keep their state in
 // memory for one login at a time, and listen on 127.0.0.1.
+import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as oauth from "oauth4webapi";
@@ -16,7 +17,7 @@ export interface RelyingParty {
   library: string;
   loginUrl: string;
   /** What the last callback validated (or the error it failed with). */
-  last: () => SignedIn | { error: string } | undefined;
+  last: () => Promise<SignedIn | { error: string } | undefined>;
   close: () => Promise<void>;
 }
 
@@ -54,7 +55,7 @@ async function serve(library: string, flow: Flow): Promise<RelyingParty> {
   return {
     library,
     loginUrl: `${origin}/login`,
-    last: () => last,
+    last: async () => last,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -128,4 +129,31 @@ export async function oauth4webapiParty(issuer: string, scope = "openid profile"
       return { idToken, userinfo: userinfo as Record<string, unknown> };
     },
   });
+}
+
+/** Authlib (Python): its OAuth2Session with PKCE and client_secret_basic, the ID token validated with joserfc. */
+export async function authlibParty(issuer: string): Promise<RelyingParty> {
+  const child = spawn("python3", ["test/browser/authlib_rp.py", issuer], {
+    env: { ...process.env, PYTHONPATH: ".cache/python-rp" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const port = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the Authlib relying party did not start:\n${stderr}`)), 20_000);
+    child.stdout.once("data", (chunk) => {
+      clearTimeout(timer);
+      resolve(String(chunk).trim());
+    });
+    child.once("exit", (code) => reject(new Error(`the Authlib relying party exited (${code}):\n${stderr}`)));
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    library: "Authlib",
+    loginUrl: `${origin}/login`,
+    last: async () => (await fetch(`${origin}/last`)).json(),
+    close: async () => {
+      child.kill();
+    },
+  };
 }

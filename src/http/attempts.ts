@@ -57,13 +57,16 @@ type VerifyContext = Context<AppEnv & { Variables: VerificationVariables }>;
 export async function runVerification(c: VerifyContext, ref: ResultRef): Promise<Verified> {
   const config = c.get("config");
   let authorization: Authorization | undefined;
+  let code: string | undefined;
   const grantFor = async (attemptId: string): Promise<CodeGrant | undefined> => {
     authorization = await boundAuthorization(c, attemptId);
     if (!authorization) return undefined;
     const now = Date.now();
     const pairwise = clientOf(config, authorization.clientId)?.subjectType === "pairwise";
+    const issued = await codeOf(config, authorization.id);
+    code = issued.code;
     return {
-      codeHash: (await codeOf(config, authorization.id)).hash,
+      codeHash: issued.hash,
       authorizationId: authorization.id,
       clientId: authorization.clientId,
       redirectUri: authorization.redirectUri,
@@ -83,7 +86,7 @@ export async function runVerification(c: VerifyContext, ref: ResultRef): Promise
     // A repeat answered from D1 did not read the authorization: its code was issued by the first answer.
     authorization ??= await boundAuthorization(c, result.verification.attemptId);
     if (!authorization) return { result };
-    return { result, redirectTo: await successRedirect(config, issuerOf(c), authorization) };
+    return { result, redirectTo: await successRedirect(config, issuerOf(c), authorization, code) };
   } catch (err) {
     logUnexpected(c, err);
     return { result };

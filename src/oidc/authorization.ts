@@ -80,7 +80,10 @@ export async function openAuthorization(config: Config, sealed: string, now = Da
   let valid = false;
   if (extra === undefined && payload && tag) {
     for (const secret of [config.identityHmacKey, ...config.previousIdentityHmacKeys]) {
-      if (sameText(tag, await tagOf(secret, payload))) valid = true;
+      if (sameText(tag, await tagOf(secret, payload))) {
+        valid = true;
+        break;
+      }
     }
   }
   if (!valid) throw new AppError("invalid_request", "authorization not sealed here");
@@ -126,9 +129,8 @@ export function redirectWith(redirectUri: string, params: Record<string, string 
 }
 
 /** The redirect that completes an authorization: the code, the state, the issuer; nothing else. */
-export async function successRedirect(config: Config, issuer: string, a: Authorization) {
-  const { code } = await codeOf(config, a.id);
-  return redirectWith(a.redirectUri, { code, state: a.state, iss: issuer });
+export async function successRedirect(config: Config, issuer: string, a: Authorization, code?: string) {
+  return redirectWith(a.redirectUri, { code: code ?? (await codeOf(config, a.id)).code, state: a.state, iss: issuer });
 }
 
 /** The way back after a failure: `access_denied` with our error code. */

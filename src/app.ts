@@ -7,6 +7,7 @@ import { logUnexpected } from "./http/log";
 import { securityHeaders } from "./http/security";
 import { PROVIDERS } from "./providers/registry";
 import { certifications } from "./routes/certifications";
+import { guardian } from "./routes/guardian";
 import { health, jwks } from "./routes/health";
 import { authorize, discovery, token, userinfo } from "./routes/oidc";
 import { page } from "./routes/page";
@@ -49,6 +50,7 @@ export function createApp(options: AppOptions = {}) {
     .route("/token", token)
     .route("/userinfo", userinfo)
     .route("/api", siteApi)
+    .route("/guardian", guardian)
     .route("/certifications/redirect", redirect)
     .route("/certifications", certifications);
   // Each provider's REST simulator, where that provider's API has its paths (sandbox mode only), then the
@@ -72,7 +74,7 @@ export function createApp(options: AppOptions = {}) {
           },
         },
       },
-      exclude: ["/", "/authorize", "/certifications/redirect", "/openapi.json", /^\/sandbox\//, /^\/identity-verifications\//],
+      exclude: ["/", "/authorize", "/certifications/redirect", "/guardian/{token}", "/openapi.json", /^\/sandbox\//, /^\/identity-verifications\//],
       // Its default leaves out every path with a dot, /.well-known/jwks.json among them.
       excludeStaticFile: false,
       defaultValidationErrorResponse: false,

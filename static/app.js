@@ -1,6 +1,7 @@
 // The verification page: it arrives with an attempt already in its HTML (so the popup opens within the click's user
 // activation, with no request before it), renews it through prepare before it expires, runs the provider's SDK
 // through its driver (static/providers/), sends the result's id to the server and shows what the server decided.
+import { drawQr, localTime, waitForGuardian } from "/guardian.js";
 import { usePopup } from "/window-mode.js";
 
 const config = JSON.parse(document.getElementById("page-config").textContent);
@@ -14,6 +15,10 @@ const ui = {
   detail: $("result-detail"),
   retry: $("retry"),
   language: $("language"),
+  guardian: $("guardian"),
+  guardianQr: $("guardian-qr"),
+  guardianLink: $("guardian-link"),
+  guardianDeadline: $("guardian-deadline"),
 };
 
 const query = new URLSearchParams(location.search);
@@ -42,7 +47,11 @@ let shown = { status: "preparing", busy: true }; // what is on screen, by messag
 const provider = await import(config.providerScript);
 const sdk = provider.sdk;
 
-const t = (key) => config.messages[lang][key];
+/** A message, its placeholders filled: the site's name, the age under which a guardian consents. */
+const t = (key) =>
+  config.messages[lang][key]
+    ?.replaceAll("{site}", config.serviceName ?? config.messages[lang].this_service)
+    .replaceAll("{n}", String(config.guardianUnder));
 
 /** Inside an OIDC authorization, the way back to the client after a failure: access_denied with our code. */
 function deniedUrl(code) {
@@ -73,30 +82,44 @@ function render() {
   ui.status.dataset.busy = String(Boolean(shown.busy));
   ui.result.hidden = !shown.result;
   if (shown.result) {
-    const { outcome, error, cancelled, detail, detailKey } = shown.result;
-    ui.message.textContent = outcome ? t(outcome) : cancelled ? t("cancelled") : errorText(error);
+    const { outcome, error, cancelled, detail, detailKey, consented } = shown.result;
+    const said = consented && outcome === "new_user" ? "new_user_with_consent" : outcome;
+    ui.message.textContent = outcome ? t(said) : cancelled ? t("cancelled") : errorText(error);
     // detail: i'mport's own error_msg (text only); detailKey: one of our messages.
     ui.detail.textContent = error === "age_restricted" ? ageLimit() : detailKey ? t(detailKey) : (detail ?? "");
     ui.detail.hidden = !ui.detail.textContent;
   }
   ui.retry.textContent = shown.result?.outcome ? t("back") : t("retry");
+  // A child waiting for a guardian: the link, its QR code and the deadline.
+  ui.guardian.hidden = !shown.guardian;
+  if (shown.guardian) {
+    ui.guardianLink.href = shown.guardian.url;
+    ui.guardianLink.textContent = shown.guardian.url;
+    drawQr(ui.guardianQr, shown.guardian.url, t("guardian_qr"));
+    ui.guardianDeadline.textContent = t("guardian_deadline").replace("{time}", localTime(shown.guardian.expiresAt, lang));
+  }
   // After a failure inside an OIDC authorization, the client gets the visitor back with the error, if they want.
   const error = shown.result && !shown.result.outcome ? shown.result.error : null;
   ui.back.hidden = !(error && config.authorization);
   if (error && config.authorization) ui.back.href = deniedUrl(error);
 }
 
+/** Outcomes after which there is nothing to start over: a child waiting for a guardian, a guardian who consented. */
+const SETTLED = new Set(["guardian_required", "guardian_consented"]);
+
 function show(next) {
   shown = next;
-  ui.retry.hidden = !next.result || FINAL.has(next.result.error);
+  ui.retry.hidden = !next.result || FINAL.has(next.result.error) || SETTLED.has(next.result.outcome);
   ui.start.hidden = Boolean(next.result);
   const outcome = next.result?.outcome;
   ui.result.className = `result ${outcome === "existing_user" ? "info" : outcome ? "ok" : "error"}`;
   ui.result.removeAttribute("data-outcome");
   ui.result.removeAttribute("data-error-code");
   ui.result.removeAttribute("role");
+  ui.result.removeAttribute("data-guardian-consent");
   if (next.result?.outcome) {
     ui.result.dataset.outcome = next.result.outcome;
+    if (next.result.consented && next.result.outcome !== "guardian_consented") ui.result.dataset.guardianConsent = "true";
     ui.result.setAttribute("role", "status");
   } else if (next.result) {
     ui.result.dataset.errorCode = next.result.error;
@@ -119,7 +142,7 @@ async function postJson(path, body) {
     return { ok: false, error: "internal_error", detailKey: "network" };
   }
   const json = await res.json().catch(() => null);
-  return res.ok ? { ok: true, json } : { ok: false, error: json?.error?.code ?? "internal_error" };
+  return res.ok ? { ok: true, status: res.status, json } : { ok: false, error: json?.error?.code ?? "internal_error" };
 }
 
 const failure = (res) => ({ result: { error: res.error, detailKey: res.detailKey } });
@@ -146,7 +169,10 @@ function focusStartIfAsked() {
 async function prepare() {
   clearTimeout(renewTimer);
   ui.start.disabled = true;
-  const res = await postJson("/certifications/prepare", config.authorization ? { authorization: config.authorization.sealed } : {});
+  const res = await postJson("/certifications/prepare", {
+    ...(config.authorization ? { authorization: config.authorization.sealed } : {}),
+    ...(config.consent ? { consent: config.consent } : {}),
+  });
   if (!res.ok) {
     attempt = null;
     return show(failure(res));
@@ -185,12 +211,19 @@ async function verify(body) {
   const res = await postJson("/certifications", body);
   attempt = null;
   submitted = !res.ok && (RESUBMIT.has(res.error) || res.detailKey === "network") ? body : null;
+  const consented = Boolean(res.json?.guardian_consent);
   if (res.ok && res.json.redirect_to) {
     // Inside an OIDC authorization: on to the client with the code (the URL carries nothing else).
-    show({ result: { outcome: res.json.outcome } });
+    show({ result: { outcome: res.json.outcome, consented } });
     return location.assign(res.json.redirect_to);
   }
-  if (res.ok) return show({ result: { outcome: res.json.outcome } });
+  if (res.ok && res.status === 202) {
+    // A child: a parent or guardian consents on their own phone; this page moves on by itself once they have.
+    const { consent_url: url, expires_at: expiresAt } = res.json.guardian;
+    show({ result: { outcome: res.json.outcome }, guardian: { url, expiresAt } });
+    return waitForGuardian((status) => (status === "active" ? verify(body) : show({ result: { error: "consent_expired" } })));
+  }
+  if (res.ok) return show({ result: { outcome: res.json.outcome, consented } });
   show(failure(res));
 }
 

@@ -38,6 +38,12 @@ describe("parseConfig: every value is checked", () => {
     ["IMP_TIMEOUT_MS", "5s"],
     ["IMP_TIMEOUT_MS", "99"],
     ["IMP_TIMEOUT_MS", "1e4"],
+    ["GUARDIAN_CONSENT_UNDER", "20"],
+    ["GUARDIAN_CONSENT_UNDER", "-1"],
+    ["GUARDIAN_CONSENT_UNDER", "fourteen"],
+    ["GUARDIAN_CONSENT_TTL_SECONDS", "599"],
+    ["GUARDIAN_CONSENT_TTL_SECONDS", "604801"],
+    ["GUARDIAN_CONSENT_TTL_SECONDS", "1d"],
   ])("refuses %s=%s: not a whole number in range", async (name, value) => {
     expect(await problemsOf({ [name]: value })).toEqual([name]);
   });
@@ -77,6 +83,16 @@ describe("parseConfig: every value is checked", () => {
     expect(await problemsOf({ IDENTITY_HMAC_KEY: sandboxKey })).toEqual(["IDENTITY_HMAC_KEY"]);
     expect(await problemsOf({ IDENTITY_HMAC_KEY: ` ${sandboxKey} ` })).toEqual(["IDENTITY_HMAC_KEY"]);
     expect((await parseConfig({ IMP_MODE: "sandbox", IDENTITY_HMAC_KEY: sandboxKey }, PROVIDERS)).problems).toEqual([]);
+  });
+
+  it("guardian consent: the defaults, and live mode needs PUBLIC_URL once MIN_AGE lets children in (their guardian's link is under it)", async () => {
+    const { config } = await parseConfig(LIVE, PROVIDERS);
+    expect(config).toMatchObject({ guardianConsentUnder: 14, guardianConsentTtlSeconds: 86_400 });
+    expect(await problemsOf({ MIN_AGE: "12" })).toEqual(["PUBLIC_URL"]);
+    expect(await problemsOf({ MIN_AGE: "12", PUBLIC_URL: "https://verify.shop.example" })).toEqual([]);
+    expect(await problemsOf({ MIN_AGE: "12", GUARDIAN_CONSENT_UNDER: "0" })).toEqual([]);
+    expect(await problemsOf({ MIN_AGE: "14" })).toEqual([]);
+    expect((await parseConfig({ IMP_MODE: "sandbox", MIN_AGE: "0" }, PROVIDERS)).problems).toEqual([]);
   });
 
   it("refuses a var that is not a string (a JSON var in wrangler.toml)", async () => {

@@ -13,6 +13,7 @@ describe("GET /openapi.json", () => {
       "/.well-known/openid-configuration",
       "/api/users/{sub}",
       "/certifications",
+      "/certifications/guardian-status",
       "/certifications/prepare",
       "/healthz",
       "/token",
@@ -26,13 +27,34 @@ describe("GET /openapi.json", () => {
     expect(v1.properties.merchant_uid.pattern).toBe("^[A-Za-z0-9]{1,40}$");
     expect(v2.required).toEqual(["identity_verification_id"]);
     expect(v2.properties.identity_verification_id.pattern).toBe("^[A-Za-z0-9]{1,40}$");
-    const ok = verify.responses["200"].content["application/json"].schema;
+    const [ok, consented] = verify.responses["200"].content["application/json"].schema.anyOf;
     expect(ok.properties.outcome.enum).toEqual(["new_user", "existing_user"]);
+    expect(consented.properties.outcome.const).toBe("guardian_consented");
+    const waiting = verify.responses["202"].content["application/json"].schema;
+    expect(waiting.properties.guardian.required).toEqual(["consent_url", "expires_at"]);
+    expect(waiting.properties.user.properties.status.const).toBe("pending_guardian");
+    const status = doc.paths["/certifications/guardian-status"].get;
+    expect(status.responses["200"].content["application/json"].schema.properties.status.enum).toEqual(["pending_guardian", "active", "expired"]);
     expect(ok.properties.verification.anyOf.map((s: { properties: { provider: { const: string } } }) => s.properties.provider.const)).toEqual([
       "v1",
       "v2",
     ]);
-    expect(Object.keys(verify.responses).sort()).toEqual(["200", "400", "403", "404", "409", "410", "413", "415", "422", "429", "502", "503", "504"]);
+    expect(Object.keys(verify.responses).sort()).toEqual([
+      "200",
+      "202",
+      "400",
+      "403",
+      "404",
+      "409",
+      "410",
+      "413",
+      "415",
+      "422",
+      "429",
+      "502",
+      "503",
+      "504",
+    ]);
     const error = verify.responses["403"].content["application/json"].schema;
     expect(error.properties.error.properties.code.enum).toContain("session_mismatch");
 
@@ -43,7 +65,8 @@ describe("GET /openapi.json", () => {
     expect(p2.required).toEqual(expect.arrayContaining(["provider", "identity_verification_id", "store_id", "channel_key"]));
     expect(doc.paths["/healthz"].get.responses["503"]).toBeDefined();
     expect(prepare.requestBody.content["application/json"].schema.properties.authorization.type).toBe("string");
-    expect(verify.responses["200"].content["application/json"].schema.properties.redirect_to.type).toBe("string");
+    expect(ok.properties.redirect_to.type).toBe("string");
+    expect(prepare.requestBody.content["application/json"].schema.properties.consent.type).toBe("string");
     expect(doc.paths["/.well-known/jwks.json"].get.responses["200"].content["application/json"].schema.properties.keys.type).toBe("array");
 
     const site = doc.paths["/api/users/{sub}"];

@@ -28,7 +28,7 @@ describe("PG profiles, V1 (IMP_PG's prefix)", () => {
     });
     // Danal's limit is 만 나이: under the Youth Protection Act's rule, and with no limit, the window gets none.
     expect(await prepared({ IMP_PG: "danal", AGE_RULE: "youth_act" }, schema)).toEqual({ pg: "danal" });
-    expect(await prepared({ IMP_PG: "danal", MIN_AGE: "0" }, schema)).toEqual({ pg: "danal" });
+    expect(await prepared({ IMP_PG: "danal", MIN_AGE: "0", PUBLIC_URL: ORIGIN }, schema)).toEqual({ pg: "danal" });
   });
 
   it("other PGs get none of Danal's parameters", async () => {

@@ -314,8 +314,8 @@ describe("POST /certifications — minimum age", () => {
     expect(await errorOf(await b.verify({ imp_uid: next.imp_uid }))).toBe("age_restricted");
   });
 
-  it("MIN_AGE=0 turns the check off", async () => {
-    const h = harness({ MIN_AGE: "0" });
+  it("MIN_AGE=0 turns the check off (a child then joins only with a guardian's consent, unless that is off too)", async () => {
+    const h = harness({ MIN_AGE: "0", GUARDIAN_CONSENT_UNDER: "0" });
     const b = h.browser();
     const child = await b.certified({ birthday: yearsAgo(8) });
     expect((await b.verify({ imp_uid: child.imp_uid })).status).toBe(200);

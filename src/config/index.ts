@@ -41,8 +41,19 @@ export interface Config {
   rateLimit: boolean;
   /** After a withdrawal, how long the same person is refused a new account (0: nothing is kept). */
   rejoinCooldownDays: number;
+  /** PIPA §22-2: people younger than this (만 나이) need a legal guardian's consent; 0 turns the flow off. */
+  guardianConsentUnder: number;
+  /** How long a guardian has to consent; after it nothing of the child is kept. */
+  guardianConsentTtlSeconds: number;
   oidc: OidcConfig;
 }
+
+/** Whether a person of this 만 나이 needs a guardian's consent here: only when MIN_AGE lets such a person in at all. */
+export const needsGuardian = (config: Pick<Config, "minAge" | "guardianConsentUnder">, internationalAge: number) =>
+  config.minAge < config.guardianConsentUnder && internationalAge < config.guardianConsentUnder;
+
+/** A guardian must be an adult under the Civil Act (만 19). */
+export const GUARDIAN_MIN_AGE = 19;
 
 /** The OpenID Connect provider: its clients, issuer and keys. */
 export interface OidcConfig {
@@ -79,6 +90,8 @@ export const DEFAULTS = {
   SESSION_TTL_SECONDS: 900,
   RATE_LIMIT: "on",
   REJOIN_COOLDOWN_DAYS: 0,
+  GUARDIAN_CONSENT_UNDER: 14,
+  GUARDIAN_CONSENT_TTL_SECONDS: 86_400,
 } as const;
 
 /** The minimum length of IDENTITY_HMAC_KEY: a short key makes the stored identity keys guessable. */
@@ -158,12 +171,18 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     allowedOrigins: r.origins("ALLOWED_ORIGINS"),
     rejoinCooldownDays: r.integer("REJOIN_COOLDOWN_DAYS", DEFAULTS.REJOIN_COOLDOWN_DAYS, 0, 3650),
     rateLimit: r.oneOf("RATE_LIMIT", ["on", "off"], DEFAULTS.RATE_LIMIT) === "on",
+    guardianConsentUnder: r.integer("GUARDIAN_CONSENT_UNDER", DEFAULTS.GUARDIAN_CONSENT_UNDER, 0, 19),
+    guardianConsentTtlSeconds: r.integer("GUARDIAN_CONSENT_TTL_SECONDS", DEFAULTS.GUARDIAN_CONSENT_TTL_SECONDS, 600, 604_800),
     oidc: { publicUrl: oidc.publicUrl, clients: oidc.clients, configured: oidc.configured, previousKeys: [] },
   };
   if (!sandbox) {
     // Live mode never falls back to the sandbox: what it lacks is a problem like a wrong value (the providers
     // name theirs).
     r.require("IDENTITY_HMAC_KEY", identityHmacKey, "required in live mode: the key of the identity HMAC (a secret)");
+    // The guardian's link is an absolute URL: never built from the request's Host.
+    if (needsGuardian(config, minAge)) {
+      r.require("PUBLIC_URL", oidc.publicUrl, "required in live mode when MIN_AGE is below GUARDIAN_CONSENT_UNDER: the guardian's link is under it");
+    }
   }
   return { config, reader: r, oidc };
 }

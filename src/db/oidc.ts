@@ -1,6 +1,6 @@
 import { and, eq, gt, isNotNull, isNull, lt, ne, notExists, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { attempts, codes, grants, users, withdrawals } from "./schema";
+import { attempts, codes, grants, guardianConsents, users, withdrawals } from "./schema";
 
 /** What an attempt's completion writes for the OIDC authorization it ran: the code, and the client's grant. */
 export interface CodeGrant {
@@ -24,8 +24,10 @@ export interface CodeGrant {
  * attempt that did not complete.
  */
 export function issueCodeStatements(db: Db, attempt: { attemptId: string; resultId: string }, g: CodeGrant) {
+  // A child whose guardian has not consented yet gets neither: no code, no grant, until the account is active.
   const completed = sql`FROM ${attempts} WHERE ${attempts.attemptId} = ${attempt.attemptId} AND ${attempts.resultId} = ${attempt.resultId}
-    AND ${attempts.userId} IS NOT NULL`;
+    AND ${attempts.userId} IS NOT NULL
+    AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${attempts.userId} AND ${users.status} = 'active')`;
   return [
     db
       .insert(grants)
@@ -54,6 +56,7 @@ const grantedPerson = {
   outcome: attempts.outcome,
   age: attempts.age,
   certifiedAt: attempts.certifiedAt,
+  consentedAt: guardianConsents.consentedAt,
 };
 
 export type GrantedPerson = {
@@ -68,6 +71,8 @@ export type GrantedPerson = {
   outcome: "new_user" | "existing_user";
   age: number;
   certifiedAt: number;
+  /** When a legal guardian consented to this (child's) account; null: none was needed. */
+  consentedAt: number | null;
 };
 
 const selectGranted = (db: Db) =>
@@ -76,7 +81,8 @@ const selectGranted = (db: Db) =>
     .from(codes)
     .innerJoin(users, eq(users.id, codes.userId))
     .innerJoin(grants, and(eq(grants.clientId, codes.clientId), eq(grants.userId, codes.userId)))
-    .innerJoin(attempts, eq(attempts.attemptId, codes.attemptId));
+    .innerJoin(attempts, eq(attempts.attemptId, codes.attemptId))
+    .leftJoin(guardianConsents, eq(guardianConsents.userId, users.id));
 
 /**
  * The exchange of a code, in one batch: it is used only if it is unused, unrevoked, unexpired and bound to this
@@ -123,9 +129,10 @@ export async function tokenPerson(db: Db, codeHash: string, clientId: string): P
 /** A user as one client may see them: only through its grant, by the subject it knows. */
 export function grantedUser(db: Db, clientId: string, sub: string) {
   return db
-    .select({ user: users, grant: grants })
+    .select({ user: users, grant: grants, consentedAt: guardianConsents.consentedAt })
     .from(grants)
     .innerJoin(users, eq(users.id, grants.userId))
+    .leftJoin(guardianConsents, eq(guardianConsents.userId, users.id))
     .where(and(eq(grants.clientId, clientId), eq(grants.sub, sub)))
     .get();
 }
@@ -167,6 +174,8 @@ export async function revokeGrant(
       .set({ userId: null })
       .where(and(eq(attempts.userId, userId), orphan)),
     db.delete(codes).where(and(eq(codes.userId, userId), orphan)),
+    // The guardian's consent goes with the child's account.
+    db.delete(guardianConsents).where(and(eq(guardianConsents.userId, userId), orphan)),
     db
       .delete(users)
       .where(and(eq(users.id, userId), orphan))

@@ -1,13 +1,18 @@
-import { and, eq, gt, inArray, lt, lte, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { type CodeGrant, issueCodeStatements } from "./oidc";
-import { type Attempt, attempts, type User, users, withdrawals } from "./schema";
+import { type Attempt, attempts, guardianConsents, type User, users, withdrawals } from "./schema";
 
 export { type D1Stats, type Db, openDb } from "./client";
 
 export interface AttemptWithUser {
   attempt: Attempt;
-  user: Pick<User, "id" | "name" | "gender" | "birthday" | "createdAt"> | null;
+  user:
+    | (Pick<User, "id" | "name" | "gender" | "birthday" | "createdAt" | "status" | "pendingUntil" | "consentId"> & {
+        /** When a guardian consented to this (child's) account; null: no consent was needed. */
+        consentedAt: number | null;
+      })
+    | null;
 }
 
 /**
@@ -22,6 +27,10 @@ const attemptWithUser = {
     gender: users.gender,
     birthday: users.birthday,
     createdAt: sql<number>`${users.createdAt}`.as("user_created_at"),
+    status: users.status,
+    pendingUntil: users.pendingUntil,
+    consentId: users.consentId,
+    consentedAt: guardianConsents.consentedAt,
   },
 };
 
@@ -33,10 +42,16 @@ export async function findAttempt(db: Db, by: { attemptId: string } | { resultId
   return row ? withNullUser(row) : null;
 }
 
-const selectAttemptWithUser = (db: Db) => db.select(attemptWithUser).from(attempts).leftJoin(users, eq(attempts.userId, users.id));
+const selectAttemptWithUser = (db: Db) =>
+  db
+    .select(attemptWithUser)
+    .from(attempts)
+    .leftJoin(users, eq(attempts.userId, users.id))
+    .leftJoin(guardianConsents, eq(guardianConsents.userId, users.id));
 
 // A left join with no user gives a user of nulls where a column is computed; make it null.
-const withNullUser = (row: AttemptWithUser): AttemptWithUser => (row.user?.id ? row : { ...row, user: null });
+const withNullUser = (row: { attempt: Attempt; user: unknown }): AttemptWithUser =>
+  (row.user as AttemptWithUser["user"])?.id ? (row as AttemptWithUser) : { ...row, user: null };
 
 /** The person's identity keys: HMACs of the CI and the DI under the current key, and under previous keys. */
 export interface IdentityKeys {
@@ -63,6 +78,8 @@ export interface Completion {
   newUser: Pick<User, "id" | "name" | "gender" | "birthday">;
   /** The OIDC authorization this attempt runs: its code and grant are written in the same batch. */
   grant?: CodeGrant;
+  /** A child who needs a guardian's consent: a new account is created pending, with the guardian's link's id. */
+  pending?: { consentId: string; until: number };
 }
 
 export interface CompletionResult {
@@ -102,8 +119,11 @@ export async function completeAttempt(db: Db, c: Completion): Promise<Completion
     k.previousCi.length > 0 ? inArray(users.identityKey, k.previousCi) : undefined,
     k.previousDi.length > 0 ? inArray(users.siteIdentityKey, k.previousDi) : undefined,
   );
+  // A child whose guardian did not consent in time holds nothing any more, not even their keys.
+  const lapsed = and(holdsEither(k), eq(users.status, "pending_guardian"), lte(users.pendingUntil, c.now))!;
   // (drizzle's D1 batch cannot hold raw statements with parameters: every statement here is a builder's.)
-  const [, , , , after, cooldown, conflict] = await db.batch([
+  const [, , , , , , after, cooldown, conflict] = await db.batch([
+    ...forgetChildren(db, lapsed),
     // Keys under a previous HMAC key: rewritten under the current one, so the old key can go in time.
     db
       .update(users)
@@ -120,7 +140,8 @@ export async function completeAttempt(db: Db, c: Completion): Promise<Completion
     db
       .insert(users)
       .select(
-        sql`SELECT ${u.id}, ${k.ci}, ${k.di}, ${k.keyId}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.attemptId}, ${c.now}, ${c.now}, ${c.now}
+        sql`SELECT ${u.id}, ${k.ci}, ${k.di}, ${k.keyId}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.attemptId}, ${c.now}, ${c.now}, ${c.now},
+                   ${c.pending ? "pending_guardian" : "active"}, ${c.pending?.until ?? null}, ${c.pending?.consentId ?? null}
             WHERE ${free} AND NOT EXISTS (SELECT 1 FROM ${users} WHERE ${current})`,
       )
       .onConflictDoNothing(),
@@ -171,6 +192,29 @@ export async function completeAttempt(db: Db, c: Completion): Promise<Completion
   };
 }
 
+/**
+ * The statements that forget children whose guardian's time ran out (the users `lapsed` selects, at most `limit`):
+ * their attempts no longer point to them (nor keep their age), their rows go.
+ */
+export function forgetChildren(db: Db, lapsed: SQL, limit?: number) {
+  const which = db
+    .select({ id: users.id })
+    .from(users)
+    .where(lapsed)
+    .limit(limit ?? -1);
+  return [
+    db.update(attempts).set({ userId: null, age: 0 }).where(inArray(attempts.userId, which)),
+    db.delete(users).where(inArray(users.id, which)),
+  ] as const;
+}
+
+/** Children whose guardian did not consent before `now`: deleted, a bounded number per run. */
+export async function deleteLapsedChildren(db: Db, now: number, limit = CLEANUP_BATCH): Promise<number> {
+  const lapsed = and(eq(users.status, "pending_guardian"), lte(users.pendingUntil, now))!;
+  const [, deleted] = await db.batch(forgetChildren(db, lapsed, limit));
+  return deleted.meta.changes ?? 0;
+}
+
 export function findUser(db: Db, id: string) {
   return db.select().from(users).where(eq(users.id, id)).get();
 }
@@ -182,8 +226,9 @@ export function findUser(db: Db, id: string) {
  */
 export async function withdrawUser(db: Db, id: string, cooldownUntil: number | null): Promise<boolean> {
   const unlink = db.update(attempts).set({ userId: null }).where(eq(attempts.userId, id));
+  const consent = db.delete(guardianConsents).where(eq(guardianConsents.userId, id));
   const remove = db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
-  if (!cooldownUntil) return (await db.batch([unlink, remove]))[1].length === 1;
+  if (!cooldownUntil) return (await db.batch([unlink, consent, remove]))[2].length === 1;
   // One row per key the person has (the CI's HMAC and the DI's), so either refuses them until the cooldown ends.
   const keep = db
     .insert(withdrawals)
@@ -194,7 +239,7 @@ export async function withdrawUser(db: Db, id: string, cooldownUntil: number | n
           ) WHERE key IS NOT NULL`,
     )
     .onConflictDoUpdate({ target: withdrawals.identityKey, set: { until: sql`excluded.until` } });
-  return (await db.batch([keep, unlink, remove]))[2].length === 1;
+  return (await db.batch([keep, unlink, consent, remove]))[3].length === 1;
 }
 
 /** Ended withdrawal cooldowns: the last trace of those people goes. */

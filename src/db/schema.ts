@@ -19,13 +19,19 @@ export const attempts = sqliteTable(
     expiresAt: integer("expires_at").notNull(), // epoch ms
     userId: text("user_id").references(() => users.id),
     /** What the completion meant for this person: a new account, or the one they already had. */
-    outcome: text("outcome", { enum: ["new_user", "existing_user"] }).notNull(),
+    /** What the completion meant: a new account, the one the person already had, or (a guardian's) a consent given. */
+    outcome: text("outcome", { enum: ["new_user", "existing_user", "guardian_consented"] }).notNull(),
     certifiedAt: integer("certified_at").notNull(), // epoch ms
     /** Age under the rule in force when it completed, so a repeated request returns the same body. */
     age: integer("age").notNull(),
     completedAt: integer("completed_at").notNull(), // epoch ms
   },
-  (t) => [uniqueIndex("attempts_imp_uid_unique").on(t.resultId), index("attempts_expires_at_idx").on(t.expiresAt)],
+  (t) => [
+    uniqueIndex("attempts_imp_uid_unique").on(t.resultId),
+    index("attempts_expires_at_idx").on(t.expiresAt),
+    // A child's page asks how their guardian's consent stands, by its binding cookie.
+    index("attempts_browser_hash_idx").on(t.browserHash, t.completedAt),
+  ],
 );
 
 /**
@@ -52,11 +58,23 @@ export const users = sqliteTable(
     updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
     /** The last verification of this person (the name is refreshed from it: legal names change). */
     lastVerifiedAt: integer("last_verified_at"), // epoch ms
+    /**
+     * `pending_guardian`: a child under GUARDIAN_CONSENT_UNDER whose guardian has not consented yet — no OIDC code,
+     * no grant, invisible to the site API, deleted with everything of theirs once `pending_until` passes.
+     */
+    status: text("status", { enum: ["active", "pending_guardian"] })
+      .notNull()
+      .default("active"),
+    pendingUntil: integer("pending_until"), // epoch ms
+    /** The random id in the guardian's link (with `pending_until`, sealed into it); null once active. */
+    consentId: text("consent_id"),
   },
   (t) => [
     uniqueIndex("users_identity_key_unique").on(t.identityKey),
     uniqueIndex("users_site_identity_key_unique").on(t.siteIdentityKey),
     index("users_key_id_idx").on(t.keyId),
+    uniqueIndex("users_consent_id_unique").on(t.consentId),
+    index("users_pending_until_idx").on(t.pendingUntil),
   ],
 );
 
@@ -115,6 +133,18 @@ export const codes = sqliteTable(
   },
   (t) => [uniqueIndex("oidc_codes_authorization_unique").on(t.authorizationId), index("oidc_codes_expires_at_idx").on(t.expiresAt)],
 );
+
+/**
+ * A legal guardian's consent for a child's account (PIPA §22-2): the child, the HMAC of the guardian's identity key
+ * (their CI, or DI) and when — never the guardian's name or birthday. One per child; it goes with the account.
+ */
+export const guardianConsents = sqliteTable("guardian_consents", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  guardianKey: text("guardian_key").notNull(),
+  consentedAt: integer("consented_at").notNull(), // epoch ms
+});
 
 export type Attempt = typeof attempts.$inferSelect;
 export type User = typeof users.$inferSelect;

@@ -1,11 +1,12 @@
 import type { Context } from "hono";
-import type { CodeGrant } from "../db/oidc";
+import { type CodeGrant, issueCodeStatements } from "../db/oidc";
 import type { AppEnv } from "../env";
 import { randomToken } from "../lib/crypto";
 import {
   type Authorization,
   bindAuthorization,
   boundAuthorization,
+  boundAuthorizationCookie,
   CODE_TTL_MS,
   clientOf,
   codeOf,
@@ -13,8 +14,10 @@ import {
   successRedirect,
 } from "../oidc/authorization";
 import type { ResultRef } from "../providers/provider";
+import { sealConsent } from "../verification/consent";
 import { issueAttempt, type VerificationResult, verify } from "../verification/verify";
-import { bindBrowser, browserToken } from "./browser";
+import { bindBrowser, browserToken, keepBrowser } from "./browser";
+import { bindConsent, boundConsent } from "./consent";
 import type { VerificationVariables } from "./context";
 import { logUnexpected } from "./log";
 
@@ -27,19 +30,36 @@ import { logUnexpected } from "./log";
  * A new attempt for this browser (minting it a binding cookie if it has none of ours), running the sealed OIDC
  * authorization when there is one; nothing is stored. The answer is what the page passes to the provider's SDK.
  */
-export async function startAttempt<E extends AppEnv>(c: Context<E>, sealedAuthorization?: string) {
+export async function startAttempt<E extends AppEnv>(c: Context<E>, runs: { authorization?: string; consent?: string } = {}) {
   const config = c.get("config");
   const { attemptId, expiresAt } = await issueAttempt(config, await bindBrowser(c));
-  if (sealedAuthorization) await bindAuthorization(c, attemptId, sealedAuthorization);
+  if (runs.authorization) await bindAuthorization(c, attemptId, runs.authorization);
+  if (runs.consent) bindConsent(c, attemptId, runs.consent);
   return config.provider.attemptStart({ attemptId, expiresAt: new Date(expiresAt).toISOString() });
 }
 
-/** A verification's answer, in the configured provider's names. */
-export const answerOf = <E extends AppEnv>(c: Context<E>, result: VerificationResult) => ({
-  outcome: result.outcome,
-  user: result.user,
-  verification: c.get("config").provider.verificationOf(result.verification),
-});
+/** The guardian's link, absolute under PUBLIC_URL (in sandbox mode without it, this origin). */
+export async function consentUrlOf<E extends AppEnv>(c: Context<E>, link: { consentId: string; expiresAt: number }) {
+  return `${issuerOf(c)}/guardian/${await sealConsent(c.get("config"), link)}`;
+}
+
+/**
+ * A verification's answer, in the configured provider's names, with its status: 202 while a child waits for a
+ * guardian's consent (with the guardian's link), else 200. A guardian's own answer says only that they consented.
+ */
+export async function answerOf<E extends AppEnv>(c: Context<E>, result: VerificationResult) {
+  const verification = c.get("config").provider.verificationOf(result.verification);
+  const consent = result.consentedAt === undefined ? {} : { guardian_consent: { consented_at: new Date(result.consentedAt).toISOString() } };
+  if (result.outcome === "guardian_consented") return { status: 200 as const, body: { outcome: result.outcome, verification, ...consent } };
+  if (result.outcome === "guardian_required" && result.guardian) {
+    const guardian = { consent_url: await consentUrlOf(c, result.guardian), expires_at: new Date(result.guardian.expiresAt).toISOString() };
+    return {
+      status: 202 as const,
+      body: { outcome: result.outcome, user: { ...result.user, status: "pending_guardian" as const }, verification, guardian },
+    };
+  }
+  return { status: 200 as const, body: { outcome: result.outcome, user: result.user, verification, ...consent } };
+}
 
 export interface Verified {
   result: VerificationResult;
@@ -78,14 +98,33 @@ export async function runVerification(c: VerifyContext, ref: ResultRef): Promise
       now,
     };
   };
-  const result = await verify({ db: c.get("db"), config, results: c.get("results") }, { ...ref, browserToken: await browserToken(c), grantFor });
+  const token = await browserToken(c);
+  const consentFor = (attemptId: string) => boundConsent(c, attemptId);
+  const db = c.get("db");
+  const result = await verify({ db, config, results: c.get("results") }, { ...ref, browserToken: token, grantFor, consentFor });
   c.get("log").outcome = result.outcome;
   // The success is stored: nothing after this may turn it into an error answer. A redirect that cannot be made
   // is left out, and the fault logged.
   try {
+    const { attemptId, resultId } = result.verification;
+    if (result.outcome === "guardian_consented") return { result };
     // A repeat answered from D1 did not read the authorization: its code was issued by the first answer.
-    authorization ??= await boundAuthorization(c, result.verification.attemptId);
+    authorization ??= await boundAuthorization(c, attemptId);
+    if (result.outcome === "guardian_required") {
+      // The child's page waits for the guardian: this browser and its authorization stay bound until the deadline.
+      const until = result.guardian?.expiresAt ?? Date.now();
+      if (token) keepBrowser(c, token, until);
+      if (authorization)
+        await bindAuthorization(c, attemptId, (await boundAuthorizationCookie(c, attemptId))!, Math.min(until, authorization.expiresAt));
+      return { result };
+    }
     if (!authorization) return { result };
+    // A child's account became active when the guardian consented, after the attempt was stored: its code is
+    // issued now, once (the statements are the batch's own, and a repeat finds the code there).
+    if (result.consentedAt !== undefined) {
+      const grant = await grantFor(attemptId);
+      if (grant) await db.batch(issueCodeStatements(db, { attemptId, resultId }, grant));
+    }
     return { result, redirectTo: await successRedirect(config, issuerOf(c), authorization, code) };
   } catch (err) {
     logUnexpected(c, err);

@@ -63,14 +63,20 @@ export async function browserToken<E extends AppEnv>(c: Context<E>): Promise<str
  * The attributes of the app's cookies: HttpOnly, SameSite=Lax, path `/` (as `__Host-` requires), Secure except on
  * http://localhost and 127.0.0.1, living a little longer than an attempt.
  */
-export function attemptCookie<E extends AppEnv>(c: Context<E>) {
+export function attemptCookie<E extends AppEnv>(c: Context<E>, until?: number) {
+  const ttl = c.get("config").sessionTtlSeconds;
   return {
     path: "/",
     httpOnly: true,
     sameSite: "Lax" as const,
     secure: !isLocalHttp(new URL(c.req.url)),
-    maxAge: c.get("config").sessionTtlSeconds + 300,
+    maxAge: Math.max(ttl, until === undefined ? 0 : Math.ceil((until - Date.now()) / 1000)) + 300,
   };
+}
+
+/** Keeps this browser's binding token until `until` (epoch ms): a child's page waiting for a guardian's consent. */
+export function keepBrowser<E extends AppEnv>(c: Context<E>, token: string, until: number) {
+  setCookie(c, browserCookieName(c), token, attemptCookie(c, until));
 }
 
 /** Keeps this browser's token (or mints it one) for another attempt's lifetime. */

@@ -19,7 +19,7 @@ function storage(d1: D1Database) {
 }
 
 /** D1 through Drizzle, counted into the request's log line, whose `msg` names the part of the app. */
-export const withStorage = (msg: "site_api" | "sandbox" | "oidc") =>
+export const withStorage = (msg: "site_api" | "sandbox" | "oidc" | "guardian") =>
   createMiddleware<AppEnv & { Variables: StorageVariables }>(async (c, next) => {
     const started = Date.now();
     const { log, db } = storage(c.env.DB);

@@ -103,13 +103,17 @@ export async function openAuthorization(config: Config, sealed: string, now = Da
 /** The cookie that carries the authorization an attempt runs, named after the attempt. */
 const cookieOf = <E extends AppEnv>(c: Context<E>, attemptId: string) => cookieName(c, `imp_authz_${attemptId}`);
 
-export async function bindAuthorization<E extends AppEnv>(c: Context<E>, attemptId: string, sealed: string) {
-  setCookie(c, cookieOf(c, attemptId), sealed, attemptCookie(c));
+/** Binds the authorization to the attempt; `until` (epoch ms) keeps it for a child waiting for a guardian. */
+export async function bindAuthorization<E extends AppEnv>(c: Context<E>, attemptId: string, sealed: string, until?: number) {
+  setCookie(c, cookieOf(c, attemptId), sealed, attemptCookie(c, until));
 }
+
+/** The sealed authorization an attempt's cookie holds, unopened. */
+export const boundAuthorizationCookie = <E extends AppEnv>(c: Context<E>, attemptId: string) => getCookie(c, cookieOf(c, attemptId));
 
 /** The authorization this attempt runs, if any: sealed here, unexpired, its client and redirect URI still allowed. */
 export async function boundAuthorization<E extends AppEnv>(c: Context<E>, attemptId: string): Promise<Authorization | undefined> {
-  const sealed = getCookie(c, cookieOf(c, attemptId));
+  const sealed = boundAuthorizationCookie(c, attemptId);
   if (!sealed) return undefined;
   return openAuthorization(c.get("config"), sealed);
 }

@@ -18,6 +18,8 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 /** The claims of a person for these scopes: what userinfo answers, and what the ID token carries besides its own. */
 export function claimsOf(person: GrantedPerson, provider: string): Record<string, unknown> {
   const claims: Record<string, unknown> = { sub: person.sub, outcome: person.outcome, age: person.age };
+  // A child's account: a legal guardian consented (PIPA §22-2), and when.
+  if (person.consentedAt !== null) claims.guardian_consent = { consented_at: new Date(person.consentedAt).toISOString() };
   if (person.scope.split(" ").includes("profile")) {
     const identity = { name: person.name, birthdate: person.birthday, ...(person.gender ? { gender: person.gender } : {}) };
     Object.assign(claims, identity, {

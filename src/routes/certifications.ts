@@ -1,14 +1,29 @@
 import { Hono } from "hono";
 import { describeRoute, validator } from "hono-openapi";
+import * as v from "valibot";
+import { consentStatusOf } from "../db/guardian";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { answerOf, runVerification, startAttempt } from "../http/attempts";
-import { withVerification } from "../http/context";
+import { browserToken } from "../http/browser";
+import { withStorage, withVerification } from "../http/context";
 import { prepareLimit, verifyLimit } from "../http/rate-limit";
 import { requireConfig, sameOriginPosts } from "../http/security";
 import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
+import { sha256Hex } from "../lib/crypto";
 import { openAuthorization } from "../oidc/authorization";
-import { errors, json, PrepareBody, PrepareResponse, VerificationResponse, VerifyBody } from "./schemas";
+import { openConsent } from "../verification/consent";
+import {
+  ConsentGivenResponse,
+  errors,
+  GuardianRequiredResponse,
+  GuardianStatusResponse,
+  json,
+  PrepareBody,
+  PrepareResponse,
+  VerificationResponse,
+  VerifyBody,
+} from "./schemas";
 
 /** The JSON routes of a verification: issue an attempt, verify its result. Errors go through the app's onError. */
 export const certifications = new Hono<AppEnv>()
@@ -29,9 +44,11 @@ export const certifications = new Hono<AppEnv>()
     validator("json", PrepareBody, invalidRequest),
     async (c) => {
       // Inside an OIDC authorization the renewed attempt runs it too: sealed here, unexpired, its client still allowed.
-      const sealed = c.req.valid("json").authorization;
-      if (sealed !== undefined) await openAuthorization(c.get("config"), sealed);
-      return c.json(await startAttempt(c, sealed), 201);
+      const { authorization, consent } = c.req.valid("json");
+      if (authorization !== undefined) await openAuthorization(c.get("config"), authorization);
+      // The guardian's page renews its attempt with its link: sealed here (its deadline is checked when it verifies).
+      if (consent !== undefined) await openConsent(c.get("config"), consent);
+      return c.json(await startAttempt(c, { authorization, consent }), 201);
     },
   )
   .post(
@@ -39,7 +56,11 @@ export const certifications = new Hono<AppEnv>()
     describeRoute({
       summary: "Verify a result on the server (V1 certification, V2 identity verification) and find or create the person's one account",
       responses: {
-        200: json("verified: a new account, or the one this person already has", VerificationResponse),
+        200: json(
+          "verified: a new account, or the one this person already has (or, from a guardian's page, the consent recorded)",
+          v.union([VerificationResponse, ConsentGivenResponse]),
+        ),
+        202: json("a child: the account waits for a legal guardian's consent, through the link", GuardianRequiredResponse),
         ...errors(
           "invalid_request",
           "payload_too_large",
@@ -54,6 +75,10 @@ export const certifications = new Hono<AppEnv>()
           "identity_unavailable",
           "identity_conflict",
           "age_restricted",
+          "consent_expired",
+          "consent_used",
+          "guardian_is_child",
+          "guardian_not_adult",
           "rate_limited",
           "upstream_unauthorized",
           "upstream_error",
@@ -74,6 +99,29 @@ export const certifications = new Hono<AppEnv>()
       const ref = c.get("config").provider.fromBody(c.req.valid("json") as Record<string, unknown>);
       if (!ref) throw new AppError("invalid_request", "body for another provider");
       const { result, redirectTo } = await runVerification(c, ref);
-      return c.json({ ...answerOf(c, result), ...(redirectTo ? { redirect_to: redirectTo } : {}) }, 200);
+      const { status, body } = await answerOf(c, result);
+      return c.json({ ...body, ...(redirectTo ? { redirect_to: redirectTo } : {}) }, status);
+    },
+  )
+  .get(
+    "/guardian-status",
+    describeRoute({
+      summary: "A child's page asks, with its binding cookie, whether the guardian has consented",
+      responses: {
+        200: json("how the consent of this browser's last verification stands", GuardianStatusResponse),
+        ...errors("session_mismatch", "not_configured"),
+      },
+    }),
+    requireConfig,
+    withStorage("guardian"),
+    async (c) => {
+      c.header("Cache-Control", "no-store");
+      const token = await browserToken(c);
+      const status = token ? await consentStatusOf(c.get("db"), await sha256Hex(token), Date.now()) : undefined;
+      if (!status) throw new AppError("session_mismatch", token ? "no verification in this browser" : "no binding cookie");
+      return c.json(
+        { status: status.status, ...(status.status === "pending_guardian" ? { expires_at: new Date(status.expiresAt).toISOString() } : {}) },
+        200,
+      );
     },
   );

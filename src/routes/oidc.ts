@@ -87,7 +87,7 @@ export const authorize = new Hono<AppEnv>()
     const authorization = { id: newAuthorizationId(), ...request };
     const sealed = await sealAuthorization(config, authorization);
     const clientName = clientOf(config, authorization.clientId)!.name;
-    return showPage(c, { sealed, authorization, clientName, issuer });
+    return showPage(c, { authorization: { sealed, authorization, clientName, issuer } });
   })
   .onError((err, c) => errorPage(c, err));
 

@@ -10,14 +10,15 @@ import { errorPage } from "../views/result-page";
  * The verification page, ready to start: it carries a fresh attempt (running the authorization, if any) and sets
  * the binding cookie. Nothing is stored.
  */
-export async function showPage<E extends AppEnv>(c: Context<E>, authorization?: PageAuthorization) {
+export async function showPage<E extends AppEnv>(c: Context<E>, runs: { authorization?: PageAuthorization; consent?: string } = {}) {
+  const { authorization, consent } = runs;
   const config = c.get("config");
-  const attempt = await startAttempt(c, authorization?.sealed);
+  const attempt = await startAttempt(c, { authorization: authorization?.sealed, consent });
   const requested = c.req.query("lang") ?? authorization?.authorization.lang;
   const lang: Lang = requested === "ko" || requested === "en" ? requested : preferredLang(c.req.header("Accept-Language"));
   c.header("Content-Security-Policy", pageCsp(config));
   c.header("Vary", "Accept-Language");
-  return c.html(renderPage(config, lang, attempt, authorization));
+  return c.html(renderPage(config, lang, attempt, runs));
 }
 
 /** The verification page of the app's own flow (no OIDC client): an HTML route, so its errors are pages too. */

@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { validator } from "hono-openapi";
 import type { AppEnv } from "../env";
 import { AppError, type ErrorCode } from "../errors";
-import { runVerification } from "../http/attempts";
+import { consentUrlOf, runVerification } from "../http/attempts";
 import { withVerification } from "../http/context";
 import { verifyLimit } from "../http/rate-limit";
 import { requireConfig } from "../http/security";
@@ -32,6 +32,10 @@ export const redirect = new Hono<AppEnv>()
     const { result, redirectTo } = await runVerification(c, ref);
     // Inside an OIDC authorization: on to the client with the code; See Other, so the client answers with a GET.
     if (redirectTo) return c.redirect(redirectTo, 303);
+    // A child: the page shows the guardian's link and waits for the consent (202, as the JSON route answers).
+    if (result.outcome === "guardian_required" && result.guardian) {
+      return resultPage(c, { result, consentUrl: await consentUrlOf(c, result.guardian) }, 202);
+    }
     return resultPage(c, { result });
   })
   .onError(async (err, c) => errorPage(c, err, { cancelled: cancelled(c), back: await linkBack(c) }));

@@ -18,6 +18,13 @@ export const PrepareBody = v.object({
       v.description("the OIDC authorization the page runs, as /authorize sealed it into the page: the new attempt runs it too"),
     ),
   ),
+  consent: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(200),
+      v.description("the guardian's page: its link's token, so the attempt's result is read as the guardian's consent"),
+    ),
+  ),
 });
 
 /** What a verify body names, as each provider names it (`v1`: the certification, and the attempt when the page names it; `v2`: the identity verification). */
@@ -31,8 +38,12 @@ export const RedirectQuery = v.object(Object.assign({}, ...PROVIDERS.map((p) => 
 
 export const PrepareResponse = v.union(PROVIDERS.map((p) => p.schemas.prepare));
 
+const GuardianConsent = v.object({ consented_at: IsoTime });
+const Verification = v.union(PROVIDERS.map((p) => p.schemas.verification));
+
 export const VerificationResponse = v.object({
   outcome: Outcome,
+  guardian_consent: v.optional(v.pipe(GuardianConsent, v.description("a child's account: when a legal guardian consented"))),
   redirect_to: v.optional(
     v.pipe(
       v.string(),
@@ -41,7 +52,30 @@ export const VerificationResponse = v.object({
     ),
   ),
   user: VerifiedUser,
-  verification: v.union(PROVIDERS.map((p) => p.schemas.verification)),
+  verification: Verification,
+});
+
+/** A guardian verified through the link of a child's account and consented: nothing about either person. */
+export const ConsentGivenResponse = v.object({
+  outcome: v.literal("guardian_consented"),
+  guardian_consent: GuardianConsent,
+  verification: Verification,
+});
+
+/** A child under GUARDIAN_CONSENT_UNDER: the account waits for a legal guardian's consent (PIPA §22-2). */
+export const GuardianRequiredResponse = v.object({
+  outcome: v.literal("guardian_required"),
+  user: v.object({ ...VerifiedUser.entries, status: v.literal("pending_guardian") }),
+  verification: Verification,
+  guardian: v.object({
+    consent_url: v.pipe(v.string(), v.url(), v.description("the guardian's page, to open on their own phone (also shown as a QR code)")),
+    expires_at: v.pipe(IsoTime, v.description("until then the guardian can consent; after it nothing of the child is kept")),
+  }),
+});
+
+export const GuardianStatusResponse = v.object({
+  status: v.picklist(["pending_guardian", "active", "expired"]),
+  expires_at: v.optional(IsoTime),
 });
 
 /** A subject as a client knows it: the user id (public) or a pairwise id. */
@@ -105,6 +139,7 @@ export const UserinfoResponse = v.object({
   sub: Subject,
   outcome: Outcome,
   age: v.number(),
+  guardian_consent: v.optional(GuardianConsent),
   ...Object.fromEntries(Object.entries(Identity).map(([k, s]) => [k, v.optional(s)])),
   verified_claims: v.optional(
     v.object({

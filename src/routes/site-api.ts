@@ -51,7 +51,7 @@ export const siteApi = new Hono<SiteEnv>()
       const { sub } = c.req.valid("param");
       const found = await grantedUser(c.get("db"), c.get("client").id, sub);
       if (!found) throw new AppError("user_not_found");
-      const { user } = found;
+      const { user, consentedAt } = found;
       return c.json(
         {
           user: {
@@ -61,7 +61,7 @@ export const siteApi = new Hono<SiteEnv>()
             birthday: user.birthday,
             created_at: new Date(user.createdAt).toISOString(),
             last_verified_at: iso(user.lastVerifiedAt ?? user.createdAt),
-            guardian_consent: null,
+            guardian_consent: consentedAt === null ? null : { consented_at: new Date(consentedAt).toISOString() },
           },
         },
         200,

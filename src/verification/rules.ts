@@ -39,6 +39,8 @@ export interface CheckedIdentity {
   birthday: string; // YYYY-MM-DD
   /** Age under the configured rule, on today's Seoul date. */
   age: number;
+  /** 만 나이 on today's Seoul date, whatever the rule: the law's age for a guardian's consent. */
+  internationalAge: number;
   certifiedAt: number; // epoch ms
 }
 
@@ -55,7 +57,9 @@ export function checkResult(result: ProviderResult, now: number, policy: AgePoli
   const birthday = parseDate(result.birthday);
   if (!birthday) throw new AppError("identity_unavailable", "no usable birthday");
   if (!result.name) throw new AppError("identity_unavailable", "no name");
-  const age = ageOn(birthday, seoulDate(new Date(now)), policy.ageRule);
+  const today = seoulDate(new Date(now));
+  const age = ageOn(birthday, today, policy.ageRule);
+  const internationalAge = policy.ageRule === "international" ? age : ageOn(birthday, today, "international");
   if (policy.minAge > 0 && age < policy.minAge) throw new AppError("age_restricted");
   return {
     ci: result.ci,
@@ -64,6 +68,7 @@ export function checkResult(result: ProviderResult, now: number, policy: AgePoli
     gender: result.gender,
     birthday: result.birthday as string,
     age,
+    internationalAge,
     certifiedAt: result.certifiedAt,
   };
 }

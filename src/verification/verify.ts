@@ -1,20 +1,36 @@
-import type { Config } from "../config";
+import { type Config, GUARDIAN_MIN_AGE, needsGuardian } from "../config";
+import { childOfConsent, recordConsent } from "../db/guardian";
 import type { CodeGrant } from "../db/oidc";
-import { type AttemptWithUser, completeAttempt, type Db, findAttempt } from "../db/queries";
+import { type AttemptWithUser, completeAttempt, type Db, findAttempt, type IdentityKeys } from "../db/queries";
 import { AppError } from "../errors";
 import { randomHex, sha256Hex } from "../lib/crypto";
 import type { ProviderResult, ResultSource, VerificationRef } from "../providers/provider";
 import { mintAttemptId, readAttemptId } from "./attempt";
+import { type ConsentLink, newConsentId } from "./consent";
 import { identityKeysOf } from "./identity";
-import { type CheckedIdentity, checkResult, windowFailure } from "./rules";
+import { type AttemptWindow, type CheckedIdentity, checkResult, windowFailure } from "./rules";
 import type { VerifiedUser } from "./shapes";
 
-export interface VerificationResult {
-  outcome: "new_user" | "existing_user";
+/** A person verified: their account, new or found — or, for a child, pending until a guardian consents. */
+export interface PersonResult {
+  outcome: "new_user" | "existing_user" | "guardian_required";
   user: VerifiedUser;
   /** The attempt and the provider's result that completed it; the provider names them in answers. */
   verification: VerificationRef;
+  /** `guardian_required`: the guardian's link (its id and deadline). */
+  guardian?: ConsentLink;
+  /** When a guardian consented to this account (epoch ms). */
+  consentedAt?: number;
 }
+
+/** A guardian verified and consented to a child's account: nothing about the child, nothing about them. */
+export interface ConsentResult {
+  outcome: "guardian_consented";
+  verification: VerificationRef;
+  consentedAt: number;
+}
+
+export type VerificationResult = PersonResult | ConsentResult;
 
 export interface Deps {
   db: Db;
@@ -45,6 +61,8 @@ export async function verify(
     browserToken?: string;
     /** The OIDC code and grant to write with the success, for the attempt the result completes. */
     grantFor?: (attemptId: string) => Promise<CodeGrant | undefined>;
+    /** The guardian's link this attempt was started from: the result is a guardian's consent, not an account. */
+    consentFor?: (attemptId: string) => Promise<ConsentLink | undefined>;
   },
 ): Promise<VerificationResult> {
   const { db, config, results } = deps;
@@ -56,7 +74,7 @@ export async function verify(
   const unlessStored = async (attemptId: string, err: unknown): Promise<VerificationResult> => {
     const stored = await findAttempt(db, { attemptId });
     if (!stored) throw err;
-    return settled(stored, input.resultId);
+    return settled(stored, input.resultId, now);
   };
 
   // An attempt id in the request is checked before any call to the provider.
@@ -72,7 +90,7 @@ export async function verify(
   // result or is failing: this browser's own completed attempt is in D1.
   const repeated = async (err: unknown): Promise<VerificationResult> => {
     const found = await findAttempt(db, { resultId: input.resultId });
-    if (found && found.attempt.browserHash === browserHash && found.user) return resultOf(found);
+    if (found && found.attempt.browserHash === browserHash && found.user) return resultOf(found, now);
     throw err;
   };
   let result: ProviderResult | null;
@@ -90,29 +108,32 @@ export async function verify(
   const attempt = { createdAt: expiresAt - config.sessionTtlSeconds * 1000, expiresAt };
   const windowError = windowFailure(attempt, { certifiedAt: result.certifiedAt, now });
   if (windowError) return unlessStored(attemptId, windowError);
+  const consent = await input.consentFor?.(attemptId);
   let identity: CheckedIdentity;
   try {
-    identity = checkResult(result, now, config);
+    // A guardian is held to the law's age below, not to MIN_AGE.
+    identity = checkResult(result, now, consent ? { minAge: 0, ageRule: "international" } : config);
   } catch (err) {
     return unlessStored(attemptId, err);
   }
+  const keys = await identityKeysOf(config, identity);
+  const completion = { attemptId, resultId: input.resultId, browserHash, ...attempt, certifiedAt: identity.certifiedAt, now };
+  if (consent) return giveConsent(db, consent, identity, keys, completion, () => unlessStored(attemptId, new AppError("imp_uid_reused")));
 
   const grant = await input.grantFor?.(attemptId);
   const { rows, cooldownUntil, conflict } = await completeAttempt(db, {
-    attemptId,
-    resultId: input.resultId,
-    browserHash,
-    createdAt: attempt.createdAt,
-    expiresAt: attempt.expiresAt,
-    certifiedAt: identity.certifiedAt,
+    ...completion,
     age: identity.age,
-    now,
-    keys: await identityKeysOf(config, identity),
+    keys,
     newUser: { id: `usr_${randomHex(16)}`, name: identity.name, gender: identity.gender, birthday: identity.birthday },
     grant,
+    // A child: a new account waits for a guardian's consent (PIPA §22-2), and goes if none comes in time.
+    pending: needsGuardian(config, identity.internationalAge)
+      ? { consentId: newConsentId(), until: now + config.guardianConsentTtlSeconds * 1000 }
+      : undefined,
   });
   const stored = rows.find((row) => row.attempt.attemptId === attemptId);
-  if (stored) return settled(stored, input.resultId);
+  if (stored) return settled(stored, input.resultId, now);
   if (cooldownUntil !== null) throw new AppError("rejoin_cooldown");
   if (conflict) throw new AppError("identity_conflict");
   // This result completed another attempt (the provider ties each result to one attempt, so only a confused
@@ -120,19 +141,72 @@ export async function verify(
   throw new AppError("imp_uid_reused", "result consumed by another attempt");
 }
 
+/**
+ * A guardian's verification, for the child of their link, in the contract's order: not the child (same CI or DI),
+ * an adult, within the deadline, the link unused. Nothing is written unless all hold, and then in one batch.
+ */
+async function giveConsent(
+  db: Db,
+  link: ConsentLink,
+  identity: CheckedIdentity,
+  keys: IdentityKeys,
+  completion: AttemptWindow & { attemptId: string; resultId: string; browserHash: string; certifiedAt: number; now: number },
+  reused: () => Promise<VerificationResult>,
+): Promise<VerificationResult> {
+  const child = await childOfConsent(db, link.consentId);
+  const { now } = completion;
+  const isChild =
+    child &&
+    ((child.identityKey !== null && [keys.ci, ...keys.previousCi].includes(child.identityKey)) ||
+      (child.siteIdentityKey !== null && [keys.di, ...keys.previousDi].includes(child.siteIdentityKey)));
+  if (isChild) throw new AppError("guardian_is_child");
+  if (identity.internationalAge < GUARDIAN_MIN_AGE) throw new AppError("guardian_not_adult");
+  if (!child || now >= link.expiresAt) return reused().catch(() => Promise.reject(new AppError("consent_expired")));
+  if (child.status === "active") return reused().catch(() => Promise.reject(new AppError("consent_used")));
+  const recorded = await recordConsent(db, {
+    ...completion,
+    age: identity.internationalAge,
+    childId: child.id,
+    guardianKey: (keys.ci ?? keys.di)!,
+  });
+  if (recorded.consentedAt !== null) {
+    const { attemptId, resultId, certifiedAt } = completion;
+    return {
+      outcome: "guardian_consented",
+      verification: { attemptId, resultId, certifiedAt: new Date(certifiedAt).toISOString() },
+      consentedAt: recorded.consentedAt,
+    };
+  }
+  // Nothing written: this attempt or result was used already (a repeat answers as before), or another guardian,
+  // or the deadline, came first.
+  if (recorded.attemptTaken) return reused();
+  const after = await childOfConsent(db, link.consentId);
+  throw new AppError(after?.status === "active" ? "consent_used" : "consent_expired");
+}
+
 /** A stored attempt answers for this result: its outcome if this result completed it, else `imp_uid_reused`. */
-function settled(stored: AttemptWithUser, resultId: string): VerificationResult {
+function settled(stored: AttemptWithUser, resultId: string, now: number): VerificationResult {
   if (stored.attempt.resultId !== resultId) throw new AppError("imp_uid_reused", "attempt completed by another result");
   // The account this attempt found or created has been withdrawn since: the attempt stays used.
   if (!stored.user) throw new AppError("imp_uid_reused", "the attempt's account was withdrawn");
-  return resultOf(stored);
+  return resultOf(stored, now);
 }
 
-function resultOf({ attempt, user }: AttemptWithUser): VerificationResult {
+function resultOf({ attempt, user }: AttemptWithUser, now: number): VerificationResult {
   if (!user) throw new Error("completed attempt without its user");
-
+  const verification = { attemptId: attempt.attemptId, resultId: attempt.resultId, certifiedAt: new Date(attempt.certifiedAt).toISOString() };
+  if (attempt.outcome === "guardian_consented") {
+    // A guardian's repeat: the consent it gave, and nothing of the child.
+    if (user.consentedAt === null) throw new AppError("imp_uid_reused", "the consent's child is gone");
+    return { outcome: "guardian_consented", verification, consentedAt: user.consentedAt };
+  }
+  const pending = user.status === "pending_guardian";
+  // The guardian's time ran out: nothing of the child is used any more (the next clean-up deletes it).
+  if (pending && (user.pendingUntil ?? 0) <= now) throw new AppError("consent_expired");
   return {
-    outcome: attempt.outcome,
+    outcome: pending ? "guardian_required" : attempt.outcome,
+    ...(pending ? { guardian: { consentId: user.consentId!, expiresAt: user.pendingUntil! } } : {}),
+    ...(user.consentedAt !== null ? { consentedAt: user.consentedAt } : {}),
     user: {
       id: user.id,
       name: user.name,
@@ -141,6 +215,6 @@ function resultOf({ attempt, user }: AttemptWithUser): VerificationResult {
       age: attempt.age,
       created_at: new Date(user.createdAt).toISOString(),
     },
-    verification: { attemptId: attempt.attemptId, resultId: attempt.resultId, certifiedAt: new Date(attempt.certifiedAt).toISOString() },
+    verification,
   };
 }

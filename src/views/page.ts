@@ -41,9 +41,13 @@ export function pageCsp(config: Config): string {
  * works without a request of the page's own. Texts come from the shared messages; app.js switches language
  * without a reload.
  */
-export function renderPage(config: Config, lang: Lang, attempt: object, authorization?: PageAuthorization) {
+export function renderPage(config: Config, lang: Lang, attempt: object, runs: { authorization?: PageAuthorization; consent?: string } = {}) {
+  const { authorization, consent } = runs;
   const m = MESSAGES[lang];
   const a = authorization?.authorization;
+  // The placeholders of the texts, filled the same way by app.js when the language switches.
+  const fill = (text: string) =>
+    text.replaceAll("{site}", config.serviceName ?? m.this_service).replaceAll("{n}", String(config.guardianConsentUnder));
   const pageConfig = {
     attempt,
     // Inside an OIDC authorization: its sealed form for prepare, and what the way back after a failure needs.
@@ -56,6 +60,9 @@ export function renderPage(config: Config, lang: Lang, attempt: object, authoriz
           iss: authorization.issuer,
         }
       : null,
+    // The guardian's page: its link's token, so prepare binds the attempt to it.
+    consent: consent ?? null,
+    guardianUnder: config.guardianConsentUnder,
     minAge: config.minAge,
     ageRule: config.ageRule,
     providerScript: config.provider.page.script,
@@ -69,22 +76,38 @@ export function renderPage(config: Config, lang: Lang, attempt: object, authoriz
   };
   // JSON inside <script>: escape "<" so no value can close the element.
   const json = JSON.stringify(pageConfig).replace(/</g, "\\u003c");
-  return html`${documentStart(lang, titleOf(config, m.title))}
+  const title = consent ? "guardian_title" : "title";
+  return html`${documentStart(lang, titleOf(config, m[title]))}
 <body>
 <main>
   <header>
-    <h1 data-text="title">${m.title}</h1>
+    <h1 data-text="${title}">${m[title]}</h1>
     <button type="button" class="link" id="language" lang="${lang === "ko" ? "en" : "ko"}">${m.language}</button>
   </header>
   ${config.mode === "sandbox" ? html`<p><span class="badge">SANDBOX</span></p>` : ""}
   <div class="card">
     ${authorization ? html`<p class="requested-by" id="requested-by">${m.requested_by.replaceAll("{site}", authorization.clientName)}</p>` : ""}
-    <p class="intro" data-text="intro">${m.intro}</p>
-    <button type="button" class="wide" id="start" data-testid="start-verification" disabled data-text="start">${m.start}</button>
+    ${
+      consent
+        ? html`<section class="notice" id="guardian-notice">
+      <p data-text="guardian_intro">${fill(m.guardian_intro)}</p>
+      <p data-text="guardian_collected">${m.guardian_collected}</p>
+      <p data-text="guardian_how">${m.guardian_how}</p>
+    </section>`
+        : html`<p class="intro" data-text="intro">${m.intro}</p>`
+    }
+    <button type="button" class="wide" id="start" data-testid="start-verification" disabled data-text="${consent ? "guardian_start" : "start"}">${consent ? m.guardian_start : m.start}</button>
     <p class="status" id="status" role="status" aria-live="polite" tabindex="-1" data-busy="true">${m.preparing}</p>
     <section id="result" class="result" tabindex="-1" hidden>
       <p class="message" id="result-message"></p>
       <p class="detail" id="result-detail" hidden></p>
+    </section>
+    <section id="guardian" class="guardian" hidden>
+      <p data-text="guardian_ask">${m.guardian_ask}</p>
+      <div class="qr" id="guardian-qr"></div>
+      <p class="consent-link"><span class="label" data-text="guardian_link">${m.guardian_link}</span><br><a id="guardian-link" href="#"></a></p>
+      <p role="status" aria-live="polite" id="guardian-wait" data-text="guardian_wait">${m.guardian_wait}</p>
+      <p class="detail" id="guardian-deadline"></p>
     </section>
     <a class="button wide" id="back-to-site" hidden data-text="return_to_site">${m.return_to_site}</a>
     <button type="button" class="wide secondary" id="retry" hidden data-text="retry">${m.retry}</button>

@@ -2,8 +2,11 @@ import * as v from "valibot";
 import { iamportSchemas } from "../../src/providers/iamport/schemas";
 import { portoneSchemas } from "../../src/providers/portone/schemas";
 import {
+  ConsentGivenResponse,
   DiscoveryResponse,
   ErrorResponse,
+  GuardianRequiredResponse,
+  GuardianStatusResponse,
   HealthResponse,
   JwksResponse,
   OAuthErrorResponse,
@@ -21,7 +24,8 @@ import {
  */
 const ROUTES: [string, RegExp, Record<number, v.GenericSchema>][] = [
   ["POST", /^\/certifications\/prepare$/, { 201: PrepareResponse }],
-  ["POST", /^\/certifications$/, { 200: VerificationResponse }],
+  ["POST", /^\/certifications$/, { 200: v.union([VerificationResponse, ConsentGivenResponse]), 202: GuardianRequiredResponse }],
+  ["GET", /^\/certifications\/guardian-status$/, { 200: GuardianStatusResponse }],
   ["GET", /^\/healthz$/, { 200: HealthResponse, 503: HealthResponse }],
   ["GET", /^\/\.well-known\/jwks\.json$/, { 200: JwksResponse }],
   ["GET", /^\/api\/users\/[^/]+$/, { 200: SiteUserResponse }],

@@ -1,0 +1,97 @@
+import { and, eq, or, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { attempts, guardianConsents, users } from "./schema";
+
+/** A pending (or once pending) child, found by the id in their guardian's link. */
+export async function childOfConsent(db: Db, consentId: string, browserHash?: string) {
+  const row = await db
+    .select({
+      id: users.id,
+      identityKey: users.identityKey,
+      siteIdentityKey: users.siteIdentityKey,
+      status: users.status,
+      pendingUntil: users.pendingUntil,
+      consentedAt: guardianConsents.consentedAt,
+      // Whether this browser is the one the child verified in: the child's own phone cannot consent.
+      childsBrowser: browserHash
+        ? sql<number>`EXISTS (SELECT 1 FROM ${attempts} WHERE ${attempts.userId} = ${users.id} AND ${attempts.browserHash} = ${browserHash})`
+        : sql<number>`0`,
+    })
+    .from(users)
+    .leftJoin(guardianConsents, eq(guardianConsents.userId, users.id))
+    .where(eq(users.consentId, consentId))
+    .get();
+  return row ? { ...row, childsBrowser: Boolean(row.childsBrowser) } : undefined;
+}
+
+export interface ConsentCompletion {
+  /** The guardian's own attempt and result: stored like any completed attempt, so each stays single-use. */
+  attemptId: string;
+  resultId: string;
+  browserHash: string;
+  createdAt: number;
+  expiresAt: number;
+  certifiedAt: number;
+  /** The guardian's 만 나이 (kept for a repeat's answer, like any attempt's age). */
+  age: number;
+  now: number;
+  childId: string;
+  /** HMAC of the guardian's CI (or DI): never their name or birthday. */
+  guardianKey: string;
+}
+
+/**
+ * The guardian consents, in one batch: their attempt is stored only while this attempt and result are unused and
+ * the child is still pending and within the deadline; then the consent is recorded and the child's account becomes
+ * active. Two guardians at once: the first batch wins, the second finds the child active. Returns the consent's
+ * time when this batch recorded it.
+ */
+export async function recordConsent(db: Db, c: ConsentCompletion): Promise<{ consentedAt: number | null; attemptTaken: boolean }> {
+  const pending = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${c.childId} AND ${users.status} = 'pending_guardian' AND ${users.pendingUntil} > ${c.now})`;
+  const free = sql`NOT EXISTS (SELECT 1 FROM ${attempts} WHERE ${or(eq(attempts.attemptId, c.attemptId), eq(attempts.resultId, c.resultId))})`;
+  const ours = sql`EXISTS (SELECT 1 FROM ${attempts} WHERE ${attempts.attemptId} = ${c.attemptId} AND ${attempts.resultId} = ${c.resultId}
+    AND ${attempts.completedAt} = ${c.now} AND ${attempts.outcome} = 'guardian_consented')`;
+  const [, , , mine, taken] = await db.batch([
+    db
+      .insert(attempts)
+      .select(
+        sql`SELECT ${c.attemptId}, ${c.resultId}, ${c.browserHash}, ${c.createdAt}, ${c.expiresAt}, ${c.childId}, 'guardian_consented',
+                   ${c.certifiedAt}, ${c.age}, ${c.now}
+            WHERE ${free} AND ${pending}`,
+      )
+      .onConflictDoNothing(),
+    db.insert(guardianConsents).select(sql`SELECT ${c.childId}, ${c.guardianKey}, ${c.now} WHERE ${ours}`).onConflictDoNothing(),
+    db
+      .update(users)
+      .set({ status: "active", pendingUntil: null, updatedAt: c.now })
+      .where(and(eq(users.id, c.childId), sql`${ours}`)),
+    db
+      .select({ consentedAt: guardianConsents.consentedAt })
+      .from(guardianConsents)
+      .where(and(eq(guardianConsents.userId, c.childId), sql`${ours}`)),
+    db
+      .select({ one: sql<number>`1` })
+      .from(attempts)
+      .where(or(eq(attempts.attemptId, c.attemptId), eq(attempts.resultId, c.resultId))),
+  ]);
+  return { consentedAt: mine[0]?.consentedAt ?? null, attemptTaken: taken.length > 0 };
+}
+
+/** How a child's consent stands, as their page asks it: by the binding cookie of the browser they verified in. */
+export async function consentStatusOf(db: Db, browserHash: string, now: number) {
+  const row = await db
+    .select({ userId: attempts.userId, status: users.status, pendingUntil: users.pendingUntil, consentedAt: guardianConsents.consentedAt })
+    .from(attempts)
+    .leftJoin(users, eq(users.id, attempts.userId))
+    .leftJoin(guardianConsents, eq(guardianConsents.userId, users.id))
+    .where(and(eq(attempts.browserHash, browserHash), sql`${attempts.outcome} <> 'guardian_consented'`))
+    .orderBy(sql`${attempts.completedAt} DESC`)
+    .limit(1)
+    .get();
+  if (!row) return undefined;
+  if (!row.userId || !row.status || (row.status === "pending_guardian" && (row.pendingUntil ?? 0) <= now)) {
+    return { status: "expired" as const };
+  }
+  if (row.status === "pending_guardian") return { status: "pending_guardian" as const, expiresAt: row.pendingUntil! };
+  return { status: "active" as const, consentedAt: row.consentedAt };
+}

@@ -1,27 +1,9 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
-import { browser, SHOTS } from "./helpers.ts";
+import { browser, violations } from "./helpers.ts";
 
 const baseUrl = inject("baseUrl");
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
-
-/** axe-core (WCAG 2.1 A and AA) on the page as it stands; the violations, by rule and target. */
-async function violations(page: Page, state: string) {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE });
-  const found = await page.evaluate(async () => {
-    type Result = { violations: Array<{ id: string; nodes: Array<{ target: string[] }> }>; passes: unknown[] };
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<Result> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    const listed = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    // A run that checked nothing would pass anything: it must have passed rules too.
-    return result.passes.length > 0 ? listed : ["axe checked no rule at all"];
-  });
-  await page.screenshot({ path: `${SHOTS}/a11y-${state}.png`, fullPage: true });
-  return found;
-}
 
 /** Fills the carrier window, checking each of its steps with axe on the way. */
 async function passWindow(win: Page, person: { name: string; birthday: string }, tag: string, checks: string[]) {

@@ -1,5 +1,6 @@
 // Shared by the browser suites: Chromium (Debian's), the simulated carrier window, and the page's first steps.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 
@@ -84,4 +85,21 @@ export async function cancelWindow(win: Page) {
     .catch((err: Error) => {
       if (!win.isClosed() && !/closed/.test(err.message)) throw err;
     });
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core (WCAG 2.1 A and AA) on the page as it stands; the violations, by rule and target. */
+export async function violations(page: Page, state: string) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE });
+  const found = await page.evaluate(async () => {
+    type Result = { violations: Array<{ id: string; nodes: Array<{ target: string[] }> }>; passes: unknown[] };
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<Result> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    const listed = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    // A run that checked nothing would pass anything: it must have passed rules too.
+    return result.passes.length > 0 ? listed : ["axe checked no rule at all"];
+  });
+  await page.screenshot({ path: `${SHOTS}/a11y-${state}.png`, fullPage: true });
+  return found;
 }

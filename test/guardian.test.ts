@@ -213,6 +213,20 @@ describe("guardian consent: every bad input has its error and changes nothing", 
     await unchanged(kid.body.user.id);
   });
 
+  it("the guardian's link never reaches a log line", async () => {
+    const { h, child } = site();
+    const kid = await child();
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      await h.browser().send(kid.path);
+      const lines = log.mock.calls.map(([line]) => String(line));
+      expect(lines.some((l) => l.includes('"route":"GET /guardian/:id"'))).toBe(true);
+      for (const line of lines) expect(line).not.toContain(kid.path.split("/").pop()!.split(".")[0]!);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
   it("the link opened in the child's own browser: 403 guardian_is_child, before any verification", async () => {
     const { child } = site();
     const kid = await child();

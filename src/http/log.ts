@@ -35,11 +35,14 @@ export function logRequest<E extends AppEnv>(c: Context<E>, msg: string, log: Re
   });
 }
 
-/** A path with its ids (imp_uids, attempt ids, user ids, pairwise subjects) replaced: a log line names the route, not whose it was. */
+/**
+ * A path with its ids (imp_uids, attempt ids, user ids, pairwise subjects, a guardian's link) replaced: a log line
+ * names the route, not whose it was.
+ */
 const withoutIds = (path: string) =>
   path
     .split("/")
-    .map((part) => (/^(imp_\d+|usr_[\w-]+|p_[\w-]+|[A-Za-z0-9]{20,})$/.test(part) ? ":id" : part))
+    .map((part) => (/^(imp_\d+|usr_[\w-]+|p_[\w-]+|[A-Za-z0-9]{20,}|[\w-]{22}\.[0-9a-z]+\.[\w-]+)$/.test(part) ? ":id" : part))
     .join("/");
 
 /** An unexpected fault: its name and our own message go to the log (never bound values); the client sees none. */

@@ -354,7 +354,25 @@ try {
   for (const auth of ["Bearer x.y.z", "Bearer ", "Basic abc", `Bearer ${"a".repeat(5000)}`]) {
     probes.push({ name: `userinfo ${auth.slice(0, 20)}`, run: () => owner.send("/userinfo", { origin: null, headers: { Authorization: auth } }) });
   }
-  for (const body of ["nope", "[]", "{", "null", '"x"', '{"authorization":"forged.tag"}']) {
+  // Guardian consent: links that were not sealed here, the child's status without a cookie of ours.
+  for (const token of [
+    "x",
+    "a.b.c",
+    `${"A".repeat(22)}.zzzzzz.${"B".repeat(22)}`,
+    `${"A".repeat(22)}.1.${"B".repeat(22)}`,
+    "%00",
+    "..%2f",
+    "a".repeat(3000),
+  ]) {
+    probes.push({ name: `guardian link ${token.slice(0, 30)}`, run: () => owner.send(`/guardian/${token}`) });
+  }
+  for (const cookie of ["", "imp_browser=forged", `imp_browser=${"a".repeat(43)}.${"b".repeat(22)}`]) {
+    probes.push({
+      name: `guardian status cookie ${cookie.slice(0, 20)}`,
+      run: () => owner.send("/certifications/guardian-status", { headers: { Cookie: cookie } }),
+    });
+  }
+  for (const body of ["nope", "[]", "{", "null", '"x"', '{"authorization":"forged.tag"}', '{"consent":"forged.1.tag"}', '{"consent":7}']) {
     probes.push({
       name: `prepare body ${body}`,
       run: () => owner.send("/certifications/prepare", { method: "POST", body, headers: { "Content-Type": "application/json" } }),

@@ -60,13 +60,13 @@ async function linkShown(page: Page) {
   return (await link.getAttribute("href"))!;
 }
 
-/** The guardian, on their own phone: the notice, then a verification in redirect mode, then the thanks. */
-async function guardianConsents(url: string, lang: "ko" | "en", problems: string[], tag: string) {
-  const phone = await (await context("phone", lang)).newPage();
+/** The guardian, on their own phone (redirect mode) or computer (popup): the notice, a verification, the thanks. */
+async function guardianConsents(url: string, lang: "ko" | "en", problems: string[], tag: string, on: "phone" | "desktop" = "phone") {
+  const phone = await (await context(on, lang)).newPage();
   await phone.goto(url);
   await expect.poll(() => phone.locator("#guardian-notice").textContent()).toContain("어린이 학습");
   problems.push(...(await violations(phone, `${tag}-guardian-page`)).map((v) => `guardian page: ${v}`));
-  await verifyOn(phone, PARENT, "redirect");
+  await verifyOn(phone, PARENT, on === "phone" ? "redirect" : "popup");
   await phone.locator("[data-outcome=guardian_consented]").waitFor({ timeout: 15_000 });
   problems.push(...(await violations(phone, `${tag}-guardian-consented`)).map((v) => `guardian consented: ${v}`));
   // Nothing about the child is shown to whoever holds the link.
@@ -115,7 +115,8 @@ describe("guardian consent in Chromium (sandbox)", () => {
     expect(await child.locator("main").textContent()).toContain("parent");
     await child.screenshot({ path: `${SHOTS}/guardian-required-phone.png`, fullPage: true });
 
-    await guardianConsents(url, "en", problems, "v2");
+    // This guardian opens the link on a computer: the popup flow of the guardian's page.
+    await guardianConsents(url, "en", problems, "v2", "desktop");
     const done = child.locator("[data-outcome=new_user]");
     await done.waitFor({ timeout: 20_000 });
     expect(await done.getAttribute("data-guardian-consent")).toBe("true");

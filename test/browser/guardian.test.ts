@@ -4,7 +4,7 @@
 import { type BrowserContext, devices, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev.ts";
-import { browser, type Person, passCarrierWindow, SHOTS, violations } from "./helpers.ts";
+import { browser, type Person, SHOTS, verifyOn, violations } from "./helpers.ts";
 import { openidClientParty, type RelyingParty } from "./relying-parties.ts";
 
 const CHILD: Person = { name: "김하늘", birthday: "2015-03-04", gender: "female", phone: "01022223333" };
@@ -34,19 +34,6 @@ async function context(kind: "desktop" | "phone", lang: "ko" | "en") {
   const created = await browser.newContext({ ...options, locale: lang === "ko" ? "ko-KR" : "en-US", bypassCSP: true });
   contexts.push(created);
   return created;
-}
-
-/** Starts the verification on a page that shows the start button, and passes the carrier window, popup or redirect. */
-async function verifyOn(page: Page, person: Person, mode: "popup" | "redirect") {
-  await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
-  if (mode === "popup") {
-    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
-    await passCarrierWindow(popup, person);
-  } else {
-    await page.getByTestId("start-verification").click();
-    await page.waitForURL(/\/sandbox\/certify\?/);
-    await passCarrierWindow(page, person);
-  }
 }
 
 /** The guardian's link and its QR code, as the child's page shows them. */

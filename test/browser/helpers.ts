@@ -55,6 +55,19 @@ export async function passCarrierWindow(win: Page, person: Person) {
     });
 }
 
+/** Starts the verification on a page that shows the start button, and passes the carrier window, popup or redirect. */
+export async function verifyOn(page: Page, person: Person, mode: "popup" | "redirect") {
+  await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
+  if (mode === "popup") {
+    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
+    await passCarrierWindow(popup, person);
+  } else {
+    await page.getByTestId("start-verification").click();
+    await page.waitForURL(/\/sandbox\/certify\?/);
+    await passCarrierWindow(page, person);
+  }
+}
+
 export async function desktopPage(baseUrl: string, lang = "en"): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ locale: lang === "ko" ? "ko-KR" : "en-US" });
   const page = await context.newPage();

@@ -3,7 +3,7 @@
 // library validates what comes back. No URL the browser visits may carry the person's data.
 import { type BrowserContext, devices, type Page } from "playwright-core";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { browser, type Person, passCarrierWindow } from "./helpers.ts";
+import { browser, type Person, verifyOn } from "./helpers.ts";
 import { authlibParty, oauth4webapiParty, openidClientParty, type RelyingParty } from "./relying-parties.ts";
 
 const BASES = { v1: inject("baseUrl"), v2: inject("baseUrlV2") };
@@ -26,15 +26,7 @@ const traces = (p: Person) => [p.name, encodeURIComponent(p.name), p.birthday, p
 async function signIn(page: Page, rp: RelyingParty, person: Person, mode: "popup" | "redirect") {
   await page.goto(rp.loginUrl);
   await page.waitForURL(/\/authorize\?/);
-  await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
-  if (mode === "popup") {
-    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
-    await passCarrierWindow(popup, person);
-  } else {
-    await page.getByTestId("start-verification").click();
-    await page.waitForURL(/\/sandbox\/certify\?/);
-    await passCarrierWindow(page, person);
-  }
+  await verifyOn(page, person, mode);
   await page.locator("#signed-in, #failed").waitFor({ timeout: 20_000 });
   return await rp.last();
 }

@@ -1,7 +1,6 @@
 // The verification page: it arrives with an attempt already in its HTML (so the popup opens within the click's user
 // activation, with no request before it), renews it through prepare before it expires, runs the provider's SDK
 // through its driver (static/providers/), sends the result's id to the server and shows what the server decided.
-import { drawQr, localTime, waitForGuardian } from "/guardian.js";
 import { usePopup } from "/window-mode.js";
 
 const config = JSON.parse(document.getElementById("page-config").textContent);
@@ -47,11 +46,14 @@ let shown = { status: "preparing", busy: true }; // what is on screen, by messag
 const provider = await import(config.providerScript);
 const sdk = provider.sdk;
 
+/** static/guardian.js, loaded only for a child who waits for a guardian (most visitors never need it). */
+let guardian = null;
+
 /** A message, its placeholders filled: the site's name, the age under which a guardian consents. */
 const t = (key) =>
   config.messages[lang][key]
     ?.replaceAll("{site}", config.serviceName ?? config.messages[lang].this_service)
-    .replaceAll("{n}", String(config.guardianUnder));
+    .replaceAll("{under}", String(config.guardianUnder));
 
 /** Inside an OIDC authorization, the way back to the client after a failure: access_denied with our code. */
 function deniedUrl(code) {
@@ -92,11 +94,11 @@ function render() {
   ui.retry.textContent = shown.result?.outcome ? t("back") : t("retry");
   // A child waiting for a guardian: the link, its QR code and the deadline.
   ui.guardian.hidden = !shown.guardian;
-  if (shown.guardian) {
+  if (shown.guardian && guardian) {
     ui.guardianLink.href = shown.guardian.url;
     ui.guardianLink.textContent = shown.guardian.url;
-    drawQr(ui.guardianQr, shown.guardian.url, t("guardian_qr"));
-    ui.guardianDeadline.textContent = t("guardian_deadline").replace("{time}", localTime(shown.guardian.expiresAt, lang));
+    guardian.drawQr(ui.guardianQr, shown.guardian.url, t("guardian_qr"));
+    ui.guardianDeadline.textContent = t("guardian_deadline").replace("{time}", guardian.localTime(shown.guardian.expiresAt, lang));
   }
   // After a failure inside an OIDC authorization, the client gets the visitor back with the error, if they want.
   const error = shown.result && !shown.result.outcome ? shown.result.error : null;
@@ -220,8 +222,9 @@ async function verify(body) {
   if (res.ok && res.status === 202) {
     // A child: a parent or guardian consents on their own phone; this page moves on by itself once they have.
     const { consent_url: url, expires_at: expiresAt } = res.json.guardian;
+    guardian ??= await import("/guardian.js");
     show({ result: { outcome: res.json.outcome }, guardian: { url, expiresAt } });
-    return waitForGuardian((status) => (status === "active" ? verify(body) : show({ result: { error: "consent_expired" } })));
+    return guardian.waitForGuardian((status) => (status === "active" ? verify(body) : show({ result: { error: "consent_expired" } })));
   }
   if (res.ok) return show({ result: { outcome: res.json.outcome, consented } });
   show(failure(res));

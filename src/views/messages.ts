@@ -23,7 +23,7 @@ export const MESSAGES = {
     cancelled: "본인인증이 취소되었거나 실패했습니다.",
     sdk_unavailable: "본인인증 모듈을 불러오지 못했습니다. 네트워크를 확인하고 다시 시도해 주세요.",
     network: "서버에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.",
-    guardian_required: "거의 다 됐어요! 만 {n}세가 안 된 사람은 법에 따라 부모님이나 보호자가 동의해야 가입할 수 있어요.",
+    guardian_required: "거의 다 됐어요! 만 {under}세가 안 된 사람은 법에 따라 부모님이나 보호자가 동의해야 가입할 수 있어요.",
     guardian_ask: "아래 QR 코드나 링크를 부모님께 보여 드리세요. 부모님이 직접 휴대폰으로 열고 본인인증을 하면 동의가 끝나요.",
     guardian_wait: "부모님이 동의하면 이 화면이 저절로 다음으로 넘어가요. 이 화면을 닫지 말고 기다려 주세요.",
     guardian_deadline: "{time}까지 부모님이 동의하지 않으면 인증한 정보는 모두 지워져요.",
@@ -33,7 +33,7 @@ export const MESSAGES = {
     new_user_with_consent: "부모님이 동의해 주셨어요. 가입이 끝났어요. 환영해요!",
     guardian_title: "보호자(법정대리인) 동의",
     guardian_intro:
-      "{site}에서 만 {n}세 미만 자녀의 회원 가입에 대해 보호자(법정대리인)의 동의를 요청합니다. 개인정보 보호법 제22조의2에 따라 만 14세 미만 아동의 개인정보를 처리하려면 법정대리인의 동의가 필요합니다.",
+      "{site}에서 만 {under}세 미만 자녀의 회원 가입에 대해 보호자(법정대리인)의 동의를 요청합니다. 개인정보 보호법 제22조의2에 따라 만 14세 미만 아동의 개인정보를 처리하려면 법정대리인의 동의가 필요합니다.",
     guardian_collected:
       "자녀에 대해 처리하는 정보: 이름, 생년월일, 성별, 그리고 한 사람이 계정을 하나만 갖도록 본인인증 결과로 받은 연계정보(CI·DI)를 되돌릴 수 없게 변환한 값. 이용 목적: 회원 가입, 나이 확인, 1인 1계정 유지. 자녀가 탈퇴하면 함께 지워집니다.",
     guardian_how:
@@ -91,7 +91,7 @@ export const MESSAGES = {
     cancelled: "The verification was cancelled or failed.",
     sdk_unavailable: "The verification module could not be loaded. Check your connection and try again.",
     network: "Could not reach the server. Please try again shortly.",
-    guardian_required: "Almost done! By law, anyone under {n} needs a parent or guardian to agree before they can join.",
+    guardian_required: "Almost done! By law, anyone under {under} needs a parent or guardian to agree before they can join.",
     guardian_ask: "Show the QR code or the link below to your parent. They open it on their own phone and verify themselves to agree.",
     guardian_wait: "When your parent agrees, this page moves on by itself. Keep it open and wait.",
     guardian_deadline: "If your parent has not agreed by {time}, everything from your verification is deleted.",
@@ -101,7 +101,7 @@ export const MESSAGES = {
     new_user_with_consent: "Your parent agreed. You have joined. Welcome!",
     guardian_title: "Consent of a parent or legal guardian",
     guardian_intro:
-      "{site} asks for the consent of a parent or legal guardian before a child under {n} joins. Under Korea's Personal Information Protection Act (Article 22-2), the personal data of a child under 14 may only be processed with a legal guardian's consent.",
+      "{site} asks for the consent of a parent or legal guardian before a child under {under} joins. Under Korea's Personal Information Protection Act (Article 22-2), the personal data of a child under 14 may only be processed with a legal guardian's consent.",
     guardian_collected:
       "What is processed about the child: name, date of birth, gender, and an irreversible transformation of the identity keys (CI/DI) from the verification, so that each person has one account. Why: the sign-up, the age check, one account per person. It is deleted when the child leaves.",
     guardian_how:

@@ -47,7 +47,7 @@ export function renderPage(config: Config, lang: Lang, attempt: object, runs: { 
   const a = authorization?.authorization;
   // The placeholders of the texts, filled the same way by app.js when the language switches.
   const fill = (text: string) =>
-    text.replaceAll("{site}", config.serviceName ?? m.this_service).replaceAll("{n}", String(config.guardianConsentUnder));
+    text.replaceAll("{site}", config.serviceName ?? m.this_service).replaceAll("{under}", String(config.guardianConsentUnder));
   const pageConfig = {
     attempt,
     // Inside an OIDC authorization: its sealed form for prepare, and what the way back after a failure needs.

@@ -50,7 +50,7 @@ export function renderResultPage(shown: Shown, lang: Lang, context: { config: Co
   const message = result
     ? consented && result.outcome === "new_user"
       ? m.new_user_with_consent
-      : m[result.outcome].replace("{n}", String(config.guardianConsentUnder))
+      : m[result.outcome].replace("{under}", String(config.guardianConsentUnder))
     : "error" in shown && shown.cancelled
       ? m.cancelled
       : m.errors[(shown as { error: ErrorCode }).error];

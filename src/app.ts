@@ -13,6 +13,7 @@ import { authorize, discovery, token, userinfo } from "./routes/oidc";
 import { page } from "./routes/page";
 import { redirect } from "./routes/redirect";
 import { siteApi } from "./routes/site-api";
+import { sms } from "./routes/sms";
 import { sandbox } from "./sandbox/routes";
 
 /** Where the provider's client sends its requests: the real API by default, the simulator or a test stub otherwise. */
@@ -52,6 +53,7 @@ export function createApp(options: AppOptions = {}) {
     .route("/api", siteApi)
     .route("/guardian", guardian)
     .route("/certifications/redirect", redirect)
+    .route("/certifications/sms", sms)
     .route("/certifications", certifications);
   // Each provider's REST simulator, where that provider's API has its paths (sandbox mode only), then the
   // sandbox's shared carrier window and SDK stand-ins.

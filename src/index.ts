@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { deleteSpentCodes } from "./db/oidc";
 import { deleteEndedCooldowns, deleteExpiredAttempts, deleteLapsedChildren, openDb } from "./db/queries";
+import { deleteSpentSms } from "./db/sms";
 import { logLine } from "./lib/log";
 import { ACCESS_TOKEN_TTL_S } from "./oidc/tokens";
 
@@ -22,8 +23,10 @@ export default {
   async scheduled(controller, env) {
     const db = openDb(env.DB);
     const children = await deleteLapsedChildren(db, Date.now());
+    // SMS flows of attempts that expired, and phone counts of hours gone by: counters only.
+    const smsRows = await deleteSpentSms(db, Date.now());
     if (controller.cron === LAPSED_CHILDREN_CRON) {
-      logLine("info", "guardian_cleanup", { children_deleted: children });
+      logLine("info", "guardian_cleanup", { children_deleted: children, sms_rows_deleted: smsRows });
       return;
     }
     const run = await deleteExpiredAttempts(db, Date.now() - RETENTION_AFTER_EXPIRY_MS);
@@ -37,6 +40,7 @@ export default {
       cooldowns_ended: cooldowns,
       codes_deleted: codes,
       children_deleted: children,
+      sms_rows_deleted: smsRows,
     });
   },
 } satisfies ExportedHandler<Env>;

@@ -15,6 +15,9 @@ describe("GET /openapi.json", () => {
       "/certifications",
       "/certifications/guardian-status",
       "/certifications/prepare",
+      "/certifications/sms/confirm",
+      "/certifications/sms/resend",
+      "/certifications/sms/send",
       "/healthz",
       "/token",
       "/userinfo",
@@ -33,6 +36,11 @@ describe("GET /openapi.json", () => {
     const waiting = verify.responses["202"].content["application/json"].schema;
     expect(waiting.properties.guardian.required).toEqual(["consent_url", "expires_at"]);
     expect(waiting.properties.user.properties.status.const).toBe("pending_guardian");
+    const send = doc.paths["/certifications/sms/send"].post;
+    expect(send.requestBody.content["application/json"].schema.required).toEqual(
+      expect.arrayContaining(["name", "phone", "birth", "gender_digit", "carrier", "agreed"]),
+    );
+    expect(Object.keys(doc.paths["/certifications/sms/confirm"].post.responses)).toEqual(expect.arrayContaining(["200", "202", "410", "422", "429"]));
     const status = doc.paths["/certifications/guardian-status"].get;
     expect(status.responses["200"].content["application/json"].schema.properties.status.enum).toEqual(["pending_guardian", "active", "expired"]);
     expect(ok.properties.verification.anyOf.map((s: { properties: { provider: { const: string } } }) => s.properties.provider.const)).toEqual([

@@ -45,6 +45,8 @@ export interface Config {
   guardianConsentUnder: number;
   /** How long a guardian has to consent; after it nothing of the child is kept. */
   guardianConsentTtlSeconds: number;
+  /** `VERIFY_METHOD`: the provider's window, the in-page SMS form (the API flow), or both. */
+  verifyMethod: "window" | "sms" | "both";
   oidc: OidcConfig;
 }
 
@@ -173,6 +175,7 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     rateLimit: r.oneOf("RATE_LIMIT", ["on", "off"], DEFAULTS.RATE_LIMIT) === "on",
     guardianConsentUnder: r.integer("GUARDIAN_CONSENT_UNDER", DEFAULTS.GUARDIAN_CONSENT_UNDER, 0, 19),
     guardianConsentTtlSeconds: r.integer("GUARDIAN_CONSENT_TTL_SECONDS", DEFAULTS.GUARDIAN_CONSENT_TTL_SECONDS, 600, 604_800),
+    verifyMethod: readVerifyMethod(r, provider.pgProfile, sandbox),
     oidc: { publicUrl: oidc.publicUrl, clients: oidc.clients, configured: oidc.configured, previousKeys: [] },
   };
   if (!sandbox) {
@@ -185,6 +188,19 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     }
   }
   return { config, reader: r, oidc };
+}
+
+/**
+ * The in-page SMS form needs the API flow, which only Danal and KCP have: a PG profile of theirs (V1 `IMP_PG`, V2
+ * `PORTONE_PG`). The sandbox with no PG named stands for Danal.
+ */
+function readVerifyMethod(r: Reader, pg: string | undefined, sandbox: boolean): Config["verifyMethod"] {
+  const method = r.oneOf<Config["verifyMethod"]>("VERIFY_METHOD", ["window", "sms", "both"], "window");
+  if (method !== "window" && !(pg === "danal" || pg === "kcp_v2" || (sandbox && pg === undefined))) {
+    r.fail("VERIFY_METHOD", "window, unless the PG has an API flow: sms and both need IMP_PG (v1) or PORTONE_PG (v2) of danal or kcp_v2");
+    return "window";
+  }
+  return method;
 }
 
 const parsed = new WeakMap<object, Promise<ConfigResult>>();

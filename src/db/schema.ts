@@ -146,5 +146,33 @@ export const guardianConsents = sqliteTable("guardian_consents", {
   consentedAt: integer("consented_at").notNull(), // epoch ms
 });
 
+/**
+ * The in-page SMS flow of an attempt, while it runs: how many codes were sent and tried, until when the code and
+ * the next resend wait — counters only: never the phone number, the birth digits or a code. Deleted with the
+ * attempt's clean-up.
+ */
+export const smsSends = sqliteTable(
+  "sms_sends",
+  {
+    attemptId: text("merchant_uid").primaryKey(),
+    /** The provider's id of the result the code makes: V1 the imp_uid of the last OTP request, V2 the attempt id. */
+    resultId: text("imp_uid"),
+    browserHash: text("browser_hash").notNull(),
+    sends: integer("sends").notNull(),
+    tries: integer("tries").notNull().default(0),
+    codeExpiresAt: integer("code_expires_at").notNull(), // epoch ms
+    resendAfter: integer("resend_after").notNull(), // epoch ms
+    expiresAt: integer("expires_at").notNull(), // the attempt's, epoch ms
+  },
+  (t) => [index("sms_sends_imp_uid_idx").on(t.resultId), index("sms_sends_expires_at_idx").on(t.expiresAt)],
+);
+
+/** Codes sent to one phone number within an hour: keyed by an HMAC of the number (never the number itself). */
+export const smsPhones = sqliteTable("sms_phones", {
+  phoneKey: text("phone_key").primaryKey(),
+  windowStart: integer("window_start").notNull(), // epoch ms
+  count: integer("count").notNull(),
+});
+
 export type Attempt = typeof attempts.$inferSelect;
 export type User = typeof users.$inferSelect;

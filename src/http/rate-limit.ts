@@ -23,7 +23,7 @@ export async function enforceRateLimit<E extends AppEnv>(c: Context<E>, limiter:
   }
 }
 
-/** Both limiters in wrangler.toml use a 60-second period. */
+/** Every limiter in wrangler.toml uses a 60-second period. */
 const RATE_LIMIT_PERIOD_SECONDS = 60;
 
 export const rateLimit = (pick: (env: Env) => RateLimit | undefined, scope: string) =>
@@ -35,3 +35,5 @@ export const rateLimit = (pick: (env: Env) => RateLimit | undefined, scope: stri
 /** Attempts issued (the page and prepare), and verifications tried (every verifying route), per client. */
 export const prepareLimit = rateLimit((env) => env.PREPARE_LIMITER, "prepare");
 export const verifyLimit = rateLimit((env) => env.VERIFY_LIMITER, "verify");
+/** SMS codes asked for, per client (each is a text message someone pays for). */
+export const smsLimit = rateLimit((env) => env.SMS_LIMITER, "sms");

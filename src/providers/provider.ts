@@ -32,6 +32,35 @@ export interface ProviderResult {
 export interface ResultSource {
   /** The result with this id, or `null` when the provider has none; faults throw the table's `upstream_*` errors. */
   fetchResult(resultId: string): Promise<ProviderResult | null>;
+  /** The API flow with no window (Danal, KCP): an SMS code sent, resent, confirmed. */
+  readonly sms: SmsApi;
+}
+
+export const SMS_CARRIERS = ["SKT", "KT", "LGU", "SKT_MVNO", "KT_MVNO", "LGU_MVNO"] as const;
+export type SmsCarrier = (typeof SMS_CARRIERS)[number];
+
+/** What the person types into the SMS form: sent to the provider, never stored, never logged. */
+export interface SmsPerson {
+  name: string;
+  /** Digits, `01…`. */
+  phone: string;
+  /** `YYMMDD`. */
+  birth: string;
+  /** The resident number's 7th digit, `1`–`8`. */
+  genderDigit: string;
+  carrier: SmsCarrier;
+}
+
+/**
+ * The providers' API flow. Each call names the attempt; `resultId` is the provider's id of the result it makes (V1
+ * a new imp_uid per request, V2 the attempt id). Wrong or expired codes throw `otp_invalid` / `otp_expired`.
+ */
+export interface SmsApi {
+  send(attemptId: string, person: SmsPerson, ipAddress: string): Promise<{ resultId: string }>;
+  /** V1 has no resend: it requests again, with the person (a new imp_uid); V2 resends the same verification. */
+  resend(attemptId: string, resultId: string, person: SmsPerson | undefined, ipAddress: string): Promise<{ resultId: string }>;
+  /** Resolves once the code is confirmed (or was already): the result is then the provider's to fetch. */
+  confirm(attemptId: string, resultId: string, otp: string): Promise<void>;
 }
 
 /** What a request names: the provider's id of the result, and the attempt id when the request carries it. */

@@ -1,10 +1,11 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
+import { errorBody } from "../errors";
 import { withStorage } from "../http/context";
 import { type PgProfile, profileOfPg } from "../providers/pg";
 import { personFromWindow, readBody, sandboxOnly } from "./requests";
 import { SANDBOX_OPTIONS, type SandboxOption } from "./schema";
-import { CONFIRM_MESSAGES, confirmOtp, findCertification, requestOtp } from "./simulator";
+import { CONFIRM_MESSAGES, confirmOtp, findCertification, lastCodeTo, requestOtp } from "./simulator";
 
 /** The carrier window talks only to this origin; it may navigate anywhere (m_redirect_url), as a PG window does. */
 const CARRIER_WINDOW_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -54,6 +55,14 @@ const carrierWindow = new Hono<AppEnv>()
 export const sandbox = new Hono<AppEnv>()
   .use(sandboxOnly)
   .route("/window", carrierWindow)
+  // The simulated phones' inbox, for the in-page SMS flow (both versions): the last code sent to a number.
+  .get("/sms", withStorage("sandbox"), async (c) => {
+    const phone = c.req.query("phone") ?? "";
+    const row = /^01\d{8,9}$/.test(phone) ? await lastCodeTo(c.get("db"), phone) : undefined;
+    if (!row) return c.json(errorBody("not_found"), 404);
+    c.header("Cache-Control", "no-store");
+    return c.json({ code: row.otp });
+  })
   // The SDK shims and the carrier window's page are static files, served only in sandbox mode.
   .get("/*", async (c) => {
     const asset = await c.env.ASSETS.fetch(c.req.raw);

@@ -82,6 +82,32 @@ export async function requestOtp(db: Db, person: Person, merchantUid: string | n
   return impUid;
 }
 
+/** A new code for a verification that is not confirmed yet (V2's resend): the old one stops working. */
+export async function resendOtp(db: Db, impUid: string) {
+  return db
+    .update(sandboxCertifications)
+    .set({ otp: randomDigits(6), otpExpiresAt: nowS() + OTP_LIFETIME_S })
+    .where(and(eq(sandboxCertifications.impUid, impUid), eq(sandboxCertifications.certified, false)))
+    .returning({ impUid: sandboxCertifications.impUid })
+    .get();
+}
+
+/** The simulated phone's inbox: the last code sent to this number. */
+export function lastCodeTo(db: Db, phone: string) {
+  return db
+    .select({ otp: sandboxCertifications.otp })
+    .from(sandboxCertifications)
+    .where(eq(sandboxCertifications.phone, phone))
+    .orderBy(desc(sandboxCertifications.createdAt), desc(sandboxCertifications.otpExpiresAt))
+    .get();
+}
+
+/** How many verifications were requested for one attempt id (PortOne caps the transactions of an id). */
+export async function requestsFor(db: Db, attemptId: string): Promise<number> {
+  const row = await db.select({ n: sql<number>`COUNT(*)` }).from(sandboxCertifications).where(eq(sandboxCertifications.merchantUid, attemptId)).get();
+  return row?.n ?? 0;
+}
+
 export type ConfirmOutcome = "confirmed" | "not_found" | "already_confirmed" | "wrong_otp" | "expired_otp";
 
 /** How the carriers word a code that is not confirmed (the window and i'mport's OTP API say the same). */

@@ -17,6 +17,7 @@ import {
   VerificationResponse,
   WithdrawalResponse,
 } from "../../src/routes/schemas";
+import { SmsSentResponse } from "../../src/routes/sms";
 
 /**
  * Every JSON answer the harness sees is parsed with its route's schema — the same schemas that validate requests
@@ -26,6 +27,8 @@ const ROUTES: [string, RegExp, Record<number, v.GenericSchema>][] = [
   ["POST", /^\/certifications\/prepare$/, { 201: PrepareResponse }],
   ["POST", /^\/certifications$/, { 200: v.union([VerificationResponse, ConsentGivenResponse]), 202: GuardianRequiredResponse }],
   ["GET", /^\/certifications\/guardian-status$/, { 200: GuardianStatusResponse }],
+  ["POST", /^\/certifications\/sms\/(send|resend)$/, { 202: SmsSentResponse }],
+  ["POST", /^\/certifications\/sms\/confirm$/, { 200: v.union([VerificationResponse, ConsentGivenResponse]), 202: GuardianRequiredResponse }],
   ["GET", /^\/healthz$/, { 200: HealthResponse, 503: HealthResponse }],
   ["GET", /^\/\.well-known\/jwks\.json$/, { 200: JwksResponse }],
   ["GET", /^\/api\/users\/[^/]+$/, { 200: SiteUserResponse }],

@@ -1,7 +1,7 @@
 import { AppError } from "../../errors";
 import { formatDate, parseDate, seoulDate } from "../../lib/dates";
 import { isRecord, num, readJson, str, Upstream, type UpstreamOptions } from "../http";
-import type { ProviderResult, ResultSource } from "../provider";
+import type { ProviderResult, ResultSource, SmsApi, SmsPerson } from "../provider";
 import type { Token, TokenCache } from "./token-cache";
 
 export interface ImpClientOptions extends UpstreamOptions {
@@ -10,6 +10,8 @@ export interface ImpClientOptions extends UpstreamOptions {
   tokens: TokenCache;
   /** When set, a certification whose `pg_provider` is another PG's does not count (live mode). */
   pgProvider?: string;
+  /** What the OTP request carries besides the person: `pg`, `company`, `channel_key` as the window gets them. */
+  otpParams?: Record<string, string | number>;
 }
 
 interface Envelope {
@@ -52,6 +54,67 @@ export class ImpClient implements ResultSource {
     const { pgProvider } = this.options;
     if (pgProvider && isRecord(envelope.response) && envelope.response.pg_provider !== pgProvider) return { ...result, certified: false };
     return result;
+  }
+
+  /**
+   * i'mport's OTP flow: `POST /certifications/otp/request` (LGU is i'mport's `LGT`, an MVNO is `is_mvno`) gives a
+   * new imp_uid; `POST /certifications/otp/confirm/{imp_uid}` certifies it. Neither is retried: each sends an SMS or
+   * spends a try. A 400 at confirm is a code the carrier refused.
+   */
+  readonly sms: SmsApi = {
+    send: (attemptId, person) => this.requestOtp(attemptId, person),
+    resend: (attemptId, _resultId, person) => {
+      if (!person) throw new AppError("invalid_request", "v1 resend needs the form again");
+      return this.requestOtp(attemptId, person);
+    },
+    confirm: async (_attemptId, impUid, otp) => {
+      const res = await this.authorized("confirmOtp", `/certifications/otp/confirm/${encodeURIComponent(impUid)}`, { otp });
+      if (res.status === 400 || res.status === 404) {
+        const body = await readJson(res, "confirmOtp");
+        const message = isRecord(body) ? (str(body.message) ?? "") : "";
+        // Confirmed already (a repeat): the certification is there to fetch.
+        if (message.includes("이미")) return;
+        throw new AppError(message.includes("시간") ? "otp_expired" : "otp_invalid", "confirmOtp refused the code");
+      }
+      await readEnvelope(res, "confirmOtp");
+    },
+  };
+
+  private async requestOtp(attemptId: string, p: SmsPerson) {
+    const [carrier, mvno] = p.carrier.split("_") as [string, string | undefined];
+    const res = await this.authorized("requestOtp", "/certifications/otp/request", {
+      ...this.options.otpParams,
+      name: p.name,
+      phone: p.phone,
+      birth: p.birth,
+      gender_digit: p.genderDigit,
+      carrier: carrier === "LGU" ? "LGT" : carrier,
+      is_mvno: mvno === "MVNO",
+      merchant_uid: attemptId,
+    });
+    const { response } = await readEnvelope(res, "requestOtp");
+    const impUid = isRecord(response) ? str(response.imp_uid) : null;
+    if (!impUid) throw new AppError("upstream_error", "requestOtp: no imp_uid");
+    return { resultId: impUid };
+  }
+
+  /** A POST with the bearer token, renewed once on 401. */
+  private async authorized(op: string, path: string, body: Record<string, unknown>): Promise<Response> {
+    const post = (token: string) =>
+      this.upstream.call(op, path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+    let token = await this.token();
+    let res = await post(token);
+    if (res.status === 401) {
+      await res.body?.cancel();
+      token = await this.token(token);
+      res = await post(token);
+      if (res.status === 401) throw new AppError("upstream_unauthorized", "401 after token renewal");
+    }
+    return res;
   }
 
   /** A valid access token; `rejected` is one the API just refused, which must not be handed out again. */

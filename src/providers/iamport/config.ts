@@ -109,7 +109,17 @@ export const iamportConfigurer: ProviderConfigurer = {
           onKvError: (op) => deps.warn("kv_error", { op }),
           onSource: (source) => deps.note("token", source),
         });
-        return new ImpClient({ ...deps, apiBase: vars.apiBase, impKey: vars.impKey, impSecret: vars.impSecret, tokens, pgProvider: vars.profile });
+        // The OTP request takes what the window gets, in i'mport's REST names.
+        const { channelKey, ...otpParams } = vars.params;
+        return new ImpClient({
+          ...deps,
+          apiBase: vars.apiBase,
+          impKey: vars.impKey,
+          impSecret: vars.impSecret,
+          tokens,
+          pgProvider: vars.profile,
+          otpParams: { ...otpParams, ...(channelKey ? { channel_key: channelKey } : {}) },
+        });
       },
       page: { sdkUrl: vars.sdkUrl, script: "/providers/iamport.js", hosts: HOSTS },
     };

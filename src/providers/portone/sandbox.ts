@@ -1,9 +1,9 @@
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { withStorage } from "../../http/context";
-import { sandboxOnly } from "../../sandbox/requests";
+import { personFromOtpRequest, readBody, sandboxOnly } from "../../sandbox/requests";
 import type { SandboxCertification, SandboxOption } from "../../sandbox/schema";
-import { type Carrier, findByAttempt } from "../../sandbox/simulator";
+import { type Carrier, CONFIRM_MESSAGES, confirmOtp, findByAttempt, requestOtp, requestsFor, resendOtp } from "../../sandbox/simulator";
 import { PORTONE_SANDBOX, type PortOneProvider } from "./config";
 
 const V2_OPERATORS: Record<Carrier, string> = {
@@ -71,7 +71,18 @@ export function identityVerificationResponse(row: SandboxCertification, channelK
 }
 
 /** PortOne V2's error body: `{ type, message }`. */
-const v2Error = (c: Context, status: 401 | 404, type: string, message: string) => c.json({ type, message }, status);
+const v2Error = (c: Context, status: 400 | 401 | 404 | 409 | 502, type: string, message: string, extra: object = {}) =>
+  c.json({ type, message, ...extra }, status);
+
+/** PortOne's operators, as the simulator's carriers. */
+const CARRIER_OF: Record<string, Carrier> = Object.fromEntries(
+  Object.entries(V2_OPERATORS).map(([carrier, operator]) => [operator, carrier as Carrier]),
+);
+
+/** PortOne caps the transactions of one identity verification id. */
+const MAX_TRANSACTIONS = 5;
+
+const isRecordish = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The channel the simulator's results come from: the configured one while V2 runs, else the sandbox's own. */
 const channelOf = <E extends AppEnv>(c: Context<E>) => {
@@ -97,5 +108,60 @@ export const portoneSandbox = new Hono<AppEnv>()
     const row = await findByAttempt(c.get("db"), c.req.param("id"));
     if (!row) return v2Error(c, 404, "IDENTITY_VERIFICATION_NOT_FOUND", "요청된 본인인증 건이 존재하지 않습니다.");
     return c.json(identityVerificationResponse(row, channelOf(c)));
+  })
+  // The API flow (Danal, KCP): send a code by SMS, resend it, confirm it — PortOne's errors included.
+  .post("/identity-verifications/:id/send", async (c) => {
+    const body: unknown = await c.req.json().catch(() => null);
+    const customer = isRecordish(body) && isRecordish(body.customer) ? body.customer : {};
+    const text = (v: unknown) => (typeof v === "string" ? v : "");
+    if (!isRecordish(body) || body.method !== "SMS" || !text(customer.ipAddress)) {
+      return v2Error(c, 400, "INVALID_REQUEST", "method, customer.ipAddress 를 확인해 주세요.");
+    }
+    if (text(body.channelKey) !== channelOf(c)) return v2Error(c, 404, "CHANNEL_NOT_FOUND", "채널이 존재하지 않습니다.");
+    const identity = /^(\d{6})([1-8])$/.exec(text(customer.identityNumber));
+    const carrier = CARRIER_OF[text(body.operator)];
+    const person =
+      identity && carrier
+        ? personFromOtpRequest({
+            name: text(customer.name),
+            phone: text(customer.phoneNumber),
+            birth: identity[1]!,
+            gender_digit: identity[2]!,
+            carrier: carrier.replace("_MVNO", ""),
+            is_mvno: String(carrier.endsWith("_MVNO")),
+          })
+        : null;
+    if (!person) return v2Error(c, 400, "INVALID_REQUEST", "customer 정보를 확인해 주세요.");
+    const db = c.get("db");
+    const id = c.req.param("id");
+    const row = await findByAttempt(db, id);
+    if (row?.certified) return v2Error(c, 409, "IDENTITY_VERIFICATION_ALREADY_VERIFIED", "이미 인증이 완료된 본인인증 건입니다.");
+    if (row && row.otpExpiresAt >= Math.floor(Date.now() / 1000)) {
+      return v2Error(c, 409, "IDENTITY_VERIFICATION_ALREADY_SENT", "이미 인증 요청이 전송된 본인인증 건입니다.");
+    }
+    if ((await requestsFor(db, id)) >= MAX_TRANSACTIONS) return v2Error(c, 400, "MAX_TRANSACTION_COUNT_REACHED", "최대 요청 횟수를 초과했습니다.");
+    await requestOtp(db, { ...person, pg: c.get("config").provider.pgProfile ?? null }, id, null);
+    return c.json({});
+  })
+  .post("/identity-verifications/:id/resend", async (c) => {
+    const db = c.get("db");
+    const row = await findByAttempt(db, c.req.param("id"));
+    if (!row) return v2Error(c, 404, "IDENTITY_VERIFICATION_NOT_SENT", "인증 요청이 전송되지 않았습니다.");
+    if (row.certified) return v2Error(c, 409, "IDENTITY_VERIFICATION_ALREADY_VERIFIED", "이미 인증이 완료된 본인인증 건입니다.");
+    await resendOtp(db, row.impUid);
+    return c.json({});
+  })
+  .post("/identity-verifications/:id/confirm", async (c) => {
+    const { otp = "" } = await readBody(c);
+    const db = c.get("db");
+    const row = await findByAttempt(db, c.req.param("id"));
+    if (!row) return v2Error(c, 404, "IDENTITY_VERIFICATION_NOT_SENT", "인증 요청이 전송되지 않았습니다.");
+    const outcome = await confirmOtp(db, row.impUid, otp);
+    if (outcome === "already_confirmed") return v2Error(c, 409, "IDENTITY_VERIFICATION_ALREADY_VERIFIED", "이미 인증이 완료된 본인인증 건입니다.");
+    if (outcome !== "confirmed") {
+      const message = outcome === "not_found" ? "not found" : CONFIRM_MESSAGES[outcome];
+      return v2Error(c, 502, "PG_PROVIDER", message, { pgCode: outcome === "expired_otp" ? "TIMEOUT" : "MISMATCH", pgMessage: message });
+    }
+    return c.json({ identityVerification: identityVerificationResponse((await findByAttempt(db, c.req.param("id")))!, channelOf(c)) });
   })
   .all("/identity-verifications/*", (c) => v2Error(c, 404, "NOT_FOUND", "Not found."));

@@ -1,0 +1,228 @@
+import { type Context, Hono } from "hono";
+import { describeRoute, validator } from "hono-openapi";
+import * as v from "valibot";
+import { claimFirstSend, claimResend, claimTry, countPhoneSend, noteResult, SMS_LIMITS, type SmsRow, smsRowOf } from "../db/sms";
+import type { AppEnv } from "../env";
+import { AppError } from "../errors";
+import { answerOf, runVerification } from "../http/attempts";
+import { browserToken } from "../http/browser";
+import { type VerificationVariables, withVerification } from "../http/context";
+import { smsLimit, verifyLimit } from "../http/rate-limit";
+import { requireConfig, sameOriginPosts } from "../http/security";
+import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
+import { hmacHex, sha256Hex } from "../lib/crypto";
+import { ImpUid } from "../providers/iamport/schemas";
+import { SMS_CARRIERS, type SmsPerson } from "../providers/provider";
+import { AttemptId } from "../providers/schemas";
+import { readAttemptId } from "../verification/attempt";
+import { ConsentGivenResponse, errors, GuardianRequiredResponse, json, VerificationResponse } from "./schemas";
+
+/**
+ * In-page SMS verification (`VERIFY_METHOD` sms or both): the provider's API flow, no window. send, resend and
+ * confirm are bound to the attempt and the browser like every verifying route; confirm ends in exactly the same
+ * verification (the server fetches the result and applies every rule). The phone number, the birth digits and
+ * the codes go to the provider and nowhere else: not to D1, not to a log line, not into a URL.
+ */
+
+const attemptFields = { merchant_uid: v.optional(AttemptId), identity_verification_id: v.optional(AttemptId) };
+const person = {
+  name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(50)),
+  phone: v.pipe(v.string(), v.regex(/^01\d{8,9}$/)),
+  birth: v.pipe(v.string(), v.regex(/^\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/)),
+  gender_digit: v.pipe(v.string(), v.regex(/^[1-8]$/)),
+  carrier: v.picklist(SMS_CARRIERS),
+};
+
+export const SmsSendBody = v.object({ ...attemptFields, ...person, agreed: v.literal(true) });
+/** V1 has no resend: it sends the form again (i'mport requests a new code, a new imp_uid). */
+export const SmsResendBody = v.object({
+  ...attemptFields,
+  imp_uid: v.optional(ImpUid),
+  ...Object.fromEntries(Object.entries(person).map(([k, s]) => [k, v.optional(s)])),
+  agreed: v.optional(v.literal(true)),
+});
+export const SmsConfirmBody = v.object({ ...attemptFields, imp_uid: v.optional(ImpUid), otp: v.pipe(v.string(), v.regex(/^\d{6}$/)) });
+export const SmsSentResponse = v.object({
+  sent: v.literal(true),
+  expires_at: v.pipe(v.string(), v.isoTimestamp(), v.description("the code's end: 3 minutes")),
+  resend_after: v.pipe(v.string(), v.isoTimestamp(), v.description("no new code before this")),
+  imp_uid: v.optional(v.pipe(ImpUid, v.description("v1: the certification the code makes; confirm names it"))),
+});
+
+type SmsContext = Context<AppEnv & { Variables: VerificationVariables }>;
+
+/** The attempt the body names, as the configured provider names it: checked like any (this app's, this browser's, live). */
+async function attemptOf(c: SmsContext, body: { merchant_uid?: string; identity_verification_id?: string }) {
+  const config = c.get("config");
+  const attemptId = config.provider.name === "v1" ? body.merchant_uid : body.identity_verification_id;
+  if (!attemptId) throw new AppError("invalid_request", "the attempt id of the configured provider");
+  const token = await browserToken(c);
+  if (!token) throw new AppError("session_mismatch", "no binding cookie");
+  const { expiresAt } = await readAttemptId([config.identityHmacKey, ...config.previousIdentityHmacKeys], attemptId, token);
+  if (Date.now() > expiresAt) throw new AppError("session_expired");
+  return { attemptId, expiresAt, browserHash: await sha256Hex(token) };
+}
+
+const personOf = (b: v.InferOutput<typeof SmsSendBody>): SmsPerson => ({
+  name: b.name,
+  phone: b.phone,
+  birth: b.birth,
+  genderDigit: b.gender_digit,
+  carrier: b.carrier,
+});
+
+/** The visitor's address, which PortOne requires (its own rate limiting); Cloudflare always sets it. */
+const ipOf = (c: SmsContext) => c.req.header("CF-Connecting-IP") ?? "127.0.0.1";
+
+/** A phone number gets at most a few codes an hour, counted by its keyed hash, whichever attempt asks. */
+async function countPhone(c: SmsContext, phone: string) {
+  const key = await hmacHex(c.get("config").identityHmacKey, `sms-phone:${phone}`);
+  if ((await countPhoneSend(c.get("db"), key, Date.now())) > SMS_LIMITS.sendsPerPhoneHour) {
+    c.header("Retry-After", "3600");
+    throw new AppError("rate_limited", "codes per phone number");
+  }
+}
+
+/** Why a row refused another code: spent, or not yet (429 with the seconds to wait; this pacing ignores RATE_LIMIT). */
+function refused(c: SmsContext, row: SmsRow | undefined, now: number): never {
+  if (!row) throw new AppError("invalid_request", "no code was sent for this attempt");
+  if (row.tries >= SMS_LIMITS.triesPerAttempt || row.sends >= SMS_LIMITS.sendsPerAttempt) throw new AppError("otp_attempts_exceeded");
+  c.header("Retry-After", String(Math.max(1, Math.ceil((row.resendAfter - now) / 1000))));
+  throw new AppError("rate_limited", "resend paced");
+}
+
+const sent = (c: SmsContext, row: SmsRow, resultId: string) =>
+  c.json(
+    {
+      sent: true as const,
+      expires_at: new Date(row.codeExpiresAt).toISOString(),
+      resend_after: new Date(row.resendAfter).toISOString(),
+      ...(c.get("config").provider.name === "v1" ? { imp_uid: resultId } : {}),
+    },
+    202,
+  );
+
+/** Only where VERIFY_METHOD offers the form: elsewhere these routes do not exist. */
+const smsEnabled = async (c: Context<AppEnv>, next: () => Promise<void>) => {
+  if (c.get("config").verifyMethod === "window") throw new AppError("not_found");
+  await next();
+};
+
+const SEND_ERRORS = [
+  "invalid_request",
+  "payload_too_large",
+  "unsupported_media_type",
+  "forbidden_origin",
+  "unknown_merchant_uid",
+  "session_mismatch",
+  "session_expired",
+  "imp_uid_reused",
+  "otp_attempts_exceeded",
+  "rate_limited",
+  "not_found",
+  "upstream_unauthorized",
+  "upstream_error",
+  "upstream_timeout",
+  "not_configured",
+] as const;
+
+const guard = [sameOriginPosts, requireConfig, smsEnabled, limitBody, jsonObjectBody({ optional: false })] as const;
+
+export const sms = new Hono<AppEnv>()
+  .post(
+    "/send",
+    describeRoute({
+      summary: "SMS: the provider sends a code to the person's phone for this attempt (no window)",
+      responses: { 202: json("a code is on its way", SmsSentResponse), ...errors(...SEND_ERRORS) },
+    }),
+    ...guard,
+    smsLimit,
+    validator("json", SmsSendBody, invalidRequest),
+    withVerification,
+    async (c) => {
+      const body = c.req.valid("json");
+      const { attemptId, expiresAt, browserHash } = await attemptOf(c, body);
+      const now = Date.now();
+      await countPhone(c, body.phone);
+      const row = await claimFirstSend(c.get("db"), { attemptId, browserHash, now, expiresAt });
+      // One first code per attempt; another number means a new attempt (the page starts one).
+      if (!row) throw new AppError("imp_uid_reused", "this attempt already sent a code");
+      const { resultId } = await c.get("results").sms.send(attemptId, personOf(body), ipOf(c));
+      await noteResult(c.get("db"), attemptId, resultId);
+      return sent(c, row, resultId);
+    },
+  )
+  .post(
+    "/resend",
+    describeRoute({
+      summary: "SMS: a new code, after a pause (v1 sends the form again: i'mport has no resend)",
+      responses: { 202: json("a new code is on its way", SmsSentResponse), ...errors(...SEND_ERRORS) },
+    }),
+    ...guard,
+    smsLimit,
+    validator("json", SmsResendBody, invalidRequest),
+    withVerification,
+    async (c) => {
+      const body = c.req.valid("json");
+      const { attemptId, browserHash } = await attemptOf(c, body);
+      const now = Date.now();
+      const db = c.get("db");
+      const full = v.safeParse(SmsSendBody, { ...body, agreed: true });
+      const p = full.success ? personOf(full.output) : undefined;
+      if (p) await countPhone(c, p.phone);
+      const row = await claimResend(db, { attemptId, browserHash, now });
+      if (!row) refused(c, await smsRowOf(db, browserHash, { attemptId }), now);
+      const { resultId } = await c.get("results").sms.resend(attemptId, row.resultId ?? attemptId, p, ipOf(c));
+      await noteResult(db, attemptId, resultId);
+      return sent(c, row, resultId);
+    },
+  )
+  .post(
+    "/confirm",
+    describeRoute({
+      summary: "SMS: confirm the code; then the same verification as POST /certifications, with the same answers",
+      responses: {
+        200: json("verified (as POST /certifications)", v.union([VerificationResponse, ConsentGivenResponse])),
+        202: json("a child: the account waits for a guardian's consent", GuardianRequiredResponse),
+        ...errors(...SEND_ERRORS, "otp_invalid", "otp_expired", "not_certified", "identity_unavailable", "identity_conflict", "age_restricted"),
+      },
+    }),
+    sameOriginPosts,
+    requireConfig,
+    smsEnabled,
+    verifyLimit,
+    limitBody,
+    jsonObjectBody({ optional: false }),
+    validator("json", SmsConfirmBody, invalidRequest),
+    withVerification,
+    async (c) => {
+      const body = c.req.valid("json");
+      const db = c.get("db");
+      const v1 = c.get("config").provider.name === "v1";
+      const named = v1 ? body.merchant_uid : body.identity_verification_id;
+      const token = await browserToken(c);
+      if (!token) throw new AppError("session_mismatch", "no binding cookie");
+      // V1 may name only the imp_uid, as POST /certifications does: the flow is found by it.
+      if (!named && !(v1 && body.imp_uid)) throw new AppError("invalid_request", "the attempt id of the configured provider");
+      const browserHash = await sha256Hex(token);
+      const row = named ? await smsRowOf(db, browserHash, { attemptId: named }) : await smsRowOf(db, browserHash, { resultId: body.imp_uid });
+      if (named) await attemptOf(c, body);
+      if (!row?.resultId) throw new AppError("invalid_request", "no code was sent for this attempt");
+      const resultId = v1 ? (body.imp_uid ?? row.resultId) : row.attemptId;
+      if (resultId !== row.resultId) throw new AppError("invalid_request", "not the certification of the last code");
+      const now = Date.now();
+      const tries = await claimTry(db, row.attemptId);
+      if (tries === undefined) throw new AppError("otp_attempts_exceeded");
+      if (now > row.codeExpiresAt) throw new AppError("otp_expired");
+      try {
+        await c.get("results").sms.confirm(row.attemptId, resultId, body.otp);
+      } catch (err) {
+        // The fifth wrong code spends the attempt.
+        if (err instanceof AppError && err.code === "otp_invalid" && tries >= SMS_LIMITS.triesPerAttempt) throw new AppError("otp_attempts_exceeded");
+        throw err;
+      }
+      const { result, redirectTo } = await runVerification(c, { resultId, attemptId: row.attemptId });
+      const { status, body: answer } = await answerOf(c, result);
+      return c.json({ ...answer, ...(redirectTo ? { redirect_to: redirectTo } : {}) }, status);
+    },
+  );

@@ -1,0 +1,193 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { parseConfig } from "../src/config";
+import { PROVIDERS } from "../src/providers/registry";
+import { type Browser, harness, ORIGIN } from "./support/harness";
+import { errorOf } from "./support/http";
+
+// The in-page SMS flow through the sandbox: the app's own clients talk to the simulator's API flow of each version.
+const SANDBOX = { IMP_MODE: "sandbox", VERIFY_METHOD: "sms" };
+const PERSON = { name: "문자인", birth: "900315", gender_digit: "1", carrier: "KT_MVNO", agreed: true };
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+let phones = 0;
+/** A phone number of its own per test person, so the per-number limit of one test never meets another's. */
+const newPhone = () => `010${String(20_000_000 + phones++).padStart(8, "0")}`;
+
+const post = (b: Browser, path: string, body: unknown) =>
+  b.send(path, { method: "POST", headers: { "Content-Type": "application/json", Origin: ORIGIN }, body: JSON.stringify(body) });
+
+function flow(version: "v1" | "v2", extra: Record<string, string> = {}) {
+  const h = harness({ ...SANDBOX, PORTONE_VERSION: version, ...extra });
+  const idField = version === "v1" ? "merchant_uid" : "identity_verification_id";
+  async function start(person: Record<string, unknown> = {}) {
+    const b = h.browser();
+    const attempt = (await b.prepareAny()) as unknown as Record<string, string>;
+    const id = attempt[idField]!;
+    const phone = (person.phone as string) ?? newPhone();
+    const res = await post(b, "/certifications/sms/send", { [idField]: id, ...PERSON, phone, ...person });
+    const body = (await res.json()) as Record<string, string>;
+    const code = async () => ((await (await h.request(`/sandbox/sms?phone=${phone}`)).json()) as { code: string }).code;
+    const confirm = (otp: string, more: Record<string, unknown> = {}) =>
+      post(b, "/certifications/sms/confirm", { [idField]: id, ...(body.imp_uid ? { imp_uid: body.imp_uid } : {}), otp, ...more });
+    const resend = (more: Record<string, unknown> = {}) =>
+      post(b, "/certifications/sms/resend", { [idField]: id, ...(version === "v1" ? { ...PERSON, phone } : {}), ...more });
+    return { b, id, phone, res, body, code, confirm, resend };
+  }
+  return { h, start, idField };
+}
+
+const wrongOf = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+
+describe.each(["v1", "v2"] as const)("in-page SMS, %s", (version) => {
+  it("send, the code from the SMS, confirm: the same verification as POST /certifications (and its repeat)", async () => {
+    const { start } = flow(version);
+    const s = await start({ name: `문자인${version}` });
+    expect(s.res.status).toBe(202);
+    expect(s.body).toMatchObject({ sent: true, expires_at: expect.any(String), resend_after: expect.any(String) });
+    expect(Date.parse(s.body.expires_at!) - Date.now()).toBeGreaterThan(170_000);
+    if (version === "v1") expect(s.body.imp_uid).toMatch(/^imp_\d+$/);
+    else expect(s.body.imp_uid).toBeUndefined();
+    const wrong = await s.confirm(wrongOf(await s.code()));
+    expect([wrong.status, await errorOf(wrong)]).toEqual([422, "otp_invalid"]);
+    const ok = await s.confirm(await s.code());
+    expect(ok.status).toBe(200);
+    const answer = (await ok.json()) as { outcome: string; user: { name: string; birthday: string } };
+    expect(answer).toMatchObject({ outcome: "new_user", user: { name: `문자인${version}`, birthday: "1990-03-15" } });
+    // A double click: the same answer, nothing new.
+    const again = await s.confirm(await s.code());
+    expect([again.status, ((await again.json()) as { outcome: string }).outcome]).toEqual([200, "new_user"]);
+  });
+
+  it("five wrong codes spend the attempt: the fifth answers 429 otp_attempts_exceeded, and then even the right code does", async () => {
+    const { start } = flow(version);
+    const s = await start();
+    const right = await s.code();
+    const answers: string[] = [];
+    for (let i = 0; i < 5; i++) answers.push(await errorOf(await s.confirm(wrongOf(right))));
+    expect(answers).toEqual(["otp_invalid", "otp_invalid", "otp_invalid", "otp_invalid", "otp_attempts_exceeded"]);
+    const late = await s.confirm(right);
+    expect([late.status, await errorOf(late)]).toEqual([429, "otp_attempts_exceeded"]);
+  });
+
+  it("resend waits for its pause (429 with Retry-After even with RATE_LIMIT off), then sends a code that works", async () => {
+    const { start } = flow(version);
+    const s = await start();
+    const early = await s.resend();
+    expect([early.status, await errorOf(early)]).toEqual([429, "rate_limited"]);
+    expect(Number(early.headers.get("Retry-After"))).toBeGreaterThan(0);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 31_000);
+    const res = await s.resend();
+    expect(res.status).toBe(202);
+    const resent = (await res.json()) as { imp_uid?: string };
+    const ok = await s.confirm(await s.code(), resent.imp_uid ? { imp_uid: resent.imp_uid } : {});
+    expect(ok.status).toBe(200);
+  });
+
+  it("a code past its 3 minutes is 410 otp_expired", async () => {
+    const { start } = flow(version);
+    const s = await start();
+    const code = await s.code();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 181_000);
+    const res = await s.confirm(code);
+    expect([res.status, await errorOf(res)]).toEqual([410, "otp_expired"]);
+  });
+
+  it("refuses what is not this browser's or not well-formed, before any SMS", async () => {
+    const { h, start, idField } = flow(version);
+    const s = await start();
+    // Another browser, the same attempt.
+    const stranger = h.browser();
+    await stranger.prepareAny();
+    const foreign = await post(stranger, "/certifications/sms/send", { [idField]: s.id, ...PERSON, phone: newPhone() });
+    expect([foreign.status, await errorOf(foreign)]).toEqual([403, "session_mismatch"]);
+    const theirs = await post(stranger, "/certifications/sms/confirm", { [idField]: s.id, otp: await s.code() });
+    expect([theirs.status, await errorOf(theirs)]).toEqual([403, "session_mismatch"]);
+    // The same attempt twice: a first code once (another number is a new attempt).
+    const twice = await post(s.b, "/certifications/sms/send", { [idField]: s.id, ...PERSON, phone: s.phone });
+    expect([twice.status, await errorOf(twice)]).toEqual([409, "imp_uid_reused"]);
+    for (const bad of [
+      { ...PERSON, phone: "0212345678" },
+      { ...PERSON, birth: "901345" },
+      { ...PERSON, gender_digit: "9" },
+      { ...PERSON, carrier: "LGT" },
+      { ...PERSON, agreed: false },
+      { ...PERSON, name: "" },
+    ]) {
+      const b = h.browser();
+      const attempt = (await b.prepareAny()) as unknown as Record<string, string>;
+      const res = await post(b, "/certifications/sms/send", { [idField]: attempt[idField], phone: newPhone(), ...bad });
+      expect([res.status, await errorOf(res)]).toEqual([400, "invalid_request"]);
+    }
+    const noCookie = await h.request("/certifications/sms/send", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: ORIGIN },
+      body: JSON.stringify({ [idField]: s.id, ...PERSON, phone: newPhone() }),
+    });
+    expect([noCookie.status, await errorOf(noCookie)]).toEqual([403, "session_mismatch"]);
+  });
+
+  it("one phone number gets at most 5 codes an hour, whichever attempt asks", async () => {
+    const { start } = flow(version);
+    const phone = newPhone();
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await start({ phone })).res.status);
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+  });
+});
+
+describe("in-page SMS: what is kept, and where it is offered", () => {
+  it("stores and logs neither the phone number, the birth digits nor the code", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const { start } = flow("v2");
+      const s = await start({ birth: "880707", gender_digit: "2" });
+      const code = await s.code();
+      expect((await s.confirm(code)).status).toBe(200);
+      const tables = ["sms_sends", "sms_phones", "attempts", "users"];
+      const stored = (await Promise.all(tables.map(async (t) => JSON.stringify((await env.DB.prepare(`SELECT * FROM ${t}`).all()).results)))).join(
+        "\n",
+      );
+      for (const secret of [s.phone, "8807072", code]) expect(stored).not.toContain(secret);
+      const lines = log.mock.calls.map(([line]) => String(line)).join("\n");
+      for (const secret of [s.phone, "880707", code]) expect(lines).not.toContain(secret);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
+  it("VERIFY_METHOD=window: the SMS routes do not exist", async () => {
+    const h = harness({ IMP_MODE: "sandbox" });
+    const b = h.browser();
+    const { merchant_uid } = await b.prepare();
+    const res = await post(b, "/certifications/sms/send", { merchant_uid, ...PERSON, phone: newPhone() });
+    expect([res.status, await errorOf(res)]).toEqual([404, "not_found"]);
+  });
+
+  it("a child verified by SMS waits for a guardian like any other (202)", async () => {
+    const { start } = flow("v1", { MIN_AGE: "7" });
+    const s = await start({ birth: "150304", gender_digit: "4" });
+    const res = await s.confirm(await s.code());
+    expect([res.status, ((await res.json()) as { outcome: string }).outcome]).toEqual([202, "guardian_required"]);
+  });
+
+  it("the configuration refuses sms with a PG that has no API flow (KG Inicis), and allows Danal and KCP", async () => {
+    const live = { IMP_MODE: "live", IMP_CODE: "imp12345678", IMP_KEY: "k", IMP_SECRET: "s", IDENTITY_HMAC_KEY: "0123456789abcdef0123456789abcdef" };
+    const problems = async (vars: Record<string, string>) => (await parseConfig({ ...live, ...vars }, PROVIDERS)).problems.map((p) => p.name);
+    expect(await problems({ VERIFY_METHOD: "sms", IMP_PG: "inicis_unified" })).toEqual(["VERIFY_METHOD"]);
+    expect(await problems({ VERIFY_METHOD: "both" })).toEqual(["VERIFY_METHOD"]);
+    expect(await problems({ VERIFY_METHOD: "sms", IMP_PG: "danal.A010002002" })).toEqual([]);
+    expect(await problems({ VERIFY_METHOD: "both", IMP_PG: "kcp_v2.T0000" })).toEqual([]);
+    expect(await problems({ VERIFY_METHOD: "SMS" })).toEqual(["VERIFY_METHOD"]);
+    expect(
+      (await parseConfig({ IMP_MODE: "sandbox", VERIFY_METHOD: "sms", PORTONE_VERSION: "v2", PORTONE_PG: "inicis_unified" }, PROVIDERS)).problems.map(
+        (p) => p.name,
+      ),
+    ).toEqual(["VERIFY_METHOD"]);
+  });
+});

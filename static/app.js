@@ -18,6 +18,7 @@ const ui = {
   guardianQr: $("guardian-qr"),
   guardianLink: $("guardian-link"),
   guardianDeadline: $("guardian-deadline"),
+  sms: $("sms"),
 };
 
 const query = new URLSearchParams(location.search);
@@ -112,7 +113,8 @@ const SETTLED = new Set(["guardian_required", "guardian_consented"]);
 function show(next) {
   shown = next;
   ui.retry.hidden = !next.result || FINAL.has(next.result.error) || SETTLED.has(next.result.outcome);
-  ui.start.hidden = Boolean(next.result);
+  ui.start.hidden = Boolean(next.result) || config.verifyMethod === "sms";
+  if (ui.sms) ui.sms.hidden = Boolean(next.result);
   const outcome = next.result?.outcome;
   ui.result.className = `result ${outcome === "existing_user" ? "info" : outcome ? "ok" : "error"}`;
   ui.result.removeAttribute("data-outcome");
@@ -155,6 +157,7 @@ const RENEW_BEFORE_MS = 60_000;
 function adopt(next) {
   clearTimeout(renewTimer);
   attempt = next;
+  sms?.reset();
   const renewIn = Date.parse(attempt.expires_at) - Date.now() - RENEW_BEFORE_MS;
   renewTimer = setTimeout(() => shown.result || shown.busy || prepare(), Math.max(renewIn, 5_000));
   ui.start.disabled = !sdk();
@@ -208,9 +211,13 @@ const RESUBMIT = new Set(["upstream_error", "upstream_timeout", "upstream_unauth
 /** The last body sent for verification, while "try again" may send it again. */
 let submitted = null;
 
-async function verify(body) {
+/**
+ * Sends a result for verification and shows the answer; `answered` is an answer already in hand (the SMS form's
+ * confirm), with `body` what POST /certifications takes to ask again.
+ */
+async function verify(body, answered) {
   show({ status: "verifying", busy: true });
-  const res = await postJson("/certifications", body);
+  const res = answered ?? (await postJson("/certifications", body));
   attempt = null;
   submitted = !res.ok && (RESUBMIT.has(res.error) || res.detailKey === "network") ? body : null;
   const consented = Boolean(res.json?.guardian_consent);
@@ -276,11 +283,25 @@ function retry() {
   prepare();
 }
 
+/** The in-page SMS form, where VERIFY_METHOD offers it. */
+const sms =
+  config.verifyMethod === "window"
+    ? null
+    : (await import("/sms.js")).setupSms({
+        t: (key) => (key in config.messages[lang] ? t(key) : null),
+        errorText,
+        attempt: () => attempt,
+        post: postJson,
+        finish: (res, body) => verify(body, res),
+        renew: () => prepare(),
+      });
+
 ui.start.addEventListener("click", start);
 ui.retry.addEventListener("click", retry);
 ui.language.addEventListener("click", () => {
   lang = lang === "ko" ? "en" : "ko";
   render();
+  sms?.redraw();
 });
 
 Promise.all([loadSdk(), initialAttempt()])

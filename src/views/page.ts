@@ -1,6 +1,7 @@
 import { html, raw } from "hono/html";
 import type { Config } from "../config";
 import type { Authorization } from "../oidc/authorization";
+import { SMS_CARRIERS } from "../providers/provider";
 import { type Lang, MESSAGES } from "./messages";
 import { documentStart, titleOf } from "./result-page";
 
@@ -63,6 +64,7 @@ export function renderPage(config: Config, lang: Lang, attempt: object, runs: { 
     // The guardian's page: its link's token, so prepare binds the attempt to it.
     consent: consent ?? null,
     guardianUnder: config.guardianConsentUnder,
+    verifyMethod: config.verifyMethod,
     minAge: config.minAge,
     ageRule: config.ageRule,
     providerScript: config.provider.page.script,
@@ -77,6 +79,7 @@ export function renderPage(config: Config, lang: Lang, attempt: object, runs: { 
   // JSON inside <script>: escape "<" so no value can close the element.
   const json = JSON.stringify(pageConfig).replace(/</g, "\\u003c");
   const title = consent ? "guardian_title" : "title";
+  const sms = config.verifyMethod !== "window";
   return html`${documentStart(lang, titleOf(config, m[title]))}
 <body>
 <main>
@@ -96,7 +99,10 @@ export function renderPage(config: Config, lang: Lang, attempt: object, runs: { 
     </section>`
         : html`<p class="intro" data-text="intro">${m.intro}</p>`
     }
-    <button type="button" class="wide" id="start" data-testid="start-verification" disabled data-text="${consent ? "guardian_start" : "start"}">${consent ? m.guardian_start : m.start}</button>
+    ${sms ? smsForm(m) : ""}
+    ${config.verifyMethod === "both" ? html`<p class="or" data-text="sms_or_window">${m.sms_or_window}</p>` : ""}
+    <button type="button" class="wide${config.verifyMethod === "both" ? " secondary" : ""}" id="start" data-testid="start-verification" disabled
+      ${config.verifyMethod === "sms" ? "hidden" : ""} data-text="${consent ? "guardian_start" : "start"}">${consent ? m.guardian_start : m.start}</button>
     <p class="status" id="status" role="status" aria-live="polite" tabindex="-1" data-busy="true">${m.preparing}</p>
     <section id="result" class="result" tabindex="-1" hidden>
       <p class="message" id="result-message"></p>
@@ -114,9 +120,62 @@ export function renderPage(config: Config, lang: Lang, attempt: object, runs: { 
   </div>
 </main>
 <script type="application/json" id="page-config">${raw(json)}</script>
+${sms ? html`<link rel="modulepreload" href="/sms.js">` : ""}
 <link rel="modulepreload" href="/window-mode.js">
 <link rel="modulepreload" href="${config.provider.page.script}">
 <script type="module" src="/app.js"></script>
 </body>
 </html>`;
+}
+
+const AGREEMENTS = ["privacy", "unique_id", "carrier", "service"] as const;
+
+type Messages = (typeof MESSAGES)[Lang];
+
+/**
+ * The in-page SMS form (static/sms.js drives it): labelled fields named as the JSON fields, the 7th digit masked,
+ * the four agreements the carriers require, each with its text; then the code, its time left, and a resend.
+ */
+function smsForm(m: Messages) {
+  const hinted = (id: string, name: string, label: keyof Messages, hint: keyof Messages | null, attrs: string) =>
+    html`<label for="${id}" data-text="${label}">${m[label]}</label>
+      <input id="${id}" name="${name}" ${raw(attrs)}${hint ? raw(` aria-describedby="${id}-hint"`) : ""} required>
+      ${hint ? html`<p class="hint" id="${id}-hint" data-text="${hint}">${m[hint]}</p>` : ""}`;
+  return html`<section class="sms-flow" id="sms" aria-labelledby="sms-title">
+  <h2 id="sms-title" data-text="sms_title">${m.sms_title}</h2>
+  <p class="intro" data-text="sms_intro">${m.sms_intro}</p>
+  <form id="sms-form" novalidate>
+    ${hinted("sms-name", "name", "sms_name", null, 'autocomplete="name" maxlength="50"')}
+    ${hinted("sms-birth", "birth", "sms_birth", "sms_birth_hint", 'inputmode="numeric" autocomplete="off" maxlength="6" pattern="[0-9]{6}"')}
+    ${hinted("sms-gender-digit", "gender_digit", "sms_gender_digit", "sms_gender_hint", 'type="password" inputmode="numeric" autocomplete="off" maxlength="1" pattern="[1-8]"')}
+    <label for="sms-carrier" data-text="sms_carrier">${m.sms_carrier}</label>
+    <select id="sms-carrier" name="carrier" required>
+      ${SMS_CARRIERS.map((c) => html`<option value="${c}" data-text="sms_carrier_${c}">${m[`sms_carrier_${c}`]}</option>`)}
+    </select>
+    ${hinted("sms-phone", "phone", "sms_phone", "sms_phone_hint", 'type="tel" inputmode="numeric" autocomplete="tel-national" maxlength="11"')}
+    <fieldset class="agreements">
+      <legend data-text="sms_agreements">${m.sms_agreements}</legend>
+      <label class="check"><input type="checkbox" id="sms-agree-all"> <span data-text="sms_agree_all">${m.sms_agree_all}</span></label>
+      ${AGREEMENTS.map(
+        (a) => html`<div class="agreement">
+        <label class="check"><input type="checkbox" name="agree" value="${a}" required> <span data-text="sms_agree_${a}">${m[`sms_agree_${a}`]}</span></label>
+        <details><summary data-text="sms_read">${m.sms_read}</summary><p data-text="sms_agree_${a}_text">${m[`sms_agree_${a}_text`]}</p></details>
+      </div>`,
+      )}
+    </fieldset>
+    <p class="form-error" id="sms-error" role="alert" hidden></p>
+    <button type="submit" class="wide" data-testid="sms-send" data-text="sms_send">${m.sms_send}</button>
+  </form>
+  <form id="otp-form" novalidate hidden>
+    <p role="status" data-text="sms_sent">${m.sms_sent}</p>
+    <label for="sms-otp" data-text="sms_otp">${m.sms_otp}</label>
+    <input id="sms-otp" name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" aria-describedby="sms-timer" required>
+    <p class="hint" id="sms-timer"></p>
+    <p class="form-error" id="otp-error" role="alert" hidden></p>
+    <button type="submit" class="wide" data-testid="sms-confirm" data-text="sms_confirm">${m.sms_confirm}</button>
+    <button type="button" class="wide secondary" id="sms-resend" disabled data-text="sms_resend">${m.sms_resend}</button>
+    <p class="hint" id="sms-resend-in" aria-live="polite"></p>
+    <button type="button" class="link" id="sms-change" data-text="sms_change">${m.sms_change}</button>
+  </form>
+</section>`;
 }

@@ -2,7 +2,7 @@ import type { IdentityVerification } from "@portone/server-sdk/identityVerificat
 import { AppError } from "../../errors";
 import { parseDate } from "../../lib/dates";
 import { isRecord, readJson, str, Upstream, type UpstreamOptions } from "../http";
-import type { ProviderResult, ResultSource, SmsApi, SmsPerson } from "../provider";
+import type { ProviderResult, ResultSource, SmsApi } from "../provider";
 
 export interface PortOneClientOptions extends UpstreamOptions {
   apiSecret: string;

@@ -5,6 +5,7 @@ import { percentile } from "../test/support/http-client.ts";
 import type { OidcCost } from "./oidc.ts";
 import type { LogLine, Name, Server } from "./servers.ts";
 import { COUNT, flags, LATENCY_MS, LEVELS, ROUNDS } from "./settings.ts";
+import type { SmsCost } from "./sms.ts";
 import type { Sample } from "./verification.ts";
 
 export interface Level {
@@ -26,6 +27,7 @@ export interface Run {
   size: { raw: number; gzip: number };
   startups: number[];
   oidc?: OidcCost;
+  sms?: SmsCost;
 }
 
 type Summary = ReturnType<typeof summarize>;
@@ -103,6 +105,7 @@ export function writeReport(run: Run): boolean {
     levels: report,
     profile: run.profile,
     oidc: run.oidc,
+    sms: run.sms,
   };
   writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
 
@@ -175,6 +178,18 @@ export function writeReport(run: Run): boolean {
           ["OIDC: POST /token p50, concurrency 1 (ms)", f(run.oidc.token_p50_ms), "", "–", "", ""],
         ]
       : []),
+    ...(run.sms
+      ? [
+          [
+            "SMS: POST /certifications/sms/send / confirm p50, concurrency 1 (ms; confirm includes the verification)",
+            `${f(run.sms.send_p50_ms)} / ${f(run.sms.confirm_p50_ms)}`,
+            "",
+            "–",
+            "",
+            "",
+          ],
+        ]
+      : []),
     ["errors", ...(["app", "v2", "guide"] as const).map((n) => String(report.reduce((sum, l) => sum + l[n].errors, 0))), "", ""],
   );
   const table = [
@@ -190,6 +205,7 @@ export function writeReport(run: Run): boolean {
   console.log(`\n${table}\n\nresults: bench/results.json, bench/results.md`);
   const errors = report.flatMap((l) => [l.app.first_error, l.v2.first_error, l.guide.first_error]).filter(Boolean);
   if (run.oidc?.errors) errors.push(`${run.oidc.errors} OIDC errors`);
+  if (run.sms?.errors) errors.push(`${run.sms.errors} SMS errors`);
   if (errors.length > 0 || run.storage.pageViewsOk < run.storage.pageViews || run.storage.preparesOk < run.storage.prepares) {
     console.log(`errors, first: ${errors.slice(0, 3).join(" | ")}`);
     return false;

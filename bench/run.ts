@@ -12,6 +12,7 @@ import { measureOidc, type OidcCost } from "./oidc.ts";
 import { type Level, type Run, writeReport } from "./report.ts";
 import { appServer, appV2Server, guideServer, type Server, startApp } from "./servers.ts";
 import { COUNT, flags, LATENCY_MS, LEVELS, PROBES, ROUNDS, step, tty, WARMUP } from "./settings.ts";
+import { measureSms, type SmsCost } from "./sms.ts";
 import { profileWorker, ready, submit, verifyOnce } from "./verification.ts";
 
 async function main(): Promise<boolean> {
@@ -26,6 +27,7 @@ async function main(): Promise<boolean> {
   const storage = { pageViews: 0, pageViewsOk: 0, prepares: 0, preparesOk: 0, attemptInPage: false };
   let profile: Run["profile"];
   let oidc: OidcCost | undefined;
+  let sms: SmsCost | undefined;
   let floorMs = Number.NaN;
   try {
     // A page view and a prepare must cost no storage: served by the same bundle with no D1 and no KV binding at
@@ -131,6 +133,8 @@ async function main(): Promise<boolean> {
       `OpenID Connect: ${oidcRuns} verifications in the page's own flow and ${oidcRuns} inside an authorization, alternating, one at a time; each code exchanged at /token`,
     );
     oidc = await measureOidc(app, oidcRuns);
+    step(`in-page SMS: ${oidcRuns} verifications by SMS (send, then confirm), one at a time, on a Worker with VERIFY_METHOD=sms`);
+    sms = await measureSms(app, oidcRuns);
     await new Promise((r) => setTimeout(r, 500)); // let the last log lines arrive
   } finally {
     for (const server of servers) {
@@ -139,7 +143,7 @@ async function main(): Promise<boolean> {
     }
   }
 
-  return writeReport({ servers, levels, storage, floorMs, profile, size, startups, oidc });
+  return writeReport({ servers, levels, storage, floorMs, profile, size, startups, oidc, sms });
 }
 
 if (!(await main())) process.exit(1);

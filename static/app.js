@@ -294,6 +294,7 @@ const sms =
         post: postJson,
         finish: (res, body) => verify(body, res),
         renew: () => prepare(),
+        sandbox: config.sandbox,
       });
 
 ui.start.addEventListener("click", start);

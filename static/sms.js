@@ -59,8 +59,19 @@ export function setupSms(app) {
     tick = setInterval(draw, 1000);
   }
 
+  /** Sandbox mode: the simulated phone's inbox, on the page (a real code only ever arrives by text message). */
+  async function showSandboxInbox(phone) {
+    const inbox = $("sms-sandbox");
+    if (!app.sandbox || !inbox) return;
+    const res = await app.post("/sandbox/sms", { phone });
+    const code = res.ok ? res.json.code : null;
+    inbox.textContent = code ? `SANDBOX · SMS: [${code}]` : "";
+    inbox.hidden = !code;
+  }
+
   function adoptSent(json) {
     sent = { expiresAt: json.expires_at, resendAfter: json.resend_after, impUid: json.imp_uid ?? sent?.impUid };
+    showSandboxInbox(person().phone);
     form.hidden = true;
     otpForm.hidden = false;
     $("sms-otp").value = "";

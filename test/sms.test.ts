@@ -142,6 +142,21 @@ describe.each(["v1", "v2"] as const)("in-page SMS, %s", (version) => {
 });
 
 describe("in-page SMS: what is kept, and where it is offered", () => {
+  it("live V1 against i'mport's OTP API (the stub): the request carries i'mport's names, and the certification it makes verifies", async () => {
+    const h = harness({ VERIFY_METHOD: "sms", IMP_PG: "danal.A010002002" });
+    const b = h.browser();
+    const { merchant_uid } = await b.prepare();
+    const sent = await post(b, "/certifications/sms/send", { merchant_uid, ...PERSON, name: "라이브문자", phone: newPhone() });
+    expect(sent.status).toBe(202);
+    const { imp_uid } = (await sent.json()) as { imp_uid: string };
+    expect(h.stub.certifications.get(imp_uid)).toMatchObject({ merchant_uid, certified: false, birthday: "1990-03-15" });
+    const wrong = await post(b, "/certifications/sms/confirm", { merchant_uid, imp_uid, otp: wrongOf(h.stub.lastOtp) });
+    expect([wrong.status, await errorOf(wrong)]).toEqual([422, "otp_invalid"]);
+    const ok = await post(b, "/certifications/sms/confirm", { imp_uid, otp: h.stub.lastOtp });
+    expect([ok.status, ((await ok.json()) as { outcome: string }).outcome]).toEqual([200, "new_user"]);
+    expect(h.stub.calls).toMatchObject({ requestOtp: 1, confirmOtp: 2, getCertification: 1 });
+  });
+
   it("stores and logs neither the phone number, the birth digits nor the code", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     try {

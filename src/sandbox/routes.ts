@@ -1,7 +1,7 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { AppEnv } from "../env";
 import { errorBody } from "../errors";
-import { withStorage } from "../http/context";
+import { type StorageVariables, withStorage } from "../http/context";
 import { type PgProfile, profileOfPg } from "../providers/pg";
 import { personFromWindow, readBody, sandboxOnly } from "./requests";
 import { SANDBOX_OPTIONS, type SandboxOption } from "./schema";
@@ -48,6 +48,13 @@ const carrierWindow = new Hono<AppEnv>()
     return c.json({ error: outcome, message: outcome === "not_found" ? "not found" : CONFIRM_MESSAGES[outcome] }, 400);
   });
 
+async function inbox(c: Context<AppEnv & { Variables: StorageVariables }>, phone: string) {
+  const row = /^01\d{8,9}$/.test(phone) ? await lastCodeTo(c.get("db"), phone) : undefined;
+  c.header("Cache-Control", "no-store");
+  if (!row) return c.json(errorBody("not_found"), 404);
+  return c.json({ code: row.otp });
+}
+
 /**
  * Everything under /sandbox that both providers share — the carrier window and the SDK stand-ins; each provider's
  * REST simulator is in its own folder. None of it exists in live mode.
@@ -55,14 +62,10 @@ const carrierWindow = new Hono<AppEnv>()
 export const sandbox = new Hono<AppEnv>()
   .use(sandboxOnly)
   .route("/window", carrierWindow)
-  // The simulated phones' inbox, for the in-page SMS flow (both versions): the last code sent to a number.
-  .get("/sms", withStorage("sandbox"), async (c) => {
-    const phone = c.req.query("phone") ?? "";
-    const row = /^01\d{8,9}$/.test(phone) ? await lastCodeTo(c.get("db"), phone) : undefined;
-    if (!row) return c.json(errorBody("not_found"), 404);
-    c.header("Cache-Control", "no-store");
-    return c.json({ code: row.otp });
-  })
+  // The simulated phones' inbox, for the in-page SMS flow (both versions): the last code sent to a number. GET for
+  // tests; the page itself POSTs the number, so that not even a sandbox number goes into a URL.
+  .get("/sms", withStorage("sandbox"), (c) => inbox(c, c.req.query("phone") ?? ""))
+  .post("/sms", withStorage("sandbox"), async (c) => inbox(c, (await readBody(c)).phone ?? ""))
   // The SDK shims and the carrier window's page are static files, served only in sandbox mode.
   .get("/*", async (c) => {
     const asset = await c.env.ASSETS.fetch(c.req.raw);

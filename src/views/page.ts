@@ -171,6 +171,7 @@ function smsForm(m: Messages) {
     <label for="sms-otp" data-text="sms_otp">${m.sms_otp}</label>
     <input id="sms-otp" name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" aria-describedby="sms-timer" required>
     <p class="hint" id="sms-timer"></p>
+    <p class="badge-note" id="sms-sandbox" hidden></p>
     <p class="form-error" id="otp-error" role="alert" hidden></p>
     <button type="submit" class="wide" data-testid="sms-confirm" data-text="sms_confirm">${m.sms_confirm}</button>
     <button type="button" class="wide secondary" id="sms-resend" disabled data-text="sms_resend">${m.sms_resend}</button>

@@ -59,8 +59,9 @@ describe.each(["v1", "v2"] as const)("the SMS form in Chromium, %s", (version) =
     expect(await page.locator("#sms-resend").isDisabled()).toBe(true);
     problems.push(...(await violations(page, `sms-code-${version}`)));
 
-    // A wrong code is said in place; the right one verifies.
+    // A wrong code is said in place; the right one verifies. The sandbox shows its simulated inbox on the page.
     const code = await codeFor(base, phone);
+    await expect.poll(() => page.locator("#sms-sandbox").textContent()).toContain(code);
     await page.getByLabel(/인증번호 6자리|6-digit code/).fill(String((Number(code) + 1) % 1_000_000).padStart(6, "0"));
     await page.getByTestId("sms-confirm").click();
     await expect.poll(() => page.locator("#otp-error").isVisible()).toBe(true);

@@ -681,6 +681,9 @@ try {
     PORTONE_CHANNEL_KEY: STUB_CHANNEL_KEY,
     PORTONE_API_SECRET: portone.secret,
     PORTONE_API_BASE: upstreamV2.url,
+    // Danal's channel, with the in-page SMS form beside the window: its routes get bad inputs too.
+    PORTONE_PG: "danal",
+    VERIFY_METHOD: "both",
     IDENTITY_HMAC_KEY: HMAC_KEY,
     IMP_TIMEOUT_MS: "1000",
     RATE_LIMIT: "off",
@@ -727,6 +730,46 @@ try {
     ]) {
       probes.push({ name: `v2 body ${body.slice(0, 30)}`, run: () => owner.verify(body) });
     }
+    // The SMS routes: bodies, ids and cookies they refuse before any SMS is sent.
+    const person = { name: "문자", phone: "01012345678", birth: "900101", gender_digit: "1", carrier: "SKT", agreed: true };
+    const smsBodies: Array<[string, unknown]> = [
+      ["send", { identity_verification_id: ownerId, ...person, phone: "0212345678" }],
+      ["send", { identity_verification_id: ownerId, ...person, agreed: false }],
+      ["send", { identity_verification_id: ownerId, ...person, birth: "991332" }],
+      ["send", { identity_verification_id: ownerId, ...person, gender_digit: "0" }],
+      ["send", { identity_verification_id: ownerId, ...person, carrier: "LGT" }],
+      ["send", { identity_verification_id: ownerId, ...person, name: "x".repeat(51) }],
+      ["send", { identity_verification_id: "A".repeat(40), ...person }],
+      ["send", { merchant_uid: ownerId, ...person }],
+      ["send", "{"],
+      ["send", "[]"],
+      ["resend", { identity_verification_id: ownerId }],
+      ["resend", { identity_verification_id: "A".repeat(40) }],
+      ["confirm", { identity_verification_id: ownerId, otp: "12345" }],
+      ["confirm", { identity_verification_id: ownerId, otp: "123456" }],
+      ["confirm", { identity_verification_id: "A".repeat(40), otp: "123456" }],
+      ["confirm", { identity_verification_id: ownerId, otp: 123456 }],
+    ];
+    for (const [route, body] of smsBodies) {
+      probes.push({
+        name: `v2 sms ${route} ${JSON.stringify(body).slice(0, 40)}`,
+        run: () =>
+          owner.send(`/certifications/sms/${route}`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: typeof body === "string" ? body : JSON.stringify(body),
+          }),
+      });
+    }
+    probes.push({
+      name: "v2 sms send from a stranger's browser",
+      run: () =>
+        stranger.send("/certifications/sms/send", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ identity_verification_id: ownerId, ...person }),
+        }),
+    });
     for (const cookie of [...forgedCookies, stranger.cookie]) {
       const forged = v2Browser();
       forged.cookie = cookie;

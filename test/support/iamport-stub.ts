@@ -31,14 +31,17 @@ export type Fault =
   | { kind: "hang" } // never answers; only the caller's timeout ends it
   | { kind: "unauthorized" }; // 401 as if the token had just expired
 
-type Op = "getToken" | "getCertification" | "deleteCertification";
+type Op = "getToken" | "getCertification" | "deleteCertification" | "requestOtp" | "confirmOtp";
 
 const TOKEN_LIFETIME_S = 30 * 60;
 // imp_uids are unique across all of i'mport, so across every stub of a test run too.
 let nextImpUid = 100_000_000_000 + Math.floor(Math.random() * 1e11);
 
 export class ImpStub {
-  readonly calls: Record<Op, number> = { getToken: 0, getCertification: 0, deleteCertification: 0 };
+  readonly calls: Record<Op, number> = { getToken: 0, getCertification: 0, deleteCertification: 0, requestOtp: 0, confirmOtp: 0 };
+  /** The OTP flow: the code each requested certification waits for, and the last one "sent". */
+  readonly otps = new Map<string, string>();
+  lastOtp = "";
   readonly certifications = new Map<string, StubCertification>();
   /** Authorization headers seen, in order (to check the Bearer scheme). */
   readonly authorizations: string[] = [];
@@ -112,6 +115,9 @@ export class ImpStub {
       case "getCertification":
       case "deleteCertification":
         return this.certification(request, decodeURIComponent(url.pathname.split("/")[2] ?? ""), op);
+      case "requestOtp":
+      case "confirmOtp":
+        return this.otp(request, op, decodeURIComponent(url.pathname.split("/")[4] ?? ""));
       default:
         return envelope(404, -1, "Not Found", null);
     }
@@ -155,12 +161,48 @@ export class ImpStub {
     return envelope(200, 0, null, { access_token: this.current, now, expired_at: expiredAt });
   }
 
-  private certification(request: Request, impUid: string, op: Op): Response {
+  private authorized(request: Request): boolean {
     const auth = request.headers.get("Authorization") ?? "";
     this.authorizations.push(auth);
-    const token = auth.replace(/^Bearer /, "");
-    const expiredAt = this.tokens.get(token);
-    if (expiredAt === undefined || expiredAt <= this.now()) return envelope(401, -1, "Unauthorized", null);
+    const expiredAt = this.tokens.get(auth.replace(/^Bearer /, ""));
+    return expiredAt !== undefined && expiredAt > this.now();
+  }
+
+  /** i'mport's OTP flow: a request makes an uncertified certification and "sends" a code; confirm certifies it. */
+  private async otp(request: Request, op: Op, impUid: string): Promise<Response> {
+    if (!this.authorized(request)) return envelope(401, -1, "Unauthorized", null);
+    const body = await readBody(request);
+    if (op === "requestOtp") {
+      const digit = Number(body.gender_digit);
+      const birth = String(body.birth ?? "");
+      if (!body.name || !/^01\d{8,9}$/.test(String(body.phone)) || !/^\d{6}$/.test(birth) || !(digit >= 1 && digit <= 8)) {
+        return envelope(400, -1, "name, phone, birth, gender_digit 파라미터를 확인해 주세요.", null);
+      }
+      const century = [1, 2, 5, 6].includes(digit) ? "19" : "20";
+      const record = this.certify({
+        merchant_uid: String(body.merchant_uid ?? "") || null,
+        name: String(body.name),
+        gender: digit % 2 === 1 ? "male" : "female",
+        birthday: `${century}${birth.slice(0, 2)}-${birth.slice(2, 4)}-${birth.slice(4)}`,
+        unique_key: `ci_otp_${body.name}_${birth}_${digit}`,
+        unique_in_site: `di_otp_${body.name}_${birth}_${digit}`,
+        certified: false,
+      });
+      this.lastOtp = String(100_000 + Math.floor(Math.random() * 900_000));
+      this.otps.set(record.imp_uid, this.lastOtp);
+      return envelope(200, 0, null, { imp_uid: record.imp_uid });
+    }
+    const record = this.certifications.get(impUid);
+    if (!record) return envelope(404, -1, "인증결과가 존재하지 않습니다.", null);
+    if (record.certified) return envelope(400, -1, "이미 인증이 완료된 건입니다.", null);
+    if (!body.otp || body.otp !== this.otps.get(impUid)) return envelope(400, -1, "인증번호가 일치하지 않습니다.", null);
+    record.certified = true;
+    record.certified_at = this.now();
+    return envelope(200, 0, null, record);
+  }
+
+  private certification(request: Request, impUid: string, op: Op): Response {
+    if (!this.authorized(request)) return envelope(401, -1, "Unauthorized", null);
     const record = this.certifications.get(impUid);
     if (!record) return envelope(404, -1, "인증결과가 존재하지 않습니다.", null);
     if (op === "deleteCertification") this.certifications.delete(impUid);
@@ -170,6 +212,8 @@ export class ImpStub {
 
 function opOf(method: string, path: string): Op | null {
   if (method === "POST" && path === "/users/getToken") return "getToken";
+  if (method === "POST" && path === "/certifications/otp/request") return "requestOtp";
+  if (method === "POST" && /^\/certifications\/otp\/confirm\/[^/]+$/.test(path)) return "confirmOtp";
   if (/^\/certifications\/[^/]+$/.test(path)) {
     if (method === "GET") return "getCertification";
     if (method === "DELETE") return "deleteCertification";

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseConfig } from "../src/config";
+import { PORTONE_SANDBOX } from "../src/providers/portone/config";
 import { PROVIDERS } from "../src/providers/registry";
 import { type Browser, harness, ORIGIN } from "./support/harness";
 import { errorOf } from "./support/http";
@@ -204,5 +205,66 @@ describe("in-page SMS: what is kept, and where it is offered", () => {
         (p) => p.name,
       ),
     ).toEqual(["VERIFY_METHOD"]);
+  });
+});
+
+describe("the sandbox's V2 API flow, as PortOne answers it", () => {
+  it("send, resend and confirm with PortOne's errors: already sent, already verified, not sent, max transactions, the PG's refusal", async () => {
+    const h = harness({ IMP_MODE: "sandbox", PORTONE_VERSION: "v2" });
+    const call = async (id: string, action: string, body: object) => {
+      const res = await h.request(`/identity-verifications/${id}/${action}`, {
+        method: "POST",
+        headers: { Authorization: `PortOne ${PORTONE_SANDBOX.apiSecret}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ storeId: PORTONE_SANDBOX.storeId, ...body }),
+      });
+      return [res.status, ((await res.json()) as { type?: string }).type ?? "ok"];
+    };
+    const phone = newPhone();
+    // The channel the simulator answers for: the configured one (the test env sets PORTONE_CHANNEL_KEY).
+    const send = {
+      channelKey: h.env.PORTONE_CHANNEL_KEY || PORTONE_SANDBOX.channelKey,
+      customer: { name: "포트원", phoneNumber: phone, identityNumber: "9001011", ipAddress: "203.0.113.9" },
+      operator: "SKT",
+      method: "SMS",
+    };
+    const id = "sandboxflow0000000000000000000000000001";
+    expect(await call(id, "confirm", { otp: "000000" })).toEqual([404, "IDENTITY_VERIFICATION_NOT_SENT"]);
+    expect(await call(id, "resend", {})).toEqual([404, "IDENTITY_VERIFICATION_NOT_SENT"]);
+    expect(await call(id, "send", { ...send, customer: { ...send.customer, ipAddress: undefined } })).toEqual([400, "INVALID_REQUEST"]);
+    expect(await call(id, "send", { ...send, channelKey: "channel-key-other" })).toEqual([404, "CHANNEL_NOT_FOUND"]);
+    expect(await call(id, "send", send)).toEqual([200, "ok"]);
+    expect(await call(id, "send", send)).toEqual([409, "IDENTITY_VERIFICATION_ALREADY_SENT"]);
+    expect(await call(id, "confirm", { otp: "000000" })).toEqual([502, "PG_PROVIDER"]);
+    expect(await call(id, "resend", {})).toEqual([200, "ok"]);
+    const code = ((await (await h.request(`/sandbox/sms?phone=${phone}`)).json()) as { code: string }).code;
+    expect(await call(id, "confirm", { otp: code })).toEqual([200, "ok"]);
+    expect(await call(id, "confirm", { otp: code })).toEqual([409, "IDENTITY_VERIFICATION_ALREADY_VERIFIED"]);
+    expect(await call(id, "send", send)).toEqual([409, "IDENTITY_VERIFICATION_ALREADY_VERIFIED"]);
+    // Codes that expired unconfirmed: a new send each time, until PortOne's cap.
+    const capped = "sandboxflow0000000000000000000000000002";
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const answers: unknown[] = [];
+    for (let i = 0; i < 6; i++) {
+      answers.push((await call(capped, "send", send))[1]);
+      vi.setSystemTime(Date.now() + 181_000);
+    }
+    expect(answers).toEqual(["ok", "ok", "ok", "ok", "ok", "MAX_TRANSACTION_COUNT_REACHED"]);
+  });
+
+  it("SMS codes are limited per client address too (SMS_LIMITER, with RATE_LIMIT on)", async () => {
+    const h = harness({ ...SANDBOX, RATE_LIMIT: "on" });
+    const client = { "CF-Connecting-IP": "203.0.113.77", "Content-Type": "application/json", Origin: ORIGIN };
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await h.request("/certifications/sms/send", {
+        method: "POST",
+        headers: client,
+        body: JSON.stringify({ ...PERSON, phone: newPhone() }),
+      });
+      statuses.push(res.status);
+    }
+    // Refused for want of an attempt (400) until the limiter says no more (429).
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(400));
+    expect(statuses.slice(10)).toEqual([429, 429]);
   });
 });

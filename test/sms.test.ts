@@ -177,6 +177,24 @@ describe("in-page SMS: what is kept, and where it is offered", () => {
     }
   });
 
+  it("the page: the form alone (sms), the form and the window (both), the window alone (window)", async () => {
+    for (const [method, form, window] of [
+      ["sms", true, false],
+      ["both", true, true],
+      ["window", false, true],
+    ] as const) {
+      const html = await (await harness({ IMP_MODE: "sandbox", VERIFY_METHOD: method }).request("/")).text();
+      expect(html.includes('data-testid="sms-send"'), method).toBe(form);
+      const start = /<button[^>]*data-testid="start-verification"[^>]*>/.exec(html)?.[0] ?? "";
+      expect(/\shidden(\s|>)/.test(start), method).toBe(!window);
+      if (form) {
+        for (const name of ["name", "birth", "gender_digit", "carrier", "phone", "otp"]) expect(html).toContain(`name="${name}"`);
+        expect(html).toContain('data-testid="sms-confirm"');
+        expect((html.match(/name="agree"/g) ?? []).length).toBe(4);
+      }
+    }
+  });
+
   it("VERIFY_METHOD=window: the SMS routes do not exist", async () => {
     const h = harness({ IMP_MODE: "sandbox" });
     const b = h.browser();

@@ -7,15 +7,35 @@
 //
 // It is deliberately not this app: it trusts any imp_uid, checks no merchant_uid, browser or expiry, and reads
 // `birth` as milliseconds. It is here to be measured, never deployed.
+//
+// `node bench/guide-server.mjs <port> <base> sqlite <file>` keeps the users in SQLite instead (node:sqlite, a
+// UNIQUE index on unique_key, found by it and inserted when new): a deployed site keeps its users in a database.
 import axios from "axios";
 import express from "express";
 
-const [port, apiBase] = [Number(process.argv[2]), process.argv[3]];
+const [port, apiBase, store, file] = [Number(process.argv[2]), process.argv[3], process.argv[4], process.argv[5]];
 const IMP_KEY = process.env.IMP_KEY;
 const IMP_SECRET = process.env.IMP_SECRET;
 
+/** The same model over SQLite: WAL, as a server keeps it. */
+async function sqliteUsers(path) {
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+  db.exec("CREATE TABLE IF NOT EXISTS users (certification_key TEXT NOT NULL UNIQUE, name TEXT, gender TEXT)");
+  const select = db.prepare("SELECT certification_key AS certificationKey, name, gender FROM users WHERE certification_key = ?");
+  const insert = db.prepare("INSERT INTO users (certification_key, name, gender) VALUES (?, ?, ?)");
+  return {
+    find: async ({ certificationKey }) => select.get(certificationKey) ?? null,
+    create: async (user) => {
+      insert.run(user.certificationKey, user.name ?? null, user.gender ?? null);
+      return user;
+    },
+  };
+}
+
 /** What the guide's `Users` model offers for this flow: find one by a field, create one. */
-const Users = {
+const memoryUsers = {
   rows: [],
   find(query) {
     const [[field, value]] = Object.entries(query);
@@ -26,6 +46,8 @@ const Users = {
     return Promise.resolve(user);
   },
 };
+
+const Users = store === "sqlite" ? await sqliteUsers(file) : memoryUsers;
 
 const app = express();
 app.use(express.json());

@@ -3,6 +3,7 @@
 // exchanged at /token (one D1 batch and two ES256 signatures). Not timed: /authorize and the stub's certification.
 import { createHash, randomBytes } from "node:crypto";
 import { percentile } from "../test/support/http-client.ts";
+import { cpuMs } from "./cpu.ts";
 import type { Server } from "./servers.ts";
 import { ready, submit } from "./verification.ts";
 
@@ -32,6 +33,8 @@ export interface OidcCost {
   plain_p50_ms: number;
   in_authorization_p50_ms: number;
   token_p50_ms: number;
+  /** The Worker's CPU ms per code exchange (read from /proc over all of them). */
+  token_cpu_ms: number;
   errors: number;
 }
 
@@ -40,6 +43,7 @@ export async function measureOidc(server: Server, n: number): Promise<OidcCost> 
   const inAuthorization: number[] = [];
   const token: number[] = [];
   let errors = 0;
+  const codes: Array<{ code: string; verifier: string }> = [];
   for (let i = 0; i < n; i++) {
     const sample = await submit(await ready(server, `oidc-plain-${i}`));
     if (sample.ok) plain.push(sample.ms);
@@ -60,7 +64,7 @@ export async function measureOidc(server: Server, n: number): Promise<OidcCost> 
     const html = await (await send(`/authorize?${query}`)).text();
     const merchant_uid = /"merchant_uid":"([A-Za-z0-9]{40})"/.exec(html)?.[1] ?? "";
     const cert = server.stub.certify({ merchant_uid, unique_key: `CI-oidc-${i}`, birthday: "1990-01-01", birth: 631119600 });
-    let t0 = performance.now();
+    const t0 = performance.now();
     const verified = await send("/certifications", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -73,7 +77,12 @@ export async function measureOidc(server: Server, n: number): Promise<OidcCost> 
       errors++;
       continue;
     }
-    t0 = performance.now();
+    codes.push({ code, verifier });
+  }
+  // The exchanges, one after the other once every code is issued (each lives 60 s), with the Worker's CPU around them.
+  const cpuBefore = cpuMs(server.pid);
+  for (const { code, verifier } of codes) {
+    const t0 = performance.now();
     const exchanged = await fetch(`${server.url}/token`, {
       method: "POST",
       headers: {
@@ -86,10 +95,18 @@ export async function measureOidc(server: Server, n: number): Promise<OidcCost> 
     if (exchanged.status === 200) token.push(performance.now() - t0);
     else errors++;
   }
+  const token_cpu_ms = codes.length ? (cpuMs(server.pid) - cpuBefore) / codes.length : Number.NaN;
   const p50 = (xs: number[]) =>
     percentile(
       [...xs].sort((a, b) => a - b),
       50,
     );
-  return { verifications: n, plain_p50_ms: p50(plain), in_authorization_p50_ms: p50(inAuthorization), token_p50_ms: p50(token), errors };
+  return {
+    verifications: n,
+    plain_p50_ms: p50(plain),
+    in_authorization_p50_ms: p50(inAuthorization),
+    token_p50_ms: p50(token),
+    token_cpu_ms,
+    errors,
+  };
 }

@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { percentile } from "../test/support/http-client.ts";
+import type { CpuCost } from "./cost.ts";
 import type { OidcCost } from "./oidc.ts";
 import type { LogLine, Name, Server } from "./servers.ts";
 import { COUNT, flags, LATENCY_MS, LEVELS, ROUNDS } from "./settings.ts";
@@ -28,6 +29,71 @@ export interface Run {
   startups: number[];
   oidc?: OidcCost;
   sms?: SmsCost;
+  cpu?: CpuCost;
+}
+
+/** The CPU and size targets (issue: what a verification costs), judged in the CPU table. */
+export const CPU_TARGETS = {
+  verification_vs_guide_sqlite: 1.0,
+  verification_stretch: 0.8,
+  throughput_16_vs_guide_sqlite: 1.0,
+  page_view_ms: 0.85,
+  bundle_gzip_kib: 70,
+  startup_ms: 30,
+} as const;
+
+/** The CPU table: each server's CPU per request, read from /proc, and the targets met or missed. */
+function cpuTable(run: Run): string {
+  const c = run.cpu;
+  if (!c) return "";
+  const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(d));
+  const { app, guide, guide_sqlite: sqlite } = c.verification_ms as Record<string, number>;
+  const ratio = app! / sqlite!;
+  const tRatio = c.throughput_16.app! / c.throughput_16.guide_sqlite!;
+  const gzipKiB = run.size.gzip / 1024;
+  const rows = [
+    [
+      "CPU per verification, concurrency 8 (ms)",
+      f(app),
+      `${f(guide)} / ${f(sqlite)}`,
+      `${f(ratio)}×`,
+      `≤ ${CPU_TARGETS.verification_vs_guide_sqlite}× (stretch ${CPU_TARGETS.verification_stretch}×): ${verdict(ratio <= CPU_TARGETS.verification_vs_guide_sqlite)}${ratio <= CPU_TARGETS.verification_stretch ? ", stretch met" : ""}`,
+    ],
+    [
+      "verifications per second, concurrency 16",
+      f(c.throughput_16.app, 0),
+      `${f(c.throughput_16.guide, 0)} / ${f(c.throughput_16.guide_sqlite, 0)}`,
+      `${f(tRatio)}×`,
+      `≥ 1×: ${verdict(tRatio >= CPU_TARGETS.throughput_16_vs_guide_sqlite)}`,
+    ],
+    ["CPU per page view (ms)", f(c.page_view_ms), "", "", `≤ ${CPU_TARGETS.page_view_ms} ms: ${verdict(c.page_view_ms <= CPU_TARGETS.page_view_ms)}`],
+    ["CPU per prepare (ms)", f(c.prepare_ms), "", "", ""],
+    ["CPU per GET /healthz (ms)", f(c.healthz_ms), "", "", ""],
+    ["CPU per OIDC code exchange, POST /token (ms)", f(run.oidc?.token_cpu_ms), "", "", ""],
+    ["CPU per SMS confirm, verification included (ms)", f(run.sms?.confirm_cpu_ms), "", "", ""],
+    [
+      "deployable bundle, gzip (KiB)",
+      f(gzipKiB, 1),
+      "",
+      "",
+      `≤ ${CPU_TARGETS.bundle_gzip_kib} KiB: ${verdict(gzipKiB <= CPU_TARGETS.bundle_gzip_kib)}`,
+    ],
+    [
+      "startup CPU (ms)",
+      f(run.startups[1], 1),
+      "",
+      "",
+      `≤ ${CPU_TARGETS.startup_ms} ms: ${verdict((run.startups[1] ?? Infinity) <= CPU_TARGETS.startup_ms)}`,
+    ],
+  ];
+  return [
+    "",
+    `CPU from /proc (user + system, process tree; workerd holds the app's local D1 and KV, the stubs count for nobody), ${c.requests} requests per measure:`,
+    "",
+    "| measure | this app, V1 | the guide: users in memory / in SQLite | ratio app : guide+SQLite | target |",
+    "|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 }
 
 type Summary = ReturnType<typeof summarize>;
@@ -106,6 +172,7 @@ export function writeReport(run: Run): boolean {
     profile: run.profile,
     oidc: run.oidc,
     sms: run.sms,
+    cpu: run.cpu,
   };
   writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
 
@@ -200,12 +267,14 @@ export function writeReport(run: Run): boolean {
     ...rows.map((r) => `| ${r.join(" | ")} |`),
     "",
     `Harness floor (GET /healthz through the same client, one at a time, p50): ${f(run.floorMs)} ms. Deployable bundle: ${f(run.size.raw / 1024)} KiB raw, ${f(run.size.gzip / 1024)} KiB gzip. Startup (wrangler check startup, active CPU, median of 3): ${f(run.startups[1])} ms.${run.profile ? ` Worker CPU per verification (profiled, upper bound): ${f(run.profile.busy_ms_per_verification, 2)} ms.` : ""}`,
+    cpuTable(run),
   ].join("\n");
   writeFileSync("bench/results.md", `${table}\n`);
   console.log(`\n${table}\n\nresults: bench/results.json, bench/results.md`);
   const errors = report.flatMap((l) => [l.app.first_error, l.v2.first_error, l.guide.first_error]).filter(Boolean);
   if (run.oidc?.errors) errors.push(`${run.oidc.errors} OIDC errors`);
   if (run.sms?.errors) errors.push(`${run.sms.errors} SMS errors`);
+  if (run.cpu?.errors) errors.push(`${run.cpu.errors} errors in the CPU measures`);
   if (errors.length > 0 || run.storage.pageViewsOk < run.storage.pageViews || run.storage.preparesOk < run.storage.prepares) {
     console.log(`errors, first: ${errors.slice(0, 3).join(" | ")}`);
     return false;

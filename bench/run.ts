@@ -8,9 +8,10 @@
 // Loopback only, bounded, stops by itself.
 import { HttpClient, percentile, pool } from "../test/support/http-client.ts";
 import { measureBuild } from "./build.ts";
+import { type CpuCost, measureCpu } from "./cost.ts";
 import { measureOidc, type OidcCost } from "./oidc.ts";
 import { type Level, type Run, writeReport } from "./report.ts";
-import { appServer, appV2Server, guideServer, type Server, startApp } from "./servers.ts";
+import { appServer, appV2Server, guideServer, type Name, type Server, startApp } from "./servers.ts";
 import { COUNT, flags, LATENCY_MS, LEVELS, PROBES, ROUNDS, step, tty, WARMUP } from "./settings.ts";
 import { measureSms, type SmsCost } from "./sms.ts";
 import { profileWorker, ready, submit, verifyOnce } from "./verification.ts";
@@ -18,7 +19,7 @@ import { profileWorker, ready, submit, verifyOnce } from "./verification.ts";
 async function main(): Promise<boolean> {
   const { size, startups } = await measureBuild();
   const servers = [await appServer(), await appV2Server(), await guideServer()];
-  const [app] = servers as [Server, Server, Server];
+  const [app] = servers as [Server<Name>, Server<Name>, Server<Name>];
   const callsOf = (server: Server) => ({
     getToken: server.stub.calls.getToken,
     getResult: server.portone ? server.portone.calls.getIdentityVerification : server.stub.calls.getCertification,
@@ -28,6 +29,7 @@ async function main(): Promise<boolean> {
   let profile: Run["profile"];
   let oidc: OidcCost | undefined;
   let sms: SmsCost | undefined;
+  let cpu: CpuCost | undefined;
   let floorMs = Number.NaN;
   try {
     // A page view and a prepare must cost no storage: served by the same bundle with no D1 and no KV binding at
@@ -135,6 +137,17 @@ async function main(): Promise<boolean> {
     oidc = await measureOidc(app, oidcRuns);
     step(`in-page SMS: ${oidcRuns} verifications by SMS (send, then confirm), one at a time, on a Worker with VERIFY_METHOD=sms`);
     sms = await measureSms(app, oidcRuns);
+    const cpuRuns = flags.quick ? 100 : 400;
+    step(
+      `CPU per request from /proc: ${cpuRuns} verifications at concurrency 8 and ${cpuRuns} at 16, for the app, the guide, and the guide with its users in SQLite; the app's page views, prepares, /healthz`,
+    );
+    const guideSqlite = await guideServer("sqlite");
+    try {
+      cpu = await measureCpu([app, servers[2]!, guideSqlite], cpuRuns);
+    } finally {
+      await guideSqlite.stop();
+      await guideSqlite.stubServer.close();
+    }
     await new Promise((r) => setTimeout(r, 500)); // let the last log lines arrive
   } finally {
     for (const server of servers) {
@@ -143,7 +156,7 @@ async function main(): Promise<boolean> {
     }
   }
 
-  return writeReport({ servers, levels, storage, floorMs, profile, size, startups, oidc, sms });
+  return writeReport({ servers, levels, storage, floorMs, profile, size, startups, oidc, sms, cpu });
 }
 
 if (!(await main())) process.exit(1);

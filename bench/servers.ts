@@ -1,13 +1,14 @@
 // The servers side by side: this app's bundle in workerd (V1 and V2), and the guide's Express + axios server.
 import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { ImpStub } from "../test/support/iamport-stub.ts";
 import { PortOneStub, STUB_CHANNEL_KEY } from "../test/support/portone-stub.ts";
 import { type StubServer, startStubServer } from "../test/support/stub-server.ts";
 import { freePort } from "../test/support/wrangler-dev.ts";
+import { spawnedBy } from "./cpu.ts";
 import { BENCH_CLIENT } from "./oidc.ts";
 import { flags, LATENCY_MS, OUT } from "./settings.ts";
 
@@ -18,11 +19,12 @@ export interface LogLine {
   d1: { roundTrips: number; ms: number };
 }
 
+/** The servers of the main rounds. */
 export type Name = "app" | "v2" | "guide";
 
-export interface Server {
-  /** This app with i'mport (V1), this app with PortOne V2, the guide's server. */
-  name: Name;
+export interface Server<N extends string = Name | "guide_sqlite"> {
+  /** This app with i'mport (V1), this app with PortOne V2, the guide's server (users in memory, or in SQLite). */
+  name: N;
   stub: ImpStub;
   /** V2's upstream, for the app with PORTONE_VERSION=v2. */
   portone?: PortOneStub;
@@ -32,6 +34,8 @@ export interface Server {
   logs: Map<string, LogLine>;
   stop(): Promise<void>;
   inspectorPort?: number;
+  /** The server's process (workerd for the app; its CPU time is read from /proc). */
+  pid: number;
 }
 
 const migrations = readdirSync("migrations")
@@ -103,42 +107,53 @@ export async function startApp(options: {
   return { mf, url };
 }
 
-export async function appServer(): Promise<Server> {
+export async function appServer(): Promise<Server<Name>> {
   const { stub, stubServer } = await newStub("app");
   const logs = new Map<string, LogLine>();
   const inspectorPort = flags.profile ? await freePort() : undefined;
-  const { mf, url } = await startApp({ storage: true, inspectorPort, logs, apiBase: stubServer.url, impKey: stub.impKey });
-  return { name: "app", stub, stubServer, url, logs, inspectorPort, stop: () => mf.dispose() };
+  const { result, pid } = await spawnedBy(() => startApp({ storage: true, inspectorPort, logs, apiBase: stubServer.url, impKey: stub.impKey }));
+  const { mf, url } = result;
+  return { name: "app", stub, stubServer, url, logs, inspectorPort, pid, stop: () => mf.dispose() };
 }
 
 /** The same bundle with PORTONE_VERSION=v2, against its own PortOne stub. */
-export async function appV2Server(): Promise<Server> {
+export async function appV2Server(): Promise<Server<Name>> {
   const stub = new ImpStub("bench_v2_unused", "bench_secret"); // V2 needs no token: never called
   const portone = new PortOneStub("bench_portone_secret");
   portone.latencyMs = LATENCY_MS;
   const stubServer = await startStubServer(portone);
   const logs = new Map<string, LogLine>();
-  const { mf, url } = await startApp({
-    storage: true,
-    logs,
-    apiBase: stubServer.url,
-    impKey: stub.impKey,
-    persist: "bench-v2",
-    vars: {
-      PORTONE_VERSION: "v2",
-      PORTONE_STORE_ID: "store-bench",
-      PORTONE_CHANNEL_KEY: STUB_CHANNEL_KEY,
-      PORTONE_API_SECRET: portone.secret,
-      PORTONE_API_BASE: stubServer.url,
-    },
-  });
-  return { name: "v2", stub, portone, stubServer, url, logs, stop: () => mf.dispose() };
+  const { result, pid } = await spawnedBy(() =>
+    startApp({
+      storage: true,
+      logs,
+      apiBase: stubServer.url,
+      impKey: stub.impKey,
+      persist: "bench-v2",
+      vars: {
+        PORTONE_VERSION: "v2",
+        PORTONE_STORE_ID: "store-bench",
+        PORTONE_CHANNEL_KEY: STUB_CHANNEL_KEY,
+        PORTONE_API_SECRET: portone.secret,
+        PORTONE_API_BASE: stubServer.url,
+      },
+    }),
+  );
+  const { mf, url } = result;
+  return { name: "v2", stub, portone, stubServer, url, logs, pid, stop: () => mf.dispose() };
 }
 
-export async function guideServer(): Promise<Server> {
-  const { stub, stubServer } = await newStub("guide");
+/** The guide's server, its users in memory (as the guide leaves them) or in SQLite (as a deployed site keeps them). */
+export async function guideServer(): Promise<Server<Name>>;
+export async function guideServer(store: "sqlite"): Promise<Server>;
+export async function guideServer(store: "memory" | "sqlite" = "memory"): Promise<Server> {
+  const name = store === "sqlite" ? ("guide_sqlite" as const) : ("guide" as const);
+  const { stub, stubServer } = await newStub(name);
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ["bench/guide-server.mjs", String(port), stubServer.url], {
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, `guide-users-${process.pid}.sqlite`);
+  const args = ["bench/guide-server.mjs", String(port), stubServer.url, ...(store === "sqlite" ? ["sqlite", file] : [])];
+  const child: ChildProcess = spawn(process.execPath, ["--no-warnings", ...args], {
     env: { ...process.env, IMP_KEY: stub.impKey, IMP_SECRET: "bench_secret" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -159,14 +174,16 @@ export async function guideServer(): Promise<Server> {
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    name: "guide",
+    name,
     stub,
     stubServer,
     url,
     logs: new Map(),
+    pid: child.pid!,
     stop: async () => {
       child.kill();
       await new Promise((r) => child.once("exit", r));
+      if (store === "sqlite") for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
     },
   };
 }

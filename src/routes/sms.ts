@@ -210,10 +210,10 @@ export const sms = new Hono<AppEnv>()
       if (!row?.resultId) throw new AppError("invalid_request", "no code was sent for this attempt");
       const resultId = v1 ? (body.imp_uid ?? row.resultId) : row.attemptId;
       if (resultId !== row.resultId) throw new AppError("invalid_request", "not the certification of the last code");
-      const now = Date.now();
+      // A late code spends no try; a try is reserved before the provider is asked (concurrent guesses count too).
+      if (Date.now() > row.codeExpiresAt) throw new AppError("otp_expired");
       const tries = await claimTry(db, row.attemptId);
       if (tries === undefined) throw new AppError("otp_attempts_exceeded");
-      if (now > row.codeExpiresAt) throw new AppError("otp_expired");
       try {
         await c.get("results").sms.confirm(row.attemptId, resultId, body.otp);
       } catch (err) {

@@ -3,19 +3,21 @@
 import { devices, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev.ts";
-import { browser, SHOTS, violations } from "./helpers.ts";
+import { browser, SHOTS, verifyOn, violations } from "./helpers.ts";
 
-const servers: Partial<Record<"v1" | "v2", WranglerDev>> = {};
+const servers: Partial<Record<"v1" | "v2" | "both", WranglerDev>> = {};
 
 beforeAll(async () => {
   const vars = { IMP_MODE: "sandbox", RATE_LIMIT: "off", VERIFY_METHOD: "sms" };
   servers.v1 = await startWranglerDev(vars);
   servers.v2 = await startWranglerDev({ ...vars, PORTONE_VERSION: "v2" });
+  servers.both = await startWranglerDev({ ...vars, VERIFY_METHOD: "both" });
 });
 
 afterAll(() => {
   servers.v1?.stop();
   servers.v2?.stop();
+  servers.both?.stop();
 });
 
 /** The last code the sandbox "sent" to this number (the simulated phone's inbox). */
@@ -77,6 +79,26 @@ describe.each(["v1", "v2"] as const)("the SMS form in Chromium, %s", (version) =
     expect(popups).toEqual([]);
     expect(navigations).toEqual([`${base}/`]);
     for (const url of urls) for (const secret of [phone, "910101", code]) expect(url).not.toContain(secret);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("VERIFY_METHOD=both in Chromium", () => {
+  it("offers the form and, below it, the window; the window still verifies (popup on a computer), and axe finds nothing", async () => {
+    const base = servers.both!.baseUrl;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ko-KR", bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await page.getByTestId("sms-send").waitFor();
+    expect(await page.getByTestId("start-verification").isVisible()).toBe(true);
+    const problems = await violations(page, "sms-both");
+    await verifyOn(page, { name: "둘다창", birthday: "1988-08-08" }, "popup");
+    const result = page.locator("#result[data-outcome]");
+    await result.waitFor({ timeout: 15_000 });
+    expect(await result.getAttribute("data-outcome")).toBe("new_user");
+    // With a result on screen the form steps aside.
+    expect(await page.locator("#sms").isHidden()).toBe(true);
     expect(problems).toEqual([]);
     await context.close();
   });

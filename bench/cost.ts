@@ -38,7 +38,7 @@ export async function measureCpu(servers: Server[], n: number): Promise<CpuCost>
   let errors = 0;
   for (const server of servers) {
     for (const [concurrency, record] of [
-      [8, (people: number, ms: number, cpu: number) => (verification_ms[server.name] = cpu / people)],
+      [8, (people: number, _ms: number, cpu: number) => (verification_ms[server.name] = cpu / people)],
       [16, (people: number, ms: number) => (throughput_16[server.name] = (people / ms) * 1000)],
     ] as const) {
       const people = await pool(

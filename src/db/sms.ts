@@ -1,4 +1,4 @@
-import { and, eq, lt, lte, or, sql } from "drizzle-orm";
+import { and, eq, lt, lte, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { smsPhones, smsSends } from "./schema";
 
@@ -103,7 +103,7 @@ export async function claimTry(db: Db, attemptId: string): Promise<number | unde
 export async function deleteSpentSms(db: Db, now: number) {
   const [flows, phones] = await db.batch([
     db.delete(smsSends).where(lt(smsSends.expiresAt, now)),
-    db.delete(smsPhones).where(or(lte(smsPhones.windowStart, now - 3_600_000))),
+    db.delete(smsPhones).where(lte(smsPhones.windowStart, now - 3_600_000)),
   ]);
   return (flows.meta.changes ?? 0) + (phones.meta.changes ?? 0);
 }

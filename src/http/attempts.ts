@@ -131,3 +131,10 @@ export async function runVerification(c: VerifyContext, ref: ResultRef): Promise
     return { result };
   }
 }
+
+/** A verification as the JSON routes answer it (`POST /certifications`, the SMS confirm): status, body, `redirect_to`. */
+export async function verifiedAnswer(c: VerifyContext, ref: ResultRef) {
+  const { result, redirectTo } = await runVerification(c, ref);
+  const { status, body } = await answerOf(c, result);
+  return { status, body: { ...body, ...(redirectTo ? { redirect_to: redirectTo } : {}) } };
+}

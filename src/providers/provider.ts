@@ -56,6 +56,10 @@ export interface SmsPerson {
  * a new imp_uid per request, V2 the attempt id). Wrong or expired codes throw `otp_invalid` / `otp_expired`.
  */
 export interface SmsApi {
+  /** V1: a resend is a new request, so it needs the person again. */
+  readonly resendNeedsPerson: boolean;
+  /** What the 202 of send and resend adds for this provider (V1: the imp_uid that confirm names). */
+  sentFields(resultId: string): Record<string, string>;
   send(attemptId: string, person: SmsPerson, ipAddress: string): Promise<{ resultId: string }>;
   /** V1 has no resend: it requests again, with the person (a new imp_uid); V2 resends the same verification. */
   resend(attemptId: string, resultId: string, person: SmsPerson | undefined, ipAddress: string): Promise<{ resultId: string }>;
@@ -128,6 +132,8 @@ export interface Provider {
   fromRedirect(query: Record<string, string | undefined>): RedirectRef;
   /** The attempt a redirect query is about, when it names one well-formed (to link back after a failure). */
   attemptOfRedirect(query: Record<string, string | undefined>): string | undefined;
+  /** The attempt a JSON body names in this provider's field (V1 `merchant_uid`, V2 `identity_verification_id`). */
+  attemptOfBody(body: Record<string, unknown>): string | undefined;
   /** The `verification` object of an answer. */
   verificationOf(verification: VerificationRef): Json;
   /** This request's client of the provider's API. */

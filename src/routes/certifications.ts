@@ -4,7 +4,7 @@ import * as v from "valibot";
 import { consentStatusOf } from "../db/guardian";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
-import { answerOf, runVerification, startAttempt } from "../http/attempts";
+import { startAttempt, verifiedAnswer } from "../http/attempts";
 import { browserToken } from "../http/browser";
 import { withStorage, withVerification } from "../http/context";
 import { prepareLimit, verifyLimit } from "../http/rate-limit";
@@ -98,9 +98,8 @@ export const certifications = new Hono<AppEnv>()
       // The body names the result as the configured provider does: V1 an imp_uid, V2 the identity verification id.
       const ref = c.get("config").provider.fromBody(c.req.valid("json") as Record<string, unknown>);
       if (!ref) throw new AppError("invalid_request", "body for another provider");
-      const { result, redirectTo } = await runVerification(c, ref);
-      const { status, body } = await answerOf(c, result);
-      return c.json({ ...body, ...(redirectTo ? { redirect_to: redirectTo } : {}) }, status);
+      const { status, body } = await verifiedAnswer(c, ref);
+      return c.json(body, status);
     },
   )
   .get(

@@ -4,7 +4,7 @@ import * as v from "valibot";
 import { claimFirstSend, claimResend, claimTry, countPhoneSend, noteResult, SMS_LIMITS, type SmsRow, smsRowOf } from "../db/sms";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
-import { answerOf, runVerification } from "../http/attempts";
+import { verifiedAnswer } from "../http/attempts";
 import { browserToken } from "../http/browser";
 import { type VerificationVariables, withVerification } from "../http/context";
 import { smsLimit, verifyLimit } from "../http/rate-limit";
@@ -52,9 +52,9 @@ export const SmsSentResponse = v.object({
 type SmsContext = Context<AppEnv & { Variables: VerificationVariables }>;
 
 /** The attempt the body names, as the configured provider names it: checked like any (this app's, this browser's, live). */
-async function attemptOf(c: SmsContext, body: { merchant_uid?: string; identity_verification_id?: string }) {
+async function attemptOf(c: SmsContext, body: Record<string, unknown>) {
   const config = c.get("config");
-  const attemptId = config.provider.name === "v1" ? body.merchant_uid : body.identity_verification_id;
+  const attemptId = config.provider.attemptOfBody(body);
   if (!attemptId) throw new AppError("invalid_request", "the attempt id of the configured provider");
   const token = await browserToken(c);
   if (!token) throw new AppError("session_mismatch", "no binding cookie");
@@ -97,7 +97,7 @@ const sent = (c: SmsContext, row: SmsRow, resultId: string) =>
       sent: true as const,
       expires_at: new Date(row.codeExpiresAt).toISOString(),
       resend_after: new Date(row.resendAfter).toISOString(),
-      ...(c.get("config").provider.name === "v1" ? { imp_uid: resultId } : {}),
+      ...c.get("results").sms.sentFields(resultId),
     },
     202,
   );
@@ -169,6 +169,8 @@ export const sms = new Hono<AppEnv>()
       const db = c.get("db");
       const full = v.safeParse(SmsSendBody, { ...body, agreed: true });
       const p = full.success ? personOf(full.output) : undefined;
+      // Checked before the pause is claimed: a resend that cannot be sent spends nothing.
+      if (!p && c.get("results").sms.resendNeedsPerson) throw new AppError("invalid_request", "this provider's resend needs the form again");
       if (p) await countPhone(c, p.phone);
       const row = await claimResend(db, { attemptId, browserHash, now });
       if (!row) refused(c, await smsRowOf(db, browserHash, { attemptId }), now);
@@ -198,17 +200,17 @@ export const sms = new Hono<AppEnv>()
     async (c) => {
       const body = c.req.valid("json");
       const db = c.get("db");
-      const v1 = c.get("config").provider.name === "v1";
-      const named = v1 ? body.merchant_uid : body.identity_verification_id;
+      // The body of POST /certifications plus the code: the provider says what it names (V1 the imp_uid send
+      // returned, and the attempt when sent; V2 the attempt, which is its result's id too).
+      // An attempt the body names is checked first, as on every verifying route.
+      if (c.get("config").provider.attemptOfBody(body)) await attemptOf(c, body);
+      const ref = c.get("config").provider.fromBody(body);
+      if (!ref) throw new AppError("invalid_request", "body for another provider");
       const token = await browserToken(c);
       if (!token) throw new AppError("session_mismatch", "no binding cookie");
-      // V1 may name only the imp_uid, as POST /certifications does: the flow is found by it.
-      if (!named && !(v1 && body.imp_uid)) throw new AppError("invalid_request", "the attempt id of the configured provider");
-      const browserHash = await sha256Hex(token);
-      const row = named ? await smsRowOf(db, browserHash, { attemptId: named }) : await smsRowOf(db, browserHash, { resultId: body.imp_uid });
-      if (named) await attemptOf(c, body);
+      const row = await smsRowOf(db, await sha256Hex(token), ref.attemptId ? { attemptId: ref.attemptId } : { resultId: ref.resultId });
       if (!row?.resultId) throw new AppError("invalid_request", "no code was sent for this attempt");
-      const resultId = v1 ? (body.imp_uid ?? row.resultId) : row.attemptId;
+      const { resultId } = ref;
       if (resultId !== row.resultId) throw new AppError("invalid_request", "not the certification of the last code");
       // A late code spends no try; a try is reserved before the provider is asked (concurrent guesses count too).
       if (Date.now() > row.codeExpiresAt) throw new AppError("otp_expired");
@@ -221,8 +223,7 @@ export const sms = new Hono<AppEnv>()
         if (err instanceof AppError && err.code === "otp_invalid" && tries >= SMS_LIMITS.triesPerAttempt) throw new AppError("otp_attempts_exceeded");
         throw err;
       }
-      const { result, redirectTo } = await runVerification(c, { resultId, attemptId: row.attemptId });
-      const { status, body: answer } = await answerOf(c, result);
-      return c.json({ ...answer, ...(redirectTo ? { redirect_to: redirectTo } : {}) }, status);
+      const { status, body: answer } = await verifiedAnswer(c, { resultId, attemptId: row.attemptId });
+      return c.json(answer, status);
     },
   );

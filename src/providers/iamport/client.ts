@@ -62,6 +62,8 @@ export class ImpClient implements ResultSource {
    * spends a try. A 400 at confirm is a code the carrier refused.
    */
   readonly sms: SmsApi = {
+    resendNeedsPerson: true,
+    sentFields: (impUid) => ({ imp_uid: impUid }),
     send: (attemptId, person) => this.requestOtp(attemptId, person),
     resend: (attemptId, _resultId, person) => {
       if (!person) throw new AppError("invalid_request", "v1 resend needs the form again");

@@ -98,6 +98,7 @@ export const iamportConfigurer: ProviderConfigurer = {
         return { ref: { resultId, attemptId }, cancelled };
       },
       attemptOfRedirect: (query) => (v.is(AttemptId, query.merchant_uid) ? query.merchant_uid : undefined),
+      attemptOfBody: (body) => (v.is(AttemptId, body.merchant_uid) ? body.merchant_uid : undefined),
       verificationOf: ({ attemptId, resultId, certifiedAt }) => ({
         provider: "v1",
         imp_uid: resultId,

@@ -56,6 +56,8 @@ export class PortOneClient implements ResultSource {
    * `resend`, `confirm`. A code the PG refuses comes back as `PG_PROVIDER`; an id verified already is a repeat.
    */
   readonly sms: SmsApi = {
+    resendNeedsPerson: false,
+    sentFields: () => ({}),
     send: async (id, p, ipAddress) => {
       await this.post("sendIdentityVerification", id, "send", {
         channelKey: this.options.channelKey,

@@ -98,6 +98,7 @@ export const portoneConfigurer: ProviderConfigurer = {
         return { ref: { resultId: id, attemptId: id }, cancelled };
       },
       attemptOfRedirect: (query) => (v.is(AttemptId, query.identityVerificationId) ? query.identityVerificationId : undefined),
+      attemptOfBody: (body) => (v.is(AttemptId, body.identity_verification_id) ? body.identity_verification_id : undefined),
       verificationOf: ({ attemptId, certifiedAt }) => ({ provider: "v2", identity_verification_id: attemptId, certified_at: certifiedAt }),
       client: (deps) =>
         new PortOneClient({

@@ -1,6 +1,6 @@
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 
-export type Db = DrizzleD1Database<Record<string, never>>;
+export type Db = DrizzleD1Database<Record<string, never>> & { $client: D1Database };
 
 /** Requests to D1 (a batch is one) and the time spent waiting for them, for the log line and the benchmark. */
 export interface D1Stats {

@@ -1,5 +1,6 @@
 import { and, eq, gt, isNotNull, isNull, lt, ne, notExists, sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { preparedBatch, type Values, value } from "./prepared";
 import { attempts, codes, grants, guardianConsents, users, withdrawals } from "./schema";
 
 /** What an attempt's completion writes for the OIDC authorization it ran: the code, and the client's grant. */
@@ -21,27 +22,41 @@ export interface CodeGrant {
  * The statements that issue an authorization's code in the batch that completes its attempt, so the code exists
  * exactly when the success is stored. Both are INSERT … SELECT from the attempt row this result completed: a
  * repeat finds the grant and the code already there (one code per authorization), and nothing is written for an
- * attempt that did not complete.
+ * attempt that did not complete. Prepared (db/prepared.ts): their values are `codeValues`.
  */
-export function issueCodeStatements(db: Db, attempt: { attemptId: string; resultId: string }, g: CodeGrant) {
+export function codeStatements(db: Db) {
+  const g = (name: keyof CodeGrant) => value(`code_${name}`);
   // A child whose guardian has not consented yet gets neither: no code, no grant, until the account is active.
-  const completed = sql`FROM ${attempts} WHERE ${attempts.attemptId} = ${attempt.attemptId} AND ${attempts.resultId} = ${attempt.resultId}
+  const completed = sql`FROM ${attempts} WHERE ${attempts.attemptId} = ${value("attemptId")} AND ${attempts.resultId} = ${value("resultId")}
     AND ${attempts.userId} IS NOT NULL
     AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${attempts.userId} AND ${users.status} = 'active')`;
   return [
     db
       .insert(grants)
-      .select(sql`SELECT ${g.clientId}, ${attempts.userId}, COALESCE(${g.pairwiseSub}, ${attempts.userId}), ${g.now} ${completed}`)
+      .select(sql`SELECT ${g("clientId")}, ${attempts.userId}, COALESCE(${g("pairwiseSub")}, ${attempts.userId}), ${g("now")} ${completed}`)
       .onConflictDoNothing(),
     db
       .insert(codes)
       .select(
-        sql`SELECT ${g.codeHash}, ${g.authorizationId}, ${g.clientId}, ${g.redirectUri}, ${g.challenge}, ${g.scope}, ${g.nonce},
-                   ${attempt.attemptId}, ${attempts.userId}, ${g.expiresAt}, NULL, NULL, 0 ${completed}`,
+        sql`SELECT ${g("codeHash")}, ${g("authorizationId")}, ${g("clientId")}, ${g("redirectUri")}, ${g("challenge")}, ${g("scope")}, ${g("nonce")},
+                   ${value("attemptId")}, ${attempts.userId}, ${g("expiresAt")}, NULL, NULL, 0 ${completed}`,
       )
       .onConflictDoNothing(),
   ] as const;
 }
+
+/** The values of `codeStatements` for this attempt and grant. */
+export const codeValues = (attempt: { attemptId: string; resultId: string }, grant: CodeGrant): Values => ({
+  attemptId: attempt.attemptId,
+  resultId: attempt.resultId,
+  ...Object.fromEntries(Object.entries(grant).map(([name, v]) => [`code_${name}`, v])),
+});
+
+const codeBatch = preparedBatch(codeStatements, () => "");
+
+/** Issues the code of an attempt completed earlier (a child's, once the guardian consented): one round-trip. */
+export const issueCode = (db: Db, attempt: { attemptId: string; resultId: string }, grant: CodeGrant) =>
+  codeBatch(db, undefined, codeValues(attempt, grant));
 
 /** A code's person, as the tokens describe them. */
 const grantedPerson = {

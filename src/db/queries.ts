@@ -1,6 +1,7 @@
-import { and, eq, gt, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { type CodeGrant, issueCodeStatements } from "./oidc";
+import { type CodeGrant, codeStatements, codeValues } from "./oidc";
+import { preparedBatch, type Values, value } from "./prepared";
 import { type Attempt, attempts, guardianConsents, type User, users, withdrawals } from "./schema";
 
 export { type D1Stats, type Db, openDb } from "./client";
@@ -91,11 +92,165 @@ export interface CompletionResult {
   conflict: boolean;
 }
 
+/** What changes the text of the completion's SQL: which keys the person has, how many previous keys, an OIDC code. */
+interface CompletionShape {
+  ci: boolean;
+  di: boolean;
+  previousCi: number;
+  previousDi: number;
+  grant: boolean;
+}
+
+const shapeOf = (c: Completion): CompletionShape => ({
+  ci: c.keys.ci !== null,
+  di: c.keys.di !== null,
+  previousCi: c.keys.previousCi.length,
+  previousDi: c.keys.previousDi.length,
+  grant: c.grant !== undefined,
+});
+
+/** The placeholders of the person's keys: the current key's, then (unless `current`) the previous keys'. */
+function keyNames(s: CompletionShape, current = false) {
+  const previous = (prefix: string, n: number) => (current ? [] : Array.from({ length: n }, (_, i) => `${prefix}${i}`));
+  return {
+    ci: [...(s.ci ? ["ci"] : []), ...previous("previousCi", s.previousCi)],
+    di: [...(s.di ? ["di"] : []), ...previous("previousDi", s.previousDi)],
+  };
+}
+
 /** Either key of this person, under any key in use: the row (or rows) that stand for them. */
-function holdsEither(k: IdentityKeys, current = false) {
-  const ci = [k.ci, ...(current ? [] : k.previousCi)].filter((x): x is string => x !== null);
-  const di = [k.di, ...(current ? [] : k.previousDi)].filter((x): x is string => x !== null);
-  return or(ci.length > 0 ? inArray(users.identityKey, ci) : undefined, di.length > 0 ? inArray(users.siteIdentityKey, di) : undefined)!;
+function holdsEither(s: CompletionShape, current = false) {
+  const { ci, di } = keyNames(s, current);
+  return or(
+    ci.length > 0 ? inArray(users.identityKey, ci.map(value)) : undefined,
+    di.length > 0 ? inArray(users.siteIdentityKey, di.map(value)) : undefined,
+  )!;
+}
+
+/**
+ * The completion's statements, for one shape (prepared once per isolate; `completionValues` fills them). The last
+ * one (before an OIDC code's two) reads what stands after the batch: the attempt rows with this attempt id or result
+ * id, the person's withdrawal cooldown, and how many users hold their keys — one row even when there is no attempt.
+ */
+function completionStatements(db: Db, s: CompletionShape) {
+  const attemptId = value("attemptId");
+  const resultId = value("resultId");
+  const now = value("now");
+  const { ci, di } = keyNames(s);
+  const allKeys = [...ci, ...di].map(value);
+  const owners = sql`(SELECT COUNT(DISTINCT ${users.id}) FROM ${users} WHERE ${holdsEither(s)})`;
+  const free = sql`NOT EXISTS (SELECT 1 FROM ${attempts} WHERE ${or(eq(attempts.attemptId, attemptId), eq(attempts.resultId, resultId))})
+    AND NOT EXISTS (SELECT 1 FROM ${withdrawals} WHERE ${inArray(withdrawals.identityKey, allKeys)} AND ${withdrawals.until} > ${now})
+    AND ${owners} <= 1`;
+  const current = holdsEither(s, true);
+  const userId = sql`(SELECT ${users.id} FROM ${users} WHERE ${current} LIMIT 1)`;
+  const previousCi = keyNames(s).ci.filter((n) => n !== "ci");
+  const previousDi = keyNames(s).di.filter((n) => n !== "di");
+  // A child whose guardian did not consent in time holds nothing any more, not even their keys.
+  const lapsed = and(holdsEither(s), eq(users.status, "pending_guardian"), lte(users.pendingUntil, now))!;
+  return [
+    ...forgetChildren(db, lapsed),
+    // Keys under a previous HMAC key: rewritten under the current one, so the old key can go in time.
+    ...(previousCi.length + previousDi.length === 0
+      ? []
+      : [
+          db
+            .update(users)
+            .set({
+              identityKey: sql`CASE WHEN ${inArray(users.identityKey, [...previousCi.map(value), ""])} THEN ${value("ci")} ELSE ${users.identityKey} END`,
+              siteIdentityKey: sql`CASE WHEN ${inArray(users.siteIdentityKey, [...previousDi.map(value), ""])} THEN ${value("di")} ELSE ${users.siteIdentityKey} END`,
+              keyId: sql`${value("keyId")}`,
+            })
+            .where(
+              and(
+                or(
+                  previousCi.length > 0 ? inArray(users.identityKey, previousCi.map(value)) : undefined,
+                  previousDi.length > 0 ? inArray(users.siteIdentityKey, previousDi.map(value)) : undefined,
+                ),
+                free,
+              ),
+            ),
+        ]),
+    db
+      .insert(users)
+      .select(
+        sql`SELECT ${value("userId")}, ${value("ci")}, ${value("di")}, ${value("keyId")}, ${value("name")}, ${value("gender")}, ${value("birthday")},
+                   ${attemptId}, ${now}, ${now}, ${now}, ${value("status")}, ${value("pendingUntil")}, ${value("consentId")}
+            WHERE ${free} AND NOT EXISTS (SELECT 1 FROM ${users} WHERE ${current})`,
+      )
+      .onConflictDoNothing(),
+    // The user row just inserted (or found) tells whether this attempt created it.
+    db
+      .insert(attempts)
+      .select(
+        sql`SELECT ${attemptId}, ${resultId}, ${value("browserHash")}, ${value("createdAt")}, ${value("expiresAt")}, ${userId},
+                   (SELECT CASE WHEN ${users.createdByAttemptId} = ${attemptId} THEN 'new_user' ELSE 'existing_user' END
+                    FROM ${users} WHERE ${users.id} = ${userId}),
+                   ${value("certifiedAt")}, ${value("age")}, ${now}
+            WHERE ${free} AND ${userId} IS NOT NULL`,
+      )
+      .onConflictDoNothing(),
+    // The attempt this batch stored: its user gets the key it lacked, the name of this verification, its time.
+    db
+      .update(users)
+      .set({
+        identityKey: sql`COALESCE(${users.identityKey}, ${value("ci")})`,
+        siteIdentityKey: sql`COALESCE(${users.siteIdentityKey}, ${value("di")})`,
+        keyId: sql`${value("keyId")}`,
+        name: sql`${value("name")}`,
+        lastVerifiedAt: sql`${now}`,
+        updatedAt: sql`${now}`,
+      })
+      .where(
+        eq(
+          users.id,
+          sql`(SELECT ${attempts.userId} FROM ${attempts}
+            WHERE ${attempts.attemptId} = ${attemptId} AND ${attempts.resultId} = ${resultId} AND ${attempts.completedAt} = ${now})`,
+        ),
+      ),
+    db
+      .select({
+        ...attemptWithUser,
+        cooldownUntil: sql<number | null>`(SELECT MAX(${withdrawals.until}) FROM ${withdrawals}
+          WHERE ${inArray(withdrawals.identityKey, allKeys)} AND ${withdrawals.until} > ${now})`,
+        owners: sql<number>`${owners}`,
+      })
+      .from(sql`(SELECT 1)`)
+      .leftJoin(attempts, or(eq(attempts.attemptId, attemptId), eq(attempts.resultId, resultId)))
+      .leftJoin(users, eq(attempts.userId, users.id))
+      .leftJoin(guardianConsents, eq(guardianConsents.userId, users.id)),
+    ...(s.grant ? codeStatements(db) : []),
+  ];
+}
+
+const completion = preparedBatch(completionStatements, (s) => `${+s.ci}${+s.di}.${s.previousCi}.${s.previousDi}.${+s.grant}`);
+
+/** The values of the completion's placeholders. */
+function completionValues(c: Completion): Values {
+  const { keys: k, newUser: u } = c;
+  return {
+    attemptId: c.attemptId,
+    resultId: c.resultId,
+    browserHash: c.browserHash,
+    createdAt: c.createdAt,
+    expiresAt: c.expiresAt,
+    certifiedAt: c.certifiedAt,
+    age: c.age,
+    now: c.now,
+    ci: k.ci,
+    di: k.di,
+    ...Object.fromEntries(k.previousCi.map((key, i) => [`previousCi${i}`, key])),
+    ...Object.fromEntries(k.previousDi.map((key, i) => [`previousDi${i}`, key])),
+    keyId: k.keyId,
+    userId: u.id,
+    name: u.name,
+    gender: u.gender,
+    birthday: u.birthday,
+    status: c.pending ? "pending_guardian" : "active",
+    pendingUntil: c.pending?.until ?? null,
+    consentId: c.pending?.consentId ?? null,
+    ...(c.grant ? codeValues(c, c.grant) : {}),
+  };
 }
 
 /**
@@ -107,88 +262,17 @@ function holdsEither(k: IdentityKeys, current = false) {
  * verification are refreshed; the user is inserted only if nobody holds either key (both UNIQUE).
  */
 export async function completeAttempt(db: Db, c: Completion): Promise<CompletionResult> {
-  const { keys: k, newUser: u } = c;
-  const allKeys = [k.ci, k.di, ...k.previousCi, ...k.previousDi].filter((x): x is string => x !== null);
-  const owners = sql`(SELECT COUNT(DISTINCT ${users.id}) FROM ${users} WHERE ${holdsEither(k)})`;
-  const free = sql`NOT EXISTS (SELECT 1 FROM ${attempts} WHERE ${or(eq(attempts.attemptId, c.attemptId), eq(attempts.resultId, c.resultId))})
-    AND NOT EXISTS (SELECT 1 FROM ${withdrawals} WHERE ${inArray(withdrawals.identityKey, allKeys)} AND ${withdrawals.until} > ${c.now})
-    AND ${owners} <= 1`;
-  const current = holdsEither(k, true);
-  const userId = sql`(SELECT ${users.id} FROM ${users} WHERE ${current} LIMIT 1)`;
-  const previous = or(
-    k.previousCi.length > 0 ? inArray(users.identityKey, k.previousCi) : undefined,
-    k.previousDi.length > 0 ? inArray(users.siteIdentityKey, k.previousDi) : undefined,
-  );
-  // A child whose guardian did not consent in time holds nothing any more, not even their keys.
-  const lapsed = and(holdsEither(k), eq(users.status, "pending_guardian"), lte(users.pendingUntil, c.now))!;
-  // (drizzle's D1 batch cannot hold raw statements with parameters: every statement here is a builder's.)
-  const [, , , , , , after, cooldown, conflict] = await db.batch([
-    ...forgetChildren(db, lapsed),
-    // Keys under a previous HMAC key: rewritten under the current one, so the old key can go in time.
-    db
-      .update(users)
-      .set({
-        identityKey: previous
-          ? sql`CASE WHEN ${inArray(users.identityKey, [...k.previousCi, ""])} THEN ${k.ci} ELSE ${users.identityKey} END`
-          : users.identityKey,
-        siteIdentityKey: previous
-          ? sql`CASE WHEN ${inArray(users.siteIdentityKey, [...k.previousDi, ""])} THEN ${k.di} ELSE ${users.siteIdentityKey} END`
-          : users.siteIdentityKey,
-        keyId: k.keyId,
-      })
-      .where(and(previous ?? sql`0`, free)),
-    db
-      .insert(users)
-      .select(
-        sql`SELECT ${u.id}, ${k.ci}, ${k.di}, ${k.keyId}, ${u.name}, ${u.gender}, ${u.birthday}, ${c.attemptId}, ${c.now}, ${c.now}, ${c.now},
-                   ${c.pending ? "pending_guardian" : "active"}, ${c.pending?.until ?? null}, ${c.pending?.consentId ?? null}
-            WHERE ${free} AND NOT EXISTS (SELECT 1 FROM ${users} WHERE ${current})`,
-      )
-      .onConflictDoNothing(),
-    // The user row just inserted (or found) tells whether this attempt created it.
-    db
-      .insert(attempts)
-      .select(
-        sql`SELECT ${c.attemptId}, ${c.resultId}, ${c.browserHash}, ${c.createdAt}, ${c.expiresAt}, ${userId},
-                   (SELECT CASE WHEN ${users.createdByAttemptId} = ${c.attemptId} THEN 'new_user' ELSE 'existing_user' END
-                    FROM ${users} WHERE ${users.id} = ${userId}),
-                   ${c.certifiedAt}, ${c.age}, ${c.now}
-            WHERE ${free} AND ${userId} IS NOT NULL`,
-      )
-      .onConflictDoNothing(),
-    // The attempt this batch stored: its user gets the key it lacked, the name of this verification, its time.
-    db
-      .update(users)
-      .set({
-        identityKey: sql`COALESCE(${users.identityKey}, ${k.ci})`,
-        siteIdentityKey: sql`COALESCE(${users.siteIdentityKey}, ${k.di})`,
-        keyId: k.keyId,
-        name: u.name,
-        lastVerifiedAt: c.now,
-        updatedAt: c.now,
-      })
-      .where(
-        eq(
-          users.id,
-          sql`(SELECT ${attempts.userId} FROM ${attempts}
-            WHERE ${attempts.attemptId} = ${c.attemptId} AND ${attempts.resultId} = ${c.resultId} AND ${attempts.completedAt} = ${c.now})`,
-        ),
-      ),
-    selectAttemptWithUser(db).where(or(eq(attempts.attemptId, c.attemptId), eq(attempts.resultId, c.resultId))),
-    db
-      .select({ until: withdrawals.until })
-      .from(withdrawals)
-      .where(and(inArray(withdrawals.identityKey, allKeys), gt(withdrawals.until, c.now))),
-    db
-      .select({ owners: sql<number>`${owners}` })
-      .from(users)
-      .limit(1),
-    ...(c.grant ? issueCodeStatements(db, c, c.grant) : []),
-  ]);
+  const shape = shapeOf(c);
+  const results = await completion(db, shape, completionValues(c));
+  const rows = results[results.length - (shape.grant ? 3 : 1)] as unknown as (Omit<AttemptWithUser, "attempt"> & {
+    attempt: Attempt | null;
+    cooldownUntil: number | null;
+    owners: number;
+  })[];
   return {
-    rows: after.map(withNullUser),
-    cooldownUntil: cooldown[0]?.until ?? null,
-    conflict: (conflict[0]?.owners ?? 0) > 1,
+    rows: rows.flatMap(({ attempt, user }) => (attempt ? [withNullUser({ attempt, user })] : [])),
+    cooldownUntil: rows[0]?.cooldownUntil ?? null,
+    conflict: (rows[0]?.owners ?? 0) > 1,
   };
 }
 

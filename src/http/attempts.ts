@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { type CodeGrant, issueCodeStatements } from "../db/oidc";
+import { type CodeGrant, issueCode } from "../db/oidc";
 import type { AppEnv } from "../env";
 import { randomToken } from "../lib/crypto";
 import {
@@ -123,7 +123,7 @@ export async function runVerification(c: VerifyContext, ref: ResultRef): Promise
     // issued now, once (the statements are the batch's own, and a repeat finds the code there).
     if (result.consentedAt !== undefined) {
       const grant = await grantFor(attemptId);
-      if (grant) await db.batch(issueCodeStatements(db, { attemptId, resultId }, grant));
+      if (grant) await issueCode(db, { attemptId, resultId }, grant);
     }
     return { result, redirectTo: await successRedirect(config, issuerOf(c), authorization, code) };
   } catch (err) {

@@ -1,6 +1,6 @@
-import { decodeProtectedHeader, type CryptoKey as JoseKey, jwtVerify, SignJWT } from "jose";
 import type { Config, SigningKey } from "../config";
 import type { GrantedPerson } from "../db/oidc";
+import { jwsParts, signJwt, verifyJwt } from "./jwt";
 
 /** Lifetimes, in seconds. A used code's row is kept as long as the access token it gave (a replay revokes it). */
 export const ID_TOKEN_TTL_S = 300;
@@ -36,8 +36,7 @@ export function claimsOf(person: GrantedPerson, provider: string): Record<string
   return claims;
 }
 
-const sign = (key: SigningKey, typ: string, claims: Record<string, unknown>) =>
-  new SignJWT(claims).setProtectedHeader({ alg: "ES256", typ, kid: key.kid }).sign(key.privateKey);
+const sign = (key: SigningKey, typ: string, claims: Record<string, unknown>) => signJwt(key.privateKey, { typ, kid: key.kid }, claims);
 
 export function idToken(key: SigningKey, issuer: string, person: GrantedPerson, provider: string, now = Date.now()) {
   const iat = seconds(now);
@@ -69,22 +68,14 @@ export function accessToken(key: SigningKey, issuer: string, person: GrantedPers
 
 /** An access token this issuer signed (with the current key or a previous one), unexpired: its client and code. */
 export async function readAccessToken(config: Config, issuer: string, token: string): Promise<{ clientId: string; codeHash: string } | null> {
-  try {
-    const { kid } = decodeProtectedHeader(token);
-    const { signingKey, previousKeys } = config.oidc;
-    const key = kid === signingKey?.kid ? await publicKeyOf(signingKey!) : previousKeys.find((p) => p.jwk.kid === kid)?.key;
-    if (!key) return null;
-    const { payload } = await jwtVerify(token, key as JoseKey, {
-      issuer,
-      audience: `${issuer}/userinfo`,
-      typ: "at+jwt",
-      algorithms: ["ES256"],
-    });
-    if (typeof payload.client_id !== "string" || typeof payload.jti !== "string") return null;
-    return { clientId: payload.client_id, codeHash: payload.jti };
-  } catch {
-    return null;
-  }
+  const kid = jwsParts(token)?.header.kid;
+  if (typeof kid !== "string") return null;
+  const { signingKey, previousKeys } = config.oidc;
+  const key = kid === signingKey?.kid ? await publicKeyOf(signingKey!) : previousKeys.find((p) => p.jwk.kid === kid)?.key;
+  if (!key) return null;
+  const payload = await verifyJwt(token, key, { typ: "at+jwt", issuer, audience: `${issuer}/userinfo` });
+  if (typeof payload?.client_id !== "string" || typeof payload.jti !== "string") return null;
+  return { clientId: payload.client_id, codeHash: payload.jti };
 }
 
 const publicKeys = new WeakMap<SigningKey, Promise<CryptoKey>>();

@@ -1,0 +1,67 @@
+import { fromBase64Url, toBase64Url } from "../lib/encoding";
+
+/**
+ * The JWTs this issuer signs and reads back: compact JWS with ES256 (RFC 7515, RFC 7518 §3.4) over Web Crypto,
+ * whose ECDSA signature is already JWS's fixed-width r‖s. Only our own tokens are ever read, with our own keys and
+ * one algorithm, so the reader refuses everything else outright (RFC 8725): another `alg`, a `crit` header, a
+ * `typ` other than the one expected, a malformed part.
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const ECDSA = { name: "ECDSA", hash: "SHA-256" } as const;
+const PART = /^[A-Za-z0-9_-]+$/;
+
+const encodeJson = (value: object) => toBase64Url(encoder.encode(JSON.stringify(value)));
+
+function decodeJson(part: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(decoder.decode(fromBase64Url(part)));
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A signed JWT: header `{ alg: "ES256", typ, kid }`, these claims. */
+export async function signJwt(privateKey: CryptoKey, header: { typ: string; kid: string }, claims: Record<string, unknown>): Promise<string> {
+  const input = `${encodeJson({ alg: "ES256", typ: header.typ, kid: header.kid })}.${encodeJson(claims)}`;
+  const signature = await crypto.subtle.sign(ECDSA, privateKey, encoder.encode(input));
+  return `${input}.${toBase64Url(new Uint8Array(signature))}`;
+}
+
+/** The three parts of a compact JWS, and its header; null for anything else. */
+export function jwsParts(token: string) {
+  const parts = token.split(".");
+  if (parts.length !== 3 || !parts.every((p) => PART.test(p))) return null;
+  const header = decodeJson(parts[0]!);
+  return header ? { header, parts: parts as [string, string, string] } : null;
+}
+
+/**
+ * The claims of a JWT signed by `key` with ES256, of type `typ`, from `issuer` for `audience`, unexpired at `now`
+ * (and not before its `nbf`); null when any of it does not hold.
+ */
+export async function verifyJwt(
+  token: string,
+  key: CryptoKey,
+  expect: { typ: string; issuer: string; audience: string },
+  now = Date.now(),
+): Promise<Record<string, unknown> | null> {
+  const jws = jwsParts(token);
+  if (!jws) return null;
+  const { header, parts } = jws;
+  if (header.alg !== "ES256" || header.typ !== expect.typ || "crit" in header) return null;
+  const signature = fromBase64Url(parts[2]);
+  if (signature.length !== 64) return null;
+  const signed = await crypto.subtle.verify(ECDSA, key, signature, encoder.encode(`${parts[0]}.${parts[1]}`)).catch(() => false);
+  if (!signed) return null;
+  const claims = decodeJson(parts[1]);
+  if (!claims) return null;
+  const seconds = now / 1000;
+  const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (claims.iss !== expect.issuer || !audience.includes(expect.audience)) return null;
+  if (typeof claims.exp !== "number" || claims.exp <= seconds) return null;
+  if (claims.nbf !== undefined && (typeof claims.nbf !== "number" || claims.nbf > seconds)) return null;
+  return claims;
+}

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { openAPIRouteHandler } from "hono-openapi";
 import { type Config, readConfig } from "./config";
 import type { AppEnv } from "./env";
 import { errorBody, toAppError } from "./errors";
@@ -59,29 +58,6 @@ export function createApp(options: AppOptions = {}) {
   // sandbox's shared carrier window and SDK stand-ins.
   for (const provider of PROVIDERS) app.route(provider.sandbox.path, provider.sandbox.app);
   app.route("/sandbox", sandbox);
-
-  app.get(
-    "/openapi.json",
-    openAPIRouteHandler(app, {
-      documentation: {
-        info: {
-          title: "imp-identity-edge",
-          version: "1",
-          description: "Mobile identity verification (본인인증) through i'mport (PortOne V1) or PortOne V2 on Cloudflare Workers.",
-        },
-        components: {
-          securitySchemes: {
-            clientCredentials: { type: "http", scheme: "basic", description: "an OIDC client's client_id and secret" },
-            accessToken: { type: "http", scheme: "bearer", description: "an access token from /token" },
-          },
-        },
-      },
-      exclude: ["/", "/authorize", "/certifications/redirect", "/guardian/{token}", "/openapi.json", /^\/sandbox\//, /^\/identity-verifications\//],
-      // Its default leaves out every path with a dot, /.well-known/jwks.json among them.
-      excludeStaticFile: false,
-      defaultValidationErrorResponse: false,
-    }),
-  );
 
   app.notFound((c) => c.json(errorBody("not_found"), 404));
 

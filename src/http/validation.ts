@@ -62,11 +62,3 @@ export const jsonObjectBody = (options: { optional: boolean }) =>
     (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(raw.trim() === "" ? "{}" : raw);
     await next();
   });
-
-/**
- * The hook of every schema validator (hono-openapi's `validator`, whose schemas also describe the request in
- * /openapi.json): a value that does not match is `400 invalid_request`; the schema's issues go to no one.
- */
-export const invalidRequest = (result: { success: boolean; target: string }) => {
-  if (!result.success) throw new AppError("invalid_request", `${result.target} does not match its schema`);
-};

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { describeRoute, validator } from "hono-openapi";
 import * as v from "valibot";
 import { consentStatusOf } from "../db/guardian";
 import type { AppEnv } from "../env";
@@ -7,9 +6,10 @@ import { AppError } from "../errors";
 import { startAttempt, verifiedAnswer } from "../http/attempts";
 import { browserToken } from "../http/browser";
 import { withStorage, withVerification } from "../http/context";
+import { describeRoute, validator } from "../http/openapi";
 import { prepareLimit, verifyLimit } from "../http/rate-limit";
 import { requireConfig, sameOriginPosts } from "../http/security";
-import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
+import { jsonObjectBody, limitBody } from "../http/validation";
 import { sha256Hex } from "../lib/crypto";
 import { openAuthorization } from "../oidc/authorization";
 import { openConsent } from "../verification/consent";
@@ -41,7 +41,7 @@ export const certifications = new Hono<AppEnv>()
     prepareLimit,
     limitBody,
     jsonObjectBody({ optional: true }),
-    validator("json", PrepareBody, invalidRequest),
+    validator("json", PrepareBody),
     async (c) => {
       // Inside an OIDC authorization the renewed attempt runs it too: sealed here, unexpired, its client still allowed.
       const { authorization, consent } = c.req.valid("json");
@@ -92,7 +92,7 @@ export const certifications = new Hono<AppEnv>()
     verifyLimit,
     limitBody,
     jsonObjectBody({ optional: false }),
-    validator("json", VerifyBody, invalidRequest),
+    validator("json", VerifyBody),
     withVerification,
     async (c) => {
       // The body names the result as the configured provider does: V1 an imp_uid, V2 the identity verification id.

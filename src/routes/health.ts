@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { describeRoute } from "hono-openapi";
 import type { AppEnv } from "../env";
+import { describeRoute } from "../http/openapi";
 import { jwkEntry } from "../oidc/tokens";
 import { HealthResponse, JwksResponse, json } from "./schemas";
 

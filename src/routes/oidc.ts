@@ -1,10 +1,10 @@
 import { type Context, Hono } from "hono";
-import { describeRoute } from "hono-openapi";
 import { redeemCode, tokenPerson } from "../db/oidc";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { withStorage } from "../http/context";
 import { logUnexpected } from "../http/log";
+import { describeRoute } from "../http/openapi";
 import { requireConfig } from "../http/security";
 import { limitBody } from "../http/validation";
 import { randomToken, sha256Hex } from "../lib/crypto";

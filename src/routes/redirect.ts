@@ -1,12 +1,11 @@
 import { type Context, Hono } from "hono";
-import { validator } from "hono-openapi";
 import type { AppEnv } from "../env";
 import { AppError, type ErrorCode } from "../errors";
 import { consentUrlOf, runVerification } from "../http/attempts";
 import { withVerification } from "../http/context";
+import { validator } from "../http/openapi";
 import { verifyLimit } from "../http/rate-limit";
 import { requireConfig } from "../http/security";
-import { invalidRequest } from "../http/validation";
 import { boundAuthorization, deniedRedirect, issuerOf } from "../oidc/authorization";
 import { errorPage, resultPage } from "../views/result-page";
 import { RedirectQuery } from "./schemas";
@@ -26,7 +25,7 @@ const cancelled = (c: Context<AppEnv>) => {
  * of its own, so that every error here, whatever raised it, is a page, never JSON.
  */
 export const redirect = new Hono<AppEnv>()
-  .get("/", requireConfig, verifyLimit, validator("query", RedirectQuery, invalidRequest), withVerification, async (c) => {
+  .get("/", requireConfig, verifyLimit, validator("query", RedirectQuery), withVerification, async (c) => {
     const { ref, cancelled } = c.get("config").provider.fromRedirect(c.req.query());
     if (!ref) throw new AppError("not_certified", cancelled ? "cancelled" : "no result id");
     const { result, redirectTo } = await runVerification(c, ref);

@@ -1,6 +1,6 @@
-import { resolver } from "hono-openapi";
 import * as v from "valibot";
 import { ERRORS, type ErrorCode } from "../errors";
+import { described } from "../http/openapi";
 import { PROVIDERS } from "../providers/registry";
 import { IsoTime } from "../providers/schemas";
 import { Outcome, VerifiedUser } from "../verification/shapes";
@@ -177,7 +177,7 @@ export const ErrorResponse = v.object({
 /** An OpenAPI response of JSON with this schema. */
 export const json = (description: string, schema: v.GenericSchema) => ({
   description,
-  content: { "application/json": { schema: resolver(schema) } },
+  content: { "application/json": { schema: described(schema) } },
 });
 
 /** The error responses a route can give, grouped by status, each listing its codes. */

@@ -1,14 +1,13 @@
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
-import { describeRoute, validator } from "hono-openapi";
 import * as v from "valibot";
 import type { OidcClient } from "../config";
 import { grantedUser, revokeGrant } from "../db/oidc";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { type StorageVariables, withStorage } from "../http/context";
+import { describeRoute, validator } from "../http/openapi";
 import { requireConfig } from "../http/security";
-import { invalidRequest } from "../http/validation";
 import { requireOidc } from "../oidc/authorization";
 import { authenticateClient } from "../oidc/clients";
 import { errors, json, SiteUserResponse, Subject, WithdrawalResponse } from "./schemas";
@@ -30,7 +29,7 @@ const clientAuth = createMiddleware<SiteEnv>(async (c, next) => {
   await next();
 });
 
-const bySub = validator("param", v.object({ sub: Subject }), invalidRequest);
+const bySub = validator("param", v.object({ sub: Subject }));
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The site API: for a client's own backend, server to server, JSON only; it sees only the people who authorized it. */

@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { describeRoute, validator } from "hono-openapi";
 import * as v from "valibot";
 import { claimFirstSend, claimResend, claimTry, countPhoneSend, noteResult, SMS_LIMITS, type SmsRow, smsRowOf } from "../db/sms";
 import type { AppEnv } from "../env";
@@ -7,9 +6,10 @@ import { AppError } from "../errors";
 import { verifiedAnswer } from "../http/attempts";
 import { browserToken } from "../http/browser";
 import { type VerificationVariables, withVerification } from "../http/context";
+import { describeRoute, validator } from "../http/openapi";
 import { smsLimit, verifyLimit } from "../http/rate-limit";
 import { requireConfig, sameOriginPosts } from "../http/security";
-import { invalidRequest, jsonObjectBody, limitBody } from "../http/validation";
+import { jsonObjectBody, limitBody } from "../http/validation";
 import { hmacHex, sha256Hex } from "../lib/crypto";
 import { ImpUid } from "../providers/iamport/schemas";
 import { SMS_CARRIERS, type SmsPerson } from "../providers/provider";
@@ -137,7 +137,7 @@ export const sms = new Hono<AppEnv>()
     }),
     ...guard,
     smsLimit,
-    validator("json", SmsSendBody, invalidRequest),
+    validator("json", SmsSendBody),
     withVerification,
     async (c) => {
       const body = c.req.valid("json");
@@ -160,7 +160,7 @@ export const sms = new Hono<AppEnv>()
     }),
     ...guard,
     smsLimit,
-    validator("json", SmsResendBody, invalidRequest),
+    validator("json", SmsResendBody),
     withVerification,
     async (c) => {
       const body = c.req.valid("json");
@@ -195,7 +195,7 @@ export const sms = new Hono<AppEnv>()
     verifyLimit,
     limitBody,
     jsonObjectBody({ optional: false }),
-    validator("json", SmsConfirmBody, invalidRequest),
+    validator("json", SmsConfirmBody),
     withVerification,
     async (c) => {
       const body = c.req.valid("json");

@@ -1,5 +1,6 @@
 // The sandbox as a local i'mport and a local PortOne for a site's own backend: published client libraries, unchanged
 // but for their host, talk to `wrangler dev` in sandbox mode and read what people do in the carrier window.
+import { readFileSync } from "node:fs";
 import { IdentityVerificationClient } from "@portone/server-sdk/identityVerification";
 import { IamportConnector } from "iamport-server-api";
 import * as iamport from "iamport-server-api/lib/functional";
@@ -66,5 +67,17 @@ describe("the sandbox as a local provider for the site's own backend", () => {
     await expect(wrongKey.getIdentityVerification({ identityVerificationId: "siteAttempt0001" })).rejects.toMatchObject({
       data: { type: "UNAUTHORIZED" },
     });
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("is served at /openapi.json as the static file the routes describe, with the static files' headers", async () => {
+    const res = await fetch(`${baseUrl}/openapi.json`);
+    expect([res.status, res.headers.get("Content-Type"), res.headers.get("X-Content-Type-Options")]).toEqual([
+      200,
+      expect.stringMatching(/^application\/json/),
+      "nosniff",
+    ]);
+    expect(await res.text()).toBe(readFileSync("static/openapi.json", "utf8"));
   });
 });

@@ -31,6 +31,9 @@ export const attempts = sqliteTable(
     index("attempts_expires_at_idx").on(t.expiresAt),
     // A child's page asks how their guardian's consent stands, by its binding cookie.
     index("attempts_browser_hash_idx").on(t.browserHash, t.completedAt),
+    // Every verification unlinks a lapsed child's attempts by user_id, and deleting a user makes SQLite look for
+    // attempts that still point to it: without this index both scan the whole table.
+    index("attempts_user_id_idx").on(t.userId),
   ],
 );
 
@@ -82,10 +85,15 @@ export const users = sqliteTable(
  * People who withdrew, while REJOIN_COOLDOWN_DAYS refuses them a new account: only the HMACs of their CI and DI
  * (one row each) and when the cooldown ends. Nothing else about them is kept; the daily cron deletes ended cooldowns.
  */
-export const withdrawals = sqliteTable("withdrawals", {
-  identityKey: text("identity_key").primaryKey(),
-  until: integer("until").notNull(), // epoch ms
-});
+export const withdrawals = sqliteTable(
+  "withdrawals",
+  {
+    identityKey: text("identity_key").primaryKey(),
+    until: integer("until").notNull(), // epoch ms
+  },
+  // The daily clean-up deletes ended cooldowns.
+  (t) => [index("withdrawals_until_idx").on(t.until)],
+);
 
 /**
  * Which OIDC clients a person authorized, and the subject each knows them by: the user id for a `public` client, a
@@ -131,7 +139,12 @@ export const codes = sqliteTable(
     usedBy: text("used_by"),
     revoked: integer("revoked", { mode: "boolean" }).notNull().default(false),
   },
-  (t) => [uniqueIndex("oidc_codes_authorization_unique").on(t.authorizationId), index("oidc_codes_expires_at_idx").on(t.expiresAt)],
+  (t) => [
+    uniqueIndex("oidc_codes_authorization_unique").on(t.authorizationId),
+    index("oidc_codes_expires_at_idx").on(t.expiresAt),
+    // A withdrawal deletes the person's codes (those of one client, or all once the last grant goes).
+    index("oidc_codes_user_idx").on(t.userId, t.clientId),
+  ],
 );
 
 /**
@@ -168,11 +181,16 @@ export const smsSends = sqliteTable(
 );
 
 /** Codes sent to one phone number within an hour: keyed by an HMAC of the number (never the number itself). */
-export const smsPhones = sqliteTable("sms_phones", {
-  phoneKey: text("phone_key").primaryKey(),
-  windowStart: integer("window_start").notNull(), // epoch ms
-  count: integer("count").notNull(),
-});
+export const smsPhones = sqliteTable(
+  "sms_phones",
+  {
+    phoneKey: text("phone_key").primaryKey(),
+    windowStart: integer("window_start").notNull(), // epoch ms
+    count: integer("count").notNull(),
+  },
+  // The 10-minute clean-up deletes the hours gone by.
+  (t) => [index("sms_phones_window_start_idx").on(t.windowStart)],
+);
 
 export type Attempt = typeof attempts.$inferSelect;
 export type User = typeof users.$inferSelect;

@@ -1,0 +1,72 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { deleteSpentCodes } from "../src/db/oidc";
+import { deleteEndedCooldowns, deleteExpiredAttempts, deleteLapsedChildren, openDb } from "../src/db/queries";
+import { deleteSpentSms } from "../src/db/sms";
+import { harness } from "./support/harness";
+import { oidcVars, relyingParty } from "./support/oidc";
+
+// Every statement the app sends to D1 on its request paths, recorded, then asked for its query plan: none may scan a
+// whole table. A scan reads (and D1 bills) every row, and grows with the table: a missing index once made every
+// verification read every attempt row there was.
+
+/** The D1 binding, recording the SQL of every statement prepared on it. */
+function recording(d1: D1Database, seen: Set<string>): D1Database {
+  return new Proxy(d1, {
+    get(target, key) {
+      if (key === "prepare")
+        return (query: string) => {
+          seen.add(query);
+          return target.prepare(query);
+        };
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The plan's steps that read a whole table (a constant row or a subquery's own rows are not tables). */
+async function scans(query: string): Promise<string[]> {
+  const params = Array.from({ length: (query.match(/\?/g) ?? []).length }, () => null);
+  const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query}`)
+    .bind(...params)
+    .all<{ detail: string }>();
+  return plan.results.map((r) => r.detail).filter((d) => /^SCAN /.test(d) && !/^SCAN (CONSTANT ROW|\(subquery)/.test(d));
+}
+
+describe("query plans", () => {
+  it("no statement of a verification, a repeat, a returning person, an OIDC sign-in, its tokens, the site API, a withdrawal or a clean-up scans a table", async () => {
+    const seen = new Set<string>();
+    const h = harness({ ...(await oidcVars()), DB: recording(env.DB, seen) });
+    const b = h.browser();
+    const cert = await b.certified({ unique_key: "CI-plans" });
+    expect((await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid })).status).toBe(200);
+    expect((await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid })).status).toBe(200);
+    const again = await b.certified({ unique_key: "CI-plans" });
+    expect((await b.verify({ imp_uid: again.imp_uid, merchant_uid: again.merchant_uid })).status).toBe(200);
+
+    const shop = relyingParty(h, "shop");
+    const signed = await shop.signIn(h.browser(), { unique_key: "CI-plans-oidc" });
+    const tokens = await shop.tokens(signed.code, signed.verifier);
+    expect((await h.request("/userinfo", { headers: { Authorization: `Bearer ${tokens.access_token}` } })).status).toBe(200);
+    const sub = signed.body!.user.id;
+    expect((await shop.site("GET", sub)).status).toBe(200);
+    expect((await shop.site("DELETE", sub)).status).toBe(200);
+
+    // The clean-ups of both crons.
+    const db = openDb(recording(env.DB, seen));
+    await deleteLapsedChildren(db, Date.now());
+    await deleteSpentSms(db, Date.now());
+    await deleteExpiredAttempts(db, Date.now());
+    await deleteEndedCooldowns(db, Date.now());
+    await deleteSpentCodes(db, Date.now());
+
+    expect(seen.size).toBeGreaterThan(5);
+    const scanning: Record<string, string[]> = {};
+    for (const query of seen) {
+      const found = await scans(query);
+      if (found.length > 0) scanning[query] = found;
+    }
+    expect(scanning).toEqual({});
+  });
+});

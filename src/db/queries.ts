@@ -99,6 +99,8 @@ interface CompletionShape {
   previousCi: number;
   previousDi: number;
   grant: boolean;
+  /** Whether the batch first deletes a child whose guardian did not consent in time and who holds these keys. */
+  forget: boolean;
 }
 
 const shapeOf = (c: Completion): CompletionShape => ({
@@ -107,6 +109,7 @@ const shapeOf = (c: Completion): CompletionShape => ({
   previousCi: c.keys.previousCi.length,
   previousDi: c.keys.previousDi.length,
   grant: c.grant !== undefined,
+  forget: false,
 });
 
 /** The placeholders of the person's keys: the current key's, then (unless `current`) the previous keys'. */
@@ -143,13 +146,15 @@ function completionStatements(db: Db, s: CompletionShape) {
     AND NOT EXISTS (SELECT 1 FROM ${withdrawals} WHERE ${inArray(withdrawals.identityKey, allKeys)} AND ${withdrawals.until} > ${now})
     AND ${owners} <= 1`;
   const current = holdsEither(s, true);
-  const userId = sql`(SELECT ${users.id} FROM ${users} WHERE ${current} LIMIT 1)`;
+  // A child whose guardian did not consent in time holds nothing any more, not even their keys: never the user an
+  // attempt completes for (the batch that forgets them comes first, when there is one).
+  const lapsedRow = sql`${users.status} = 'pending_guardian' AND ${users.pendingUntil} <= ${now}`;
+  const userId = sql`(SELECT ${users.id} FROM ${users} WHERE ${current} AND NOT (${lapsedRow}) LIMIT 1)`;
   const previousCi = keyNames(s).ci.filter((n) => n !== "ci");
   const previousDi = keyNames(s).di.filter((n) => n !== "di");
-  // A child whose guardian did not consent in time holds nothing any more, not even their keys.
-  const lapsed = and(holdsEither(s), eq(users.status, "pending_guardian"), lte(users.pendingUntil, now))!;
+  const lapsed = and(holdsEither(s), lapsedRow)!;
   return [
-    ...forgetChildren(db, lapsed),
+    ...(s.forget ? forgetChildren(db, lapsed) : []),
     // Keys under a previous HMAC key: rewritten under the current one, so the old key can go in time.
     ...(previousCi.length + previousDi.length === 0
       ? []
@@ -214,6 +219,7 @@ function completionStatements(db: Db, s: CompletionShape) {
         cooldownUntil: sql<number | null>`(SELECT MAX(${withdrawals.until}) FROM ${withdrawals}
           WHERE ${inArray(withdrawals.identityKey, allKeys)} AND ${withdrawals.until} > ${now})`,
         owners: sql<number>`${owners}`,
+        lapsed: sql<number>`(SELECT COUNT(*) FROM ${users} WHERE ${lapsed})`,
       })
       .from(sql`(SELECT 1)`)
       .leftJoin(attempts, or(eq(attempts.attemptId, attemptId), eq(attempts.resultId, resultId)))
@@ -223,7 +229,7 @@ function completionStatements(db: Db, s: CompletionShape) {
   ];
 }
 
-const completion = preparedBatch(completionStatements, (s) => `${+s.ci}${+s.di}.${s.previousCi}.${s.previousDi}.${+s.grant}`);
+const completion = preparedBatch(completionStatements, (s) => `${+s.ci}${+s.di}.${s.previousCi}.${s.previousDi}.${+s.grant}.${+s.forget}`);
 
 /** The values of the completion's placeholders. */
 function completionValues(c: Completion): Values {
@@ -259,16 +265,22 @@ function completionValues(c: Completion): Values {
  * current or a previous HMAC key; nothing is written while this attempt or result was used, while the person's
  * withdrawal cooldown holds, or when the CI and the DI point at two different users. Keys stored under a previous
  * HMAC key are rewritten under the current one, a key the user lacked is added, and the name and last
- * verification are refreshed; the user is inserted only if nobody holds either key (both UNIQUE).
+ * verification are refreshed; the user is inserted only if nobody holds either key (both UNIQUE). A child whose
+ * guardian's time ran out and who holds these keys takes a second round-trip: nothing is stored for them, and the
+ * batch runs again with the statements that forget them first (`forget`).
  */
-export async function completeAttempt(db: Db, c: Completion): Promise<CompletionResult> {
-  const shape = shapeOf(c);
+export async function completeAttempt(db: Db, c: Completion, forget = false): Promise<CompletionResult> {
+  const shape = { ...shapeOf(c), forget };
   const results = await completion(db, shape, completionValues(c));
   const rows = results[results.length - (shape.grant ? 3 : 1)] as unknown as (Omit<AttemptWithUser, "attempt"> & {
     attempt: Attempt | null;
     cooldownUntil: number | null;
     owners: number;
+    lapsed: number;
   })[];
+  // Nothing stored because a lapsed child holds these keys (rare: the 10-minute clean-up deletes them): the same
+  // batch again, deleting that child first, so the person starts afresh.
+  if (!forget && !rows.some((r) => r.attempt) && (rows[0]?.lapsed ?? 0) > 0) return completeAttempt(db, c, true);
   return {
     rows: rows.flatMap(({ attempt, user }) => (attempt ? [withNullUser({ attempt, user })] : [])),
     cooldownUntil: rows[0]?.cooldownUntil ?? null,

@@ -52,6 +52,9 @@ describe("JWT (ES256 over Web Crypto)", () => {
       "alg HS256, same signature": `${b64({ alg: "HS256", typ: "at+jwt" })}.${body}.${sig}`,
       "body swapped": `${head}.${b64(claims({ sub: "usr_2" }))}.${sig}`,
       "signature cut": `${head}.${body}.${sig.slice(0, 40)}`,
+      // 85 characters cannot even be decoded (a lone last character holds under a byte); 87 decode to 65 bytes.
+      "signature one character short": `${head}.${body}.${sig.slice(0, -1)}`,
+      "signature one character long": `${head}.${body}.${sig}A`,
       "four parts": `${good}.x`,
       "not base64url": `${head}.${body}.${sig.slice(0, -2)}+/`,
       expired: await joseSigned({ typ: "at+jwt" }, claims({ exp: Math.floor(now / 1000) })),

@@ -95,4 +95,20 @@ describe("the verification page", () => {
     const page = await (await h.request("/")).text();
     expect(page).not.toContain("</script><script>alert(1)");
   });
+
+  it("serves each page its own attempt in its own language, with both languages' texts, however many it served before", async () => {
+    const h = harness();
+    const configOf = (html: string) => JSON.parse(/<script type="application\/json" id="page-config">(.*?)<\/script>/s.exec(html)![1]!);
+    const pages = [];
+    for (const lang of ["ko", "en", "ko", "en"]) {
+      const html = await (await h.browser().send(`/?lang=${lang}`)).text();
+      expect(html).toContain(`<html lang="${lang}">`);
+      const config = configOf(html);
+      expect(config.lang).toBe(lang);
+      expect(Object.keys(config.messages)).toEqual(["ko", "en"]);
+      expect(html).toContain(`<h1 data-text="title">${config.messages[lang].title}</h1>`);
+      pages.push(config.attempt.merchant_uid);
+    }
+    expect(new Set(pages).size).toBe(4);
+  });
 });

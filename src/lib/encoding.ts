@@ -34,15 +34,22 @@ export function fromBase62(text: string): number | null {
   return value;
 }
 
-/** Bytes as base64url, without padding (cookies, URLs). */
-export const toBase64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+// workerd's V8 has the base64 methods of ES2026 (TypeScript's lib does not know them yet): native, one call, no
+// intermediate string of char codes and three regex passes as btoa/atob would need.
+declare global {
+  interface Uint8Array<TArrayBuffer extends ArrayBufferLike = ArrayBufferLike> {
+    toBase64(options: { alphabet: "base64url"; omitPadding: true }): string;
+  }
+  interface Uint8ArrayConstructor {
+    fromBase64(text: string, options: { alphabet: "base64url" }): Uint8Array<ArrayBuffer>;
+  }
+}
 
-/** The bytes of a base64url text (throws on anything else). */
-export const fromBase64Url = (text: string) => Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
+/** Bytes as base64url, without padding (cookies, URLs). */
+export const toBase64Url = (bytes: Uint8Array) => bytes.toBase64({ alphabet: "base64url", omitPadding: true });
+
+/** The bytes of a base64url text, padded or not (throws on anything else, "+" and "/" included). */
+export const fromBase64Url = (text: string) => Uint8Array.fromBase64(text, { alphabet: "base64url" });
 
 /** Bytes as one big-endian number. */
 export function bigIntOf(bytes: Uint8Array): bigint {

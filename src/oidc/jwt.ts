@@ -52,8 +52,9 @@ export async function verifyJwt(
   if (!jws) return null;
   const { header, parts } = jws;
   if (header.alg !== "ES256" || header.typ !== expect.typ || "crit" in header) return null;
+  // 64 bytes (r and s) are 86 characters unpadded; any other length is not ours, and some would not even decode.
+  if (parts[2].length !== 86) return null;
   const signature = fromBase64Url(parts[2]);
-  if (signature.length !== 64) return null;
   const signed = await crypto.subtle.verify(ECDSA, key, signature, encoder.encode(`${parts[0]}.${parts[1]}`)).catch(() => false);
   if (!signed) return null;
   const claims = decodeJson(parts[1]);

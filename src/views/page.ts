@@ -37,6 +37,40 @@ export function pageCsp(config: Config): string {
   ].join("; ");
 }
 
+/** JSON inside <script>: "<" escaped, so no value can close the element. */
+const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
+
+// Both languages' texts go into every page (app.js switches language without a reload): ~20 KB of JSON, the same
+// for every page this isolate serves, so serialised once.
+let messagesJson: string | undefined;
+
+/** Where the page's JSON goes in its cached markup. No text of ours contains it; it is cut out, never served. */
+const CONFIG_SLOT = "\u0000page-config\u0000";
+
+/**
+ * The markup of the page around its JSON, per configuration, language, page kind (a guardian's or not) and the
+ * OIDC client asking: everything else a page carries is in its JSON. Configured clients are few, so this stays
+ * small; it is rebuilt only when the configuration (and so the Config object) changes.
+ */
+const shells = new WeakMap<Config, Map<string, [string, string]>>();
+
+function shellOf(config: Config, lang: Lang, guardian: boolean, clientName: string | undefined): [string, string] {
+  let byKind = shells.get(config);
+  if (!byKind) {
+    byKind = new Map();
+    shells.set(config, byKind);
+  }
+  const key = `${lang}\n${guardian ? "g" : ""}\n${clientName ?? ""}`;
+  let shell = byKind.get(key);
+  if (!shell) {
+    const markup = String(pageMarkup(config, lang, guardian, clientName));
+    const at = markup.indexOf(CONFIG_SLOT);
+    shell = [markup.slice(0, at), markup.slice(at + CONFIG_SLOT.length)];
+    byKind.set(key, shell);
+  }
+  return shell;
+}
+
 /**
  * The verification page, with its first attempt in it (the body `prepare` would answer), so the start button
  * works without a request of the page's own. Texts come from the shared messages; app.js switches language
@@ -44,11 +78,7 @@ export function pageCsp(config: Config): string {
  */
 export function renderPage(config: Config, lang: Lang, attempt: object, runs: { authorization?: PageAuthorization; consent?: string } = {}) {
   const { authorization, consent } = runs;
-  const m = MESSAGES[lang];
   const a = authorization?.authorization;
-  // The placeholders of the texts, filled the same way by app.js when the language switches.
-  const fill = (text: string) =>
-    text.replaceAll("{site}", config.serviceName ?? m.this_service).replaceAll("{under}", String(config.guardianConsentUnder));
   const pageConfig = {
     attempt,
     // Inside an OIDC authorization: its sealed form for prepare, and what the way back after a failure needs.
@@ -69,15 +99,24 @@ export function renderPage(config: Config, lang: Lang, attempt: object, runs: { 
     ageRule: config.ageRule,
     providerScript: config.provider.page.script,
     lang,
-    messages: MESSAGES,
     sdkUrl: config.provider.page.sdkUrl,
     // Absolute under PUBLIC_URL; else the page resolves it against its own address (never the request's Host).
     redirectUrl: `${config.oidc.publicUrl ?? ""}/certifications/redirect`,
     sandbox: config.mode === "sandbox",
     serviceName: config.serviceName ?? null,
   };
-  // JSON inside <script>: escape "<" so no value can close the element.
-  const json = JSON.stringify(pageConfig).replace(/</g, "\\u003c");
+  messagesJson ??= scriptJson(MESSAGES);
+  const json = `${scriptJson(pageConfig).slice(0, -1)},"messages":${messagesJson}}`;
+  const [before, after] = shellOf(config, lang, Boolean(consent), authorization?.clientName);
+  return before + json + after;
+}
+
+/** The page's markup, its JSON left as CONFIG_SLOT. */
+function pageMarkup(config: Config, lang: Lang, consent: boolean, clientName: string | undefined) {
+  const m = MESSAGES[lang];
+  // The placeholders of the texts, filled the same way by app.js when the language switches.
+  const fill = (text: string) =>
+    text.replaceAll("{site}", config.serviceName ?? m.this_service).replaceAll("{under}", String(config.guardianConsentUnder));
   const title = consent ? "guardian_title" : "title";
   const sms = config.verifyMethod !== "window";
   return html`${documentStart(lang, titleOf(config, m[title]))}
@@ -89,7 +128,7 @@ export function renderPage(config: Config, lang: Lang, attempt: object, runs: { 
   </header>
   ${config.mode === "sandbox" ? html`<p><span class="badge">SANDBOX</span></p>` : ""}
   <div class="card">
-    ${authorization ? html`<p class="requested-by" id="requested-by">${m.requested_by.replaceAll("{site}", authorization.clientName)}</p>` : ""}
+    ${clientName !== undefined ? html`<p class="requested-by" id="requested-by">${m.requested_by.replaceAll("{site}", clientName)}</p>` : ""}
     ${
       consent
         ? html`<section class="notice" id="guardian-notice">
@@ -119,7 +158,7 @@ export function renderPage(config: Config, lang: Lang, attempt: object, runs: { 
     <button type="button" class="wide secondary" id="retry" hidden data-text="retry">${m.retry}</button>
   </div>
 </main>
-<script type="application/json" id="page-config">${raw(json)}</script>
+<script type="application/json" id="page-config">${raw(CONFIG_SLOT)}</script>
 ${sms ? html`<link rel="modulepreload" href="/sms.js">` : ""}
 <link rel="modulepreload" href="/window-mode.js">
 <link rel="modulepreload" href="${config.provider.page.script}">

@@ -1,6 +1,8 @@
 // The verification page: it arrives with an attempt already in its HTML (so the popup opens within the click's user
 // activation, with no request before it), renews it through prepare before it expires, runs the provider's SDK
 // through its driver (static/providers/), sends the result's id to the server and shows what the server decided.
+// Both languages' texts (generated from src/views/messages.ts), for every state the page shows and a switch of language.
+import MESSAGES from "/messages.js";
 import { usePopup } from "/window-mode.js";
 
 const config = JSON.parse(document.getElementById("page-config").textContent);
@@ -52,9 +54,7 @@ let guardian = null;
 
 /** A message, its placeholders filled: the site's name, the age under which a guardian consents. */
 const t = (key) =>
-  config.messages[lang][key]
-    ?.replaceAll("{site}", config.serviceName ?? config.messages[lang].this_service)
-    .replaceAll("{under}", String(config.guardianUnder));
+  MESSAGES[lang][key]?.replaceAll("{site}", config.serviceName ?? MESSAGES[lang].this_service).replaceAll("{under}", String(config.guardianUnder));
 
 /** Inside an OIDC authorization, the way back to the client after a failure: access_denied with our code. */
 function deniedUrl(code) {
@@ -66,7 +66,7 @@ function deniedUrl(code) {
   url.searchParams.set("iss", iss);
   return url.href;
 }
-const errorText = (code) => config.messages[lang].errors[code] ?? config.messages[lang].errors.internal_error;
+const errorText = (code) => MESSAGES[lang].errors[code] ?? MESSAGES[lang].errors.internal_error;
 /** Under age: which age, under which rule. */
 const ageLimit = () => t(`age_limit_${config.ageRule}`).replace("{n}", String(config.minAge));
 /** Errors that trying again cannot change. */
@@ -288,7 +288,7 @@ const sms =
   config.verifyMethod === "window"
     ? null
     : (await import("/sms.js")).setupSms({
-        t: (key) => (key in config.messages[lang] ? t(key) : null),
+        t: (key) => (key in MESSAGES[lang] ? t(key) : null),
         errorText,
         attempt: () => attempt,
         post: postJson,

@@ -40,10 +40,6 @@ export function pageCsp(config: Config): string {
 /** JSON inside <script>: "<" escaped, so no value can close the element. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
 
-// Both languages' texts go into every page (app.js switches language without a reload): ~20 KB of JSON, the same
-// for every page this isolate serves, so serialised once.
-let messagesJson: string | undefined;
-
 /** Where the page's JSON goes in its cached markup. No text of ours contains it; it is cut out, never served. */
 const CONFIG_SLOT = "\u0000page-config\u0000";
 
@@ -73,8 +69,8 @@ function shellOf(config: Config, lang: Lang, guardian: boolean, clientName: stri
 
 /**
  * The verification page, with its first attempt in it (the body `prepare` would answer), so the start button
- * works without a request of the page's own. Texts come from the shared messages; app.js switches language
- * without a reload.
+ * works without a request of the page's own. Its markup is in its language; app.js takes both languages' texts
+ * from static/messages.js (generated from the same messages) and switches language without a reload.
  */
 export function renderPage(config: Config, lang: Lang, attempt: object, runs: { authorization?: PageAuthorization; consent?: string } = {}) {
   const { authorization, consent } = runs;
@@ -105,10 +101,8 @@ export function renderPage(config: Config, lang: Lang, attempt: object, runs: { 
     sandbox: config.mode === "sandbox",
     serviceName: config.serviceName ?? null,
   };
-  messagesJson ??= scriptJson(MESSAGES);
-  const json = `${scriptJson(pageConfig).slice(0, -1)},"messages":${messagesJson}}`;
   const [before, after] = shellOf(config, lang, Boolean(consent), authorization?.clientName);
-  return before + json + after;
+  return before + scriptJson(pageConfig) + after;
 }
 
 /** The page's markup, its JSON left as CONFIG_SLOT. */
@@ -160,6 +154,7 @@ function pageMarkup(config: Config, lang: Lang, consent: boolean, clientName: st
 </main>
 <script type="application/json" id="page-config">${raw(CONFIG_SLOT)}</script>
 ${sms ? html`<link rel="modulepreload" href="/sms.js">` : ""}
+<link rel="modulepreload" href="/messages.js">
 <link rel="modulepreload" href="/window-mode.js">
 <link rel="modulepreload" href="${config.provider.page.script}">
 <script type="module" src="/app.js"></script>

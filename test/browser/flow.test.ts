@@ -9,13 +9,22 @@ describe("the verification page in Chromium (sandbox)", () => {
   it("desktop popup: a new person gets an account, the same person again is recognised", async () => {
     const context = await browser.newContext({ locale: "en-US" });
     const page = await context.newPage();
-    // The page arrives ready: besides its own files and the SDK, no request before the verification itself.
+    // The page arrives ready: besides its own files (static, its texts among them) and the SDK, no request before the
+    // verification itself.
     const requests: string[] = [];
     page.on("request", (req) => requests.push(`${req.method()} ${new URL(req.url()).pathname}`));
     await page.goto(`${baseUrl}/`);
     await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 15_000 }).toBe(true);
     expect(requests.filter((r) => !r.endsWith("/favicon.svg")).sort()).toEqual(
-      ["GET /", "GET /app.css", "GET /app.js", "GET /window-mode.js", "GET /providers/iamport.js", "GET /sandbox/iamport.js"].sort(),
+      [
+        "GET /",
+        "GET /app.css",
+        "GET /app.js",
+        "GET /messages.js",
+        "GET /window-mode.js",
+        "GET /providers/iamport.js",
+        "GET /sandbox/iamport.js",
+      ].sort(),
     );
     const embedded = await page.evaluate(() => JSON.parse(document.getElementById("page-config")!.textContent!).attempt.merchant_uid);
     const submitted: string[] = [];

@@ -105,13 +105,13 @@ export function renderPage(config: Config, lang: Lang, attempt: object, runs: { 
   return before + scriptJson(pageConfig) + after;
 }
 
-/** The page's markup, its JSON left as CONFIG_SLOT. */
-function pageMarkup(config: Config, lang: Lang, consent: boolean, clientName: string | undefined) {
+/** The page's markup (a guardian's page or a person's own), its JSON left as CONFIG_SLOT. */
+function pageMarkup(config: Config, lang: Lang, guardian: boolean, clientName: string | undefined) {
   const m = MESSAGES[lang];
   // The placeholders of the texts, filled the same way by app.js when the language switches.
   const fill = (text: string) =>
     text.replaceAll("{site}", config.serviceName ?? m.this_service).replaceAll("{under}", String(config.guardianConsentUnder));
-  const title = consent ? "guardian_title" : "title";
+  const title = guardian ? "guardian_title" : "title";
   const sms = config.verifyMethod !== "window";
   return html`${documentStart(lang, titleOf(config, m[title]))}
 <body>
@@ -124,7 +124,7 @@ function pageMarkup(config: Config, lang: Lang, consent: boolean, clientName: st
   <div class="card">
     ${clientName !== undefined ? html`<p class="requested-by" id="requested-by">${m.requested_by.replaceAll("{site}", clientName)}</p>` : ""}
     ${
-      consent
+      guardian
         ? html`<section class="notice" id="guardian-notice">
       <p data-text="guardian_intro">${fill(m.guardian_intro)}</p>
       <p data-text="guardian_collected">${m.guardian_collected}</p>
@@ -135,7 +135,7 @@ function pageMarkup(config: Config, lang: Lang, consent: boolean, clientName: st
     ${sms ? smsForm(m) : ""}
     ${config.verifyMethod === "both" ? html`<p class="or" data-text="sms_or_window">${m.sms_or_window}</p>` : ""}
     <button type="button" class="wide${config.verifyMethod === "both" ? " secondary" : ""}" id="start" data-testid="start-verification" disabled
-      ${config.verifyMethod === "sms" ? "hidden" : ""} data-text="${consent ? "guardian_start" : "start"}">${consent ? m.guardian_start : m.start}</button>
+      ${config.verifyMethod === "sms" ? "hidden" : ""} data-text="${guardian ? "guardian_start" : "start"}">${guardian ? m.guardian_start : m.start}</button>
     <p class="status" id="status" role="status" aria-live="polite" tabindex="-1" data-busy="true">${m.preparing}</p>
     <section id="result" class="result" tabindex="-1" hidden>
       <p class="message" id="result-message"></p>

@@ -3,6 +3,7 @@ import { setCookie } from "hono/cookie";
 import type { AppEnv } from "../env";
 import { hmacKey, randomToken, sameText } from "../lib/crypto";
 import { toBase64Url } from "../lib/encoding";
+import { requestUrl } from "./url";
 
 /**
  * The binding cookie ties attempts to one browser. Its value is minted here and authenticated here: 32 random bytes
@@ -17,10 +18,13 @@ const RANDOM_CHARS = 43; // 32 bytes, base64url
 const TAG_BYTES = 16;
 const encoder = new TextEncoder();
 
-const isLocalHttp = (url: URL) => url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1");
+function isLocalHttp<E extends AppEnv>(c: Context<E>): boolean {
+  const url = requestUrl(c);
+  return url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1");
+}
 
 /** A cookie's name: `__Host-<base>` over https; plain on http://localhost and 127.0.0.1, where `__Host-` cannot be set. */
-export const cookieName = <E extends AppEnv>(c: Context<E>, base: string) => (isLocalHttp(new URL(c.req.url)) ? base : `__Host-${base}`);
+export const cookieName = <E extends AppEnv>(c: Context<E>, base: string) => (isLocalHttp(c) ? base : `__Host-${base}`);
 
 /** `__Host-imp_browser` over https; plain `imp_browser` on http://localhost and 127.0.0.1. */
 export const browserCookieName = <E extends AppEnv>(c: Context<E>) => cookieName(c, COOKIE);
@@ -69,7 +73,7 @@ export function attemptCookie<E extends AppEnv>(c: Context<E>, until?: number) {
     path: "/",
     httpOnly: true,
     sameSite: "Lax" as const,
-    secure: !isLocalHttp(new URL(c.req.url)),
+    secure: !isLocalHttp(c),
     maxAge: Math.max(ttl, until === undefined ? 0 : Math.ceil((until - Date.now()) / 1000)) + 300,
   };
 }

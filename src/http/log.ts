@@ -27,7 +27,7 @@ export function logRequest<E extends AppEnv>(c: Context<E>, msg: string, log: Re
   const { notes, ...rest } = log;
   logLine("info", msg, {
     request_id: c.get("requestId"),
-    route: `${c.req.method} ${withoutIds(new URL(c.req.url).pathname)}`,
+    route: `${c.req.method} ${withoutIds(c.req.path)}`,
     status: c.res.status,
     ms: Date.now() - started,
     ...rest,
@@ -49,7 +49,7 @@ const withoutIds = (path: string) =>
 export function logUnexpected<E extends AppEnv>(c: Context<E>, err: unknown) {
   logLine("error", "unhandled_error", {
     request_id: c.get("requestId"),
-    path: withoutIds(new URL(c.req.url).pathname),
+    path: withoutIds(c.req.path),
     error: err instanceof Error ? err.name : typeof err,
     // Messages of our own and of D1 name constraints and columns, never bound values.
     detail: err instanceof Error ? err.message.slice(0, 200) : undefined,

@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
+import { requestUrl } from "./url";
 
 /** Headers every response carries; pages add their own Content-Security-Policy. */
 export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
@@ -9,7 +10,7 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   h.set("X-Content-Type-Options", "nosniff");
   h.set("Referrer-Policy", "no-referrer");
   h.set("X-Frame-Options", "DENY");
-  if (new URL(c.req.url).protocol === "https:") {
+  if (requestUrl(c).protocol === "https:") {
     h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   }
   if (!h.has("Cache-Control")) h.set("Cache-Control", "no-store");
@@ -26,7 +27,7 @@ export const requireConfig = createMiddleware<AppEnv>(async (c, next) => {
 export const sameOriginPosts = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("Origin");
   if (c.req.method === "POST" && origin !== undefined) {
-    const own = new URL(c.req.url).origin;
+    const own = requestUrl(c).origin;
     if (origin !== own && !c.get("config").allowedOrigins.includes(origin)) throw new AppError("forbidden_origin");
   }
   await next();

@@ -37,8 +37,9 @@ export async function hmacHex(secret: string, value: string): Promise<string> {
   return toHex(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(value)));
 }
 
+/** Lowercase hex, natively (a byte-by-byte join cost a measurable share of a verification's hashing). */
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
-  return Array.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+  return (bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toHex();
 }
 
 /** `bytes` random bytes as lowercase hex: letters and digits only, which every PG accepts in an order id. */

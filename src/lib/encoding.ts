@@ -34,11 +34,13 @@ export function fromBase62(text: string): number | null {
   return value;
 }
 
-// workerd's V8 has the base64 methods of ES2026 (TypeScript's lib does not know them yet): native, one call, no
-// intermediate string of char codes and three regex passes as btoa/atob would need.
+// workerd's V8 has the base64 and hex methods of ES2026 (TypeScript's lib does not know them yet): native, one
+// call, no intermediate string of char codes and three regex passes as btoa/atob would need.
 declare global {
   interface Uint8Array<TArrayBuffer extends ArrayBufferLike = ArrayBufferLike> {
     toBase64(options: { alphabet: "base64url"; omitPadding: true }): string;
+    /** Lowercase hex, two digits a byte. */
+    toHex(): string;
   }
   interface Uint8ArrayConstructor {
     fromBase64(text: string, options: { alphabet: "base64url" }): Uint8Array<ArrayBuffer>;

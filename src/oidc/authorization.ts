@@ -5,6 +5,7 @@ import { isLoopbackUri } from "../config/oidc";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { attemptCookie, cookieName } from "../http/browser";
+import { requestUrl } from "../http/url";
 import { hmacKey, randomToken, sameText, sha256Hex } from "../lib/crypto";
 import { fromBase64Url, toBase64Url } from "../lib/encoding";
 import type { Lang } from "../views/messages";
@@ -47,7 +48,7 @@ const encoder = new TextEncoder();
 export function issuerOf<E extends AppEnv>(c: Context<E>): string {
   const config = c.get("config");
   if (config.oidc.publicUrl) return config.oidc.publicUrl;
-  if (config.mode === "sandbox") return new URL(c.req.url).origin;
+  if (config.mode === "sandbox") return requestUrl(c).origin;
   throw new AppError("not_configured", "PUBLIC_URL is not set");
 }
 

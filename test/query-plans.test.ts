@@ -27,7 +27,10 @@ function recording(d1: D1Database, seen: Set<string>): D1Database {
 
 /** The plan's steps that read a whole table (a constant row or a subquery's own rows are not tables). */
 async function scans(query: string): Promise<string[]> {
-  const params = Array.from({ length: (query.match(/\?/g) ?? []).length }, () => null);
+  // As many nulls as the statement has parameters: its highest `?N`, or one per bare `?`.
+  const marks = [...query.matchAll(/\?(\d*)/g)].map((m) => Number(m[1]) || 0);
+  const count = marks.some((n) => n > 0) ? Math.max(...marks) : marks.length;
+  const params = Array.from({ length: count }, () => null);
   const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query}`)
     .bind(...params)
     .all<{ detail: string }>();

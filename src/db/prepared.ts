@@ -33,18 +33,36 @@ const builder = drizzle({ prepare: () => ({}) } as unknown as D1Database);
 function build(statement: Statement): Built {
   const prepared = statement.prepare();
   const { sql: text, params } = prepared.getQuery();
-  const plan = params.map((p): ((values: Values) => unknown) => {
-    const named = is(p, Placeholder) ? { name: p.name, encode: (v: unknown) => v } : undefined;
-    const param = !named && is(p, Param) && is(p.value, Placeholder) ? p : undefined;
-    const slot = named ?? (param && { name: (param.value as Placeholder).name, encode: (v: unknown) => param.encoder.mapToDriverValue(v) });
-    if (!slot) return () => p;
+  const slots = params.map((p) => {
+    if (is(p, Placeholder)) return { name: p.name, encode: undefined };
+    if (is(p, Param) && is(p.value, Placeholder)) return { name: (p.value as Placeholder).name, encode: p.encoder };
+    return undefined;
+  });
+  // Each value is sent once however often the statement uses it: its `?`s become numbered (`?1`, `?2`, … as D1
+  // and SQLite allow), one number per placeholder and encoder — half of the completion's parameters were repeats.
+  // Only when the text's `?`s are exactly its parameters (no `?` in a literal); otherwise it stays as built.
+  const order: number[] = [];
+  const numberOf = (i: number) => {
+    const slot = slots[i];
+    const same = slot && order.findIndex((j) => slots[j]?.name === slot.name && slots[j]?.encode === slot.encode);
+    if (same !== undefined && same >= 0) return same + 1;
+    return order.push(i);
+  };
+  const numbered = (text.match(/\?/g) ?? []).length === params.length;
+  let next = 0;
+  const sqlText = numbered ? text.replace(/\?/g, () => `?${numberOf(next++)}`) : text;
+  const sent = numbered ? order : params.map((_, i) => i);
+  const plan = sent.map((i): ((values: Values) => unknown) => {
+    const slot = slots[i];
+    if (!slot) return () => params[i];
+    const encode = slot.encode;
     return (values) => {
       if (!(slot.name in values)) throw new Error(`no value for the statement's placeholder "${slot.name}"`);
       const v = values[slot.name];
-      return v === null ? null : slot.encode(v);
+      return v === null ? null : encode ? encode.mapToDriverValue(v) : v;
     };
   });
-  return { sql: text, params: (values) => plan.map((fill) => fill(values)), mapResult: (response) => prepared.mapResult(response, true) };
+  return { sql: sqlText, params: (values) => plan.map((fill) => fill(values)), mapResult: (response) => prepared.mapResult(response, true) };
 }
 
 /**

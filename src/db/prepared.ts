@@ -41,16 +41,15 @@ function build(statement: Statement): Built {
   // Each value is sent once however often the statement uses it: its `?`s become numbered (`?1`, `?2`, … as D1
   // and SQLite allow), one number per placeholder and encoder — half of the completion's parameters were repeats.
   // Only when the text's `?`s are exactly its parameters (no `?` in a literal); otherwise it stays as built.
-  const order: number[] = [];
-  const numberOf = (i: number) => {
-    const slot = slots[i];
-    const same = slot && order.findIndex((j) => slots[j]?.name === slot.name && slots[j]?.encode === slot.encode);
-    if (same !== undefined && same >= 0) return same + 1;
-    return order.push(i);
-  };
   const numbered = (text.match(/\?/g) ?? []).length === params.length;
+  // `order`: the parameter each number sends; `numbers`: each `?`'s number.
+  const order: number[] = [];
+  const numbers = slots.map((slot, i) => {
+    const same = slot ? order.findIndex((j) => slots[j]?.name === slot.name && slots[j]?.encode === slot.encode) : -1;
+    return same >= 0 ? same + 1 : order.push(i);
+  });
   let next = 0;
-  const sqlText = numbered ? text.replace(/\?/g, () => `?${numberOf(next++)}`) : text;
+  const sqlText = numbered ? text.replace(/\?/g, () => `?${numbers[next++]}`) : text;
   const sent = numbered ? order : params.map((_, i) => i);
   const plan = sent.map((i): ((values: Values) => unknown) => {
     const slot = slots[i];

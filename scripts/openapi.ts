@@ -2,7 +2,8 @@
 // The OpenAPI 3.1 document of the JSON routes, made from the routes themselves: `npm run openapi` writes
 // static/openapi.json (served as a static file at /openapi.json), `npm run check` runs this with `--check` and fails
 // when the file is not what the code describes. hono-openapi's describing functions stand in for the Worker's
-// pass-throughs (src/http/openapi.ts) before the routes are defined, then its generator walks the app.
+// pass-throughs (src/http/openapi.ts) before the routes are defined, each route's description taken by the name it
+// gives (src/routes/descriptions.ts, which only this script imports), then its generator walks the app.
 import { readFileSync, writeFileSync } from "node:fs";
 import { describeRoute, generateSpecs, resolver, validator } from "hono-openapi";
 import type * as v from "valibot";
@@ -11,11 +12,18 @@ export const DOCUMENT_PATH = "static/openapi.json";
 
 export async function openApiDocument(): Promise<string> {
   const { describeWith } = await import("../src/http/openapi.ts");
+  const named = new Set<string>();
   describeWith({
-    describeRoute,
+    describeRoute: (name) => {
+      if (!Object.hasOwn(DESCRIPTIONS, name)) throw new Error(`a route names a description that does not exist: ${name}`);
+      named.add(name);
+      return describeRoute(DESCRIPTIONS[name as keyof typeof DESCRIPTIONS]);
+    },
     validator: (target, schema, hook) => validator(target, schema as v.GenericSchema & { "~standard": never }, hook),
     resolver: (schema) => resolver(schema as v.GenericSchema & { "~standard": never }),
   });
+  // Imported once the describer is set, so that their answer schemas go through its resolver.
+  const { DESCRIPTIONS } = await import("../src/routes/descriptions.ts");
   const { createApp } = await import("../src/app.ts");
   const document = await generateSpecs(createApp(), {
     documentation: {
@@ -36,6 +44,8 @@ export async function openApiDocument(): Promise<string> {
     excludeStaticFile: false,
     defaultValidationErrorResponse: false,
   });
+  const unused = Object.keys(DESCRIPTIONS).filter((name) => !named.has(name));
+  if (unused.length > 0) throw new Error(`descriptions no route names: ${unused.join(", ")}`);
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 

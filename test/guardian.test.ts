@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { iamportSchemas } from "../src/providers/iamport/schemas";
 import { portoneSchemas } from "../src/providers/portone/schemas";
-import { GuardianRequiredResponse, TokenResponse } from "../src/routes/schemas";
+import { GuardianRequiredResponse, TokenResponse } from "../src/routes/responses";
 import { sealConsent } from "../src/verification/consent";
 import { answer } from "./support/answers";
 import { type Browser, harness } from "./support/harness";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { describe, expect, it, vi } from "vitest";
-import { JwksResponse, UserinfoResponse } from "../src/routes/schemas";
+import { JwksResponse, UserinfoResponse } from "../src/routes/responses";
 import { answer } from "./support/answers";
 import { harness, ORIGIN } from "./support/harness";
 import { errorOf, pageErrorOf } from "./support/http";

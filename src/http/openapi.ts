@@ -1,19 +1,20 @@
 import type { MiddlewareHandler, ValidationTargets } from "hono";
 import { validator as honoValidator } from "hono/validator";
-import type { DescribeRouteOptions } from "hono-openapi";
 import * as v from "valibot";
 import { AppError } from "../errors";
 
 /**
  * The JSON routes describe themselves where they are defined, so the OpenAPI document cannot drift from the code:
- * `describeRoute` with their responses, `validator` with the very schema that validates the request. The document
- * is made at build time (`npm run openapi` writes static/openapi.json, `npm run check` checks it): scripts/openapi.ts
- * hands hono-openapi's own describing functions to `describeWith` before the routes are defined, and runs its
- * generator over the app. In the Worker a description is a pass-through and a validator a plain valibot check, so
- * neither the generator nor its JSON Schema converter ships to the edge.
+ * `describeRoute` names the route's entry in src/routes/descriptions.ts (its summary and responses), `validator`
+ * takes the very schema that validates the request. The document is made at build time (`npm run openapi` writes
+ * static/openapi.json, `npm run check` checks it): scripts/openapi.ts hands hono-openapi's own describing functions
+ * to `describeWith` before the routes are defined, and runs its generator over the app. In the Worker a description
+ * is a pass-through and a validator a plain valibot check, so neither the generator, nor its JSON Schema converter,
+ * nor the descriptions and answer schemas ship to the edge.
  */
 export interface Describer {
-  describeRoute(spec: DescribeRouteOptions): MiddlewareHandler;
+  /** The route's entry in src/routes/descriptions.ts, by its name. */
+  describeRoute(name: string): MiddlewareHandler;
   validator(target: keyof ValidationTargets, schema: v.GenericSchema, hook: (result: { success: boolean }) => void): MiddlewareHandler;
   resolver(schema: v.GenericSchema): unknown;
 }
@@ -27,7 +28,7 @@ export function describeWith(d: Describer): void {
 
 const passThrough: MiddlewareHandler = (_c, next) => next();
 
-export const describeRoute = (spec: DescribeRouteOptions): MiddlewareHandler => describer?.describeRoute(spec) ?? passThrough;
+export const describeRoute = (name: string): MiddlewareHandler => describer?.describeRoute(name) ?? passThrough;
 
 /** A response's schema in a route's description. */
 export const described = (schema: v.GenericSchema) => describer?.resolver(schema) ?? schema;

@@ -24,49 +24,40 @@ import { authenticateClient } from "../oidc/clients";
 import { ACCESS_TOKEN_TTL_S, accessToken, claimsOf, idToken, readAccessToken } from "../oidc/tokens";
 import { errorPage } from "../views/result-page";
 import { showPage } from "./page";
-import { DiscoveryResponse, json, OAuthErrorResponse, TokenResponse, UserinfoResponse } from "./schemas";
 
 export const CLAIMS = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "outcome", "age", "name", "birthdate", "gender", "verified_claims"];
 
 /** OpenID Connect Discovery 1.0: what a client library needs to know, under the issuer. */
-export const discovery = new Hono<AppEnv>().get(
-  "/.well-known/openid-configuration",
-  describeRoute({
-    summary: "OpenID Connect discovery document",
-    responses: { 200: json("the provider's metadata", DiscoveryResponse) },
-  }),
-  requireConfig,
-  (c) => {
-    requireOidc(c.get("config"));
-    const issuer = issuerOf(c);
-    c.header("Cache-Control", "public, max-age=300");
-    return c.json(
-      {
-        issuer,
-        authorization_endpoint: `${issuer}/authorize`,
-        token_endpoint: `${issuer}/token`,
-        userinfo_endpoint: `${issuer}/userinfo`,
-        jwks_uri: `${issuer}/.well-known/jwks.json`,
-        response_types_supported: ["code"],
-        response_modes_supported: ["query"],
-        grant_types_supported: ["authorization_code"],
-        subject_types_supported: ["public", "pairwise"],
-        id_token_signing_alg_values_supported: ["ES256"],
-        token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-        code_challenge_methods_supported: ["S256"],
-        authorization_response_iss_parameter_supported: true,
-        scopes_supported: [...SCOPES],
-        claims_supported: CLAIMS,
-        claims_parameter_supported: false,
-        request_parameter_supported: false,
-        request_uri_parameter_supported: false,
-        ui_locales_supported: ["ko", "en"],
-        prompt_values_supported: ["login", "consent"],
-      },
-      200,
-    );
-  },
-);
+export const discovery = new Hono<AppEnv>().get("/.well-known/openid-configuration", describeRoute("discovery"), requireConfig, (c) => {
+  requireOidc(c.get("config"));
+  const issuer = issuerOf(c);
+  c.header("Cache-Control", "public, max-age=300");
+  return c.json(
+    {
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      userinfo_endpoint: `${issuer}/userinfo`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      response_types_supported: ["code"],
+      response_modes_supported: ["query"],
+      grant_types_supported: ["authorization_code"],
+      subject_types_supported: ["public", "pairwise"],
+      id_token_signing_alg_values_supported: ["ES256"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      code_challenge_methods_supported: ["S256"],
+      authorization_response_iss_parameter_supported: true,
+      scopes_supported: [...SCOPES],
+      claims_supported: CLAIMS,
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      ui_locales_supported: ["ko", "en"],
+      prompt_values_supported: ["login", "consent"],
+    },
+    200,
+  );
+});
 
 /**
  * The authorization endpoint: the request checked, then the verification page for it. An unknown client or an
@@ -129,82 +120,50 @@ const S256 = async (verifier: string) => toBase64Url(new Uint8Array(await crypto
 
 /** The token endpoint: a code for an ID token and an access token, once. */
 export const token = new Hono<AppEnv>()
-  .post(
-    "/",
-    describeRoute({
-      summary: "Exchange an authorization code (with its PKCE verifier) for an ID token and an access token",
-      requestBody: {
-        content: {
-          "application/x-www-form-urlencoded": {
-            schema: {
-              type: "object",
-              required: ["grant_type", "code", "redirect_uri", "code_verifier"],
-              properties: {
-                grant_type: { type: "string", enum: ["authorization_code"] },
-                code: { type: "string" },
-                redirect_uri: { type: "string" },
-                code_verifier: { type: "string" },
-                client_id: { type: "string" },
-                client_secret: { type: "string" },
-              },
-            },
-          },
-        },
+  .post("/", describeRoute("token"), limitBody, withStorage("oidc"), async (c) => {
+    noStore(c);
+    const config = c.get("config");
+    if (c.get("configProblems").length > 0 || !config.oidc.configured || !config.oidc.signingKey) {
+      throw new OAuthError("temporarily_unavailable", 503, "not_configured");
+    }
+    const form = await formOf(c);
+    const auth = await authenticateClient(config, c.req.header("Authorization"), form);
+    if (!auth.ok) throw new OAuthError(auth.error, auth.error === "invalid_client" ? 401 : 400, undefined, auth.basic);
+    const grantType = form.get("grant_type");
+    if (!grantType) throw new OAuthError("invalid_request", 400, "grant_type is required");
+    if (grantType !== "authorization_code") throw new OAuthError("unsupported_grant_type");
+    const code = form.get("code");
+    const redirectUri = form.get("redirect_uri");
+    const verifier = form.get("code_verifier");
+    if (!code || !redirectUri || !verifier) throw new OAuthError("invalid_request", 400, "code, redirect_uri and code_verifier are required");
+    if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new OAuthError("invalid_grant", 400, "code_verifier does not match");
+    if (code.length > 128) throw new OAuthError("invalid_grant");
+    const codeHash = await sha256Hex(code);
+    const now = Date.now();
+    const person = await redeemCode(c.get("db"), {
+      codeHash,
+      clientId: auth.client.id,
+      redirectUri,
+      challenge: await S256(verifier),
+      now,
+      exchange: randomToken(12),
+    });
+    // Unknown, expired, used (and now revoked), another client's, or bound to another redirect URI or verifier.
+    if (!person) throw new OAuthError("invalid_grant", 400, "the code is invalid, expired, used, or bound to something else");
+    const key = config.oidc.signingKey;
+    const issuer = issuerOf(c);
+    const provider = config.provider.name;
+    return c.json(
+      {
+        access_token: await accessToken(key, issuer, person, codeHash, now),
+        token_type: "Bearer" as const,
+        expires_in: ACCESS_TOKEN_TTL_S,
+        id_token: await idToken(key, issuer, person, provider, now),
+        scope: person.scope,
       },
-      responses: {
-        200: json("the tokens", TokenResponse),
-        400: json("invalid_request, invalid_grant, unsupported_grant_type", OAuthErrorResponse),
-        401: json("invalid_client", OAuthErrorResponse),
-        503: json("temporarily_unavailable: not configured", OAuthErrorResponse),
-      },
-    }),
-    limitBody,
-    withStorage("oidc"),
-    async (c) => {
-      noStore(c);
-      const config = c.get("config");
-      if (c.get("configProblems").length > 0 || !config.oidc.configured || !config.oidc.signingKey) {
-        throw new OAuthError("temporarily_unavailable", 503, "not_configured");
-      }
-      const form = await formOf(c);
-      const auth = await authenticateClient(config, c.req.header("Authorization"), form);
-      if (!auth.ok) throw new OAuthError(auth.error, auth.error === "invalid_client" ? 401 : 400, undefined, auth.basic);
-      const grantType = form.get("grant_type");
-      if (!grantType) throw new OAuthError("invalid_request", 400, "grant_type is required");
-      if (grantType !== "authorization_code") throw new OAuthError("unsupported_grant_type");
-      const code = form.get("code");
-      const redirectUri = form.get("redirect_uri");
-      const verifier = form.get("code_verifier");
-      if (!code || !redirectUri || !verifier) throw new OAuthError("invalid_request", 400, "code, redirect_uri and code_verifier are required");
-      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new OAuthError("invalid_grant", 400, "code_verifier does not match");
-      if (code.length > 128) throw new OAuthError("invalid_grant");
-      const codeHash = await sha256Hex(code);
-      const now = Date.now();
-      const person = await redeemCode(c.get("db"), {
-        codeHash,
-        clientId: auth.client.id,
-        redirectUri,
-        challenge: await S256(verifier),
-        now,
-        exchange: randomToken(12),
-      });
-      // Unknown, expired, used (and now revoked), another client's, or bound to another redirect URI or verifier.
-      if (!person) throw new OAuthError("invalid_grant", 400, "the code is invalid, expired, used, or bound to something else");
-      const key = config.oidc.signingKey;
-      const issuer = issuerOf(c);
-      const provider = config.provider.name;
-      return c.json(
-        {
-          access_token: await accessToken(key, issuer, person, codeHash, now),
-          token_type: "Bearer" as const,
-          expires_in: ACCESS_TOKEN_TTL_S,
-          id_token: await idToken(key, issuer, person, provider, now),
-          scope: person.scope,
-        },
-        200,
-      );
-    },
-  )
+      200,
+    );
+  })
   .onError((err, c) => {
     noStore(c);
     if (!(err instanceof OAuthError)) {
@@ -227,25 +186,15 @@ const bearerChallenge = (c: Context, invalid: boolean) => {
 };
 
 /** The UserInfo endpoint: the claims of the granted scopes, while the code that gave the token is not revoked. */
-export const userinfo = new Hono<AppEnv>().on(
-  ["GET", "POST"],
-  "/",
-  describeRoute({
-    summary: "The verified person's claims for the access token's scopes",
-    security: [{ accessToken: [] }],
-    responses: { 200: json("the claims", UserinfoResponse), 401: { description: "no token, or an invalid one (see WWW-Authenticate)" } },
-  }),
-  withStorage("oidc"),
-  async (c) => {
-    const config = c.get("config");
-    if (c.get("configProblems").length > 0 || !config.oidc.configured) throw new AppError("not_configured");
-    const header = c.req.header("Authorization");
-    if (!header) return bearerChallenge(c, false);
-    const given = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header)?.[1];
-    const read = given ? await readAccessToken(config, issuerOf(c), given) : null;
-    const person = read ? await tokenPerson(c.get("db"), read.codeHash, read.clientId) : null;
-    if (!person) return bearerChallenge(c, true);
-    noStore(c);
-    return c.json(claimsOf(person, config.provider.name), 200);
-  },
-);
+export const userinfo = new Hono<AppEnv>().on(["GET", "POST"], "/", describeRoute("userinfo"), withStorage("oidc"), async (c) => {
+  const config = c.get("config");
+  if (c.get("configProblems").length > 0 || !config.oidc.configured) throw new AppError("not_configured");
+  const header = c.req.header("Authorization");
+  if (!header) return bearerChallenge(c, false);
+  const given = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header)?.[1];
+  const read = given ? await readAccessToken(config, issuerOf(c), given) : null;
+  const person = read ? await tokenPerson(c.get("db"), read.codeHash, read.clientId) : null;
+  if (!person) return bearerChallenge(c, true);
+  noStore(c);
+  return c.json(claimsOf(person, config.provider.name), 200);
+});

@@ -10,7 +10,7 @@ import { describeRoute, validator } from "../http/openapi";
 import { requireConfig } from "../http/security";
 import { requireOidc } from "../oidc/authorization";
 import { authenticateClient } from "../oidc/clients";
-import { errors, json, SiteUserResponse, Subject, WithdrawalResponse } from "./schemas";
+import { Subject } from "./schemas";
 
 const DAY_MS = 86_400_000;
 
@@ -38,52 +38,34 @@ export const siteApi = new Hono<SiteEnv>()
   .use(withStorage("site_api"))
   .use(requireConfig)
   .use(clientAuth)
-  .get(
-    "/users/:sub",
-    describeRoute({
-      summary: "A person who authorized this client, by the sub it received",
-      security: [{ clientCredentials: [] }],
-      responses: { 200: json("the user", SiteUserResponse), ...errors("invalid_request", "unauthorized", "user_not_found", "not_configured") },
-    }),
-    bySub,
-    async (c) => {
-      const { sub } = c.req.valid("param");
-      const found = await grantedUser(c.get("db"), c.get("client").id, sub);
-      if (!found) throw new AppError("user_not_found");
-      const { user, consentedAt } = found;
-      return c.json(
-        {
-          user: {
-            id: sub,
-            name: user.name,
-            gender: user.gender,
-            birthday: user.birthday,
-            created_at: new Date(user.createdAt).toISOString(),
-            last_verified_at: iso(user.lastVerifiedAt ?? user.createdAt),
-            guardian_consent: consentedAt === null ? null : { consented_at: new Date(consentedAt).toISOString() },
-          },
+  .get("/users/:sub", describeRoute("siteUser"), bySub, async (c) => {
+    const { sub } = c.req.valid("param");
+    const found = await grantedUser(c.get("db"), c.get("client").id, sub);
+    if (!found) throw new AppError("user_not_found");
+    const { user, consentedAt } = found;
+    return c.json(
+      {
+        user: {
+          id: sub,
+          name: user.name,
+          gender: user.gender,
+          birthday: user.birthday,
+          created_at: new Date(user.createdAt).toISOString(),
+          last_verified_at: iso(user.lastVerifiedAt ?? user.createdAt),
+          guardian_consent: consentedAt === null ? null : { consented_at: new Date(consentedAt).toISOString() },
         },
-        200,
-      );
-    },
-  )
-  .delete(
-    "/users/:sub",
-    describeRoute({
-      summary: "The person leaves this client: its grant goes, and the account with the last grant",
-      security: [{ clientCredentials: [] }],
-      responses: { 200: json("deleted", WithdrawalResponse), ...errors("invalid_request", "unauthorized", "user_not_found", "not_configured") },
-    }),
-    bySub,
-    async (c) => {
-      const { sub } = c.req.valid("param");
-      const db = c.get("db");
-      const clientId = c.get("client").id;
-      const found = await grantedUser(db, clientId, sub);
-      if (!found) throw new AppError("user_not_found");
-      const days = c.get("config").rejoinCooldownDays;
-      const result = await revokeGrant(db, clientId, found.user.id, days > 0 ? Date.now() + days * DAY_MS : null);
-      if (!result.deleted) throw new AppError("user_not_found");
-      return c.json({ deleted: true as const, id: sub, account_deleted: result.accountDeleted }, 200);
-    },
-  );
+      },
+      200,
+    );
+  })
+  .delete("/users/:sub", describeRoute("siteUserDelete"), bySub, async (c) => {
+    const { sub } = c.req.valid("param");
+    const db = c.get("db");
+    const clientId = c.get("client").id;
+    const found = await grantedUser(db, clientId, sub);
+    if (!found) throw new AppError("user_not_found");
+    const days = c.get("config").rejoinCooldownDays;
+    const result = await revokeGrant(db, clientId, found.user.id, days > 0 ? Date.now() + days * DAY_MS : null);
+    if (!result.deleted) throw new AppError("user_not_found");
+    return c.json({ deleted: true as const, id: sub, account_deleted: result.accountDeleted }, 200);
+  });

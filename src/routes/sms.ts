@@ -15,7 +15,6 @@ import { ImpUid } from "../providers/iamport/schemas";
 import { SMS_CARRIERS, type SmsPerson } from "../providers/provider";
 import { AttemptId } from "../providers/schemas";
 import { readAttemptId } from "../verification/attempt";
-import { ConsentGivenResponse, errors, GuardianRequiredResponse, json, VerificationResponse } from "./schemas";
 
 /**
  * In-page SMS verification (`VERIFY_METHOD` sms or both): the provider's API flow, no window. send, resend and
@@ -42,13 +41,6 @@ export const SmsResendBody = v.object({
   agreed: v.optional(v.literal(true)),
 });
 export const SmsConfirmBody = v.object({ ...attemptFields, imp_uid: v.optional(ImpUid), otp: v.pipe(v.string(), v.regex(/^\d{6}$/)) });
-export const SmsSentResponse = v.object({
-  sent: v.literal(true),
-  expires_at: v.pipe(v.string(), v.isoTimestamp(), v.description("the code's end: 3 minutes")),
-  resend_after: v.pipe(v.string(), v.isoTimestamp(), v.description("no new code before this")),
-  imp_uid: v.optional(v.pipe(ImpUid, v.description("v1: the certification the code makes; confirm names it"))),
-});
-
 type SmsContext = Context<AppEnv & { Variables: VerificationVariables }>;
 
 /** The attempt the body names, as the configured provider names it: checked like any (this app's, this browser's, live). */
@@ -108,87 +100,40 @@ const smsEnabled = async (c: Context<AppEnv>, next: () => Promise<void>) => {
   await next();
 };
 
-const SEND_ERRORS = [
-  "invalid_request",
-  "payload_too_large",
-  "unsupported_media_type",
-  "forbidden_origin",
-  "unknown_merchant_uid",
-  "session_mismatch",
-  "session_expired",
-  "imp_uid_reused",
-  "otp_attempts_exceeded",
-  "rate_limited",
-  "not_found",
-  "upstream_unauthorized",
-  "upstream_error",
-  "upstream_timeout",
-  "not_configured",
-] as const;
-
 const guard = [sameOriginPosts, requireConfig, smsEnabled, limitBody, jsonObjectBody({ optional: false })] as const;
 
 export const sms = new Hono<AppEnv>()
-  .post(
-    "/send",
-    describeRoute({
-      summary: "SMS: the provider sends a code to the person's phone for this attempt (no window)",
-      responses: { 202: json("a code is on its way", SmsSentResponse), ...errors(...SEND_ERRORS) },
-    }),
-    ...guard,
-    smsLimit,
-    validator("json", SmsSendBody),
-    withVerification,
-    async (c) => {
-      const body = c.req.valid("json");
-      const { attemptId, expiresAt, browserHash } = await attemptOf(c, body);
-      const now = Date.now();
-      await countPhone(c, body.phone);
-      const row = await claimFirstSend(c.get("db"), { attemptId, browserHash, now, expiresAt });
-      // One first code per attempt; another number means a new attempt (the page starts one).
-      if (!row) throw new AppError("imp_uid_reused", "this attempt already sent a code");
-      const { resultId } = await c.get("results").sms.send(attemptId, personOf(body), ipOf(c));
-      await noteResult(c.get("db"), attemptId, resultId);
-      return sent(c, row, resultId);
-    },
-  )
-  .post(
-    "/resend",
-    describeRoute({
-      summary: "SMS: a new code, after a pause (v1 sends the form again: i'mport has no resend)",
-      responses: { 202: json("a new code is on its way", SmsSentResponse), ...errors(...SEND_ERRORS) },
-    }),
-    ...guard,
-    smsLimit,
-    validator("json", SmsResendBody),
-    withVerification,
-    async (c) => {
-      const body = c.req.valid("json");
-      const { attemptId, browserHash } = await attemptOf(c, body);
-      const now = Date.now();
-      const db = c.get("db");
-      const full = v.safeParse(SmsSendBody, { ...body, agreed: true });
-      const p = full.success ? personOf(full.output) : undefined;
-      // Checked before the pause is claimed: a resend that cannot be sent spends nothing.
-      if (!p && c.get("results").sms.resendNeedsPerson) throw new AppError("invalid_request", "this provider's resend needs the form again");
-      if (p) await countPhone(c, p.phone);
-      const row = await claimResend(db, { attemptId, browserHash, now });
-      if (!row) refused(c, await smsRowOf(db, browserHash, { attemptId }), now);
-      const { resultId } = await c.get("results").sms.resend(attemptId, row.resultId ?? attemptId, p, ipOf(c));
-      await noteResult(db, attemptId, resultId);
-      return sent(c, row, resultId);
-    },
-  )
+  .post("/send", describeRoute("smsSend"), ...guard, smsLimit, validator("json", SmsSendBody), withVerification, async (c) => {
+    const body = c.req.valid("json");
+    const { attemptId, expiresAt, browserHash } = await attemptOf(c, body);
+    const now = Date.now();
+    await countPhone(c, body.phone);
+    const row = await claimFirstSend(c.get("db"), { attemptId, browserHash, now, expiresAt });
+    // One first code per attempt; another number means a new attempt (the page starts one).
+    if (!row) throw new AppError("imp_uid_reused", "this attempt already sent a code");
+    const { resultId } = await c.get("results").sms.send(attemptId, personOf(body), ipOf(c));
+    await noteResult(c.get("db"), attemptId, resultId);
+    return sent(c, row, resultId);
+  })
+  .post("/resend", describeRoute("smsResend"), ...guard, smsLimit, validator("json", SmsResendBody), withVerification, async (c) => {
+    const body = c.req.valid("json");
+    const { attemptId, browserHash } = await attemptOf(c, body);
+    const now = Date.now();
+    const db = c.get("db");
+    const full = v.safeParse(SmsSendBody, { ...body, agreed: true });
+    const p = full.success ? personOf(full.output) : undefined;
+    // Checked before the pause is claimed: a resend that cannot be sent spends nothing.
+    if (!p && c.get("results").sms.resendNeedsPerson) throw new AppError("invalid_request", "this provider's resend needs the form again");
+    if (p) await countPhone(c, p.phone);
+    const row = await claimResend(db, { attemptId, browserHash, now });
+    if (!row) refused(c, await smsRowOf(db, browserHash, { attemptId }), now);
+    const { resultId } = await c.get("results").sms.resend(attemptId, row.resultId ?? attemptId, p, ipOf(c));
+    await noteResult(db, attemptId, resultId);
+    return sent(c, row, resultId);
+  })
   .post(
     "/confirm",
-    describeRoute({
-      summary: "SMS: confirm the code; then the same verification as POST /certifications, with the same answers",
-      responses: {
-        200: json("verified (as POST /certifications)", v.union([VerificationResponse, ConsentGivenResponse])),
-        202: json("a child: the account waits for a guardian's consent", GuardianRequiredResponse),
-        ...errors(...SEND_ERRORS, "otp_invalid", "otp_expired", "not_certified", "identity_unavailable", "identity_conflict", "age_restricted"),
-      },
-    }),
+    describeRoute("smsConfirm"),
     sameOriginPosts,
     requireConfig,
     smsEnabled,

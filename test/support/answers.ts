@@ -12,12 +12,12 @@ import {
   OAuthErrorResponse,
   PrepareResponse,
   SiteUserResponse,
+  SmsSentResponse,
   TokenResponse,
   UserinfoResponse,
   VerificationResponse,
   WithdrawalResponse,
-} from "../../src/routes/schemas";
-import { SmsSentResponse } from "../../src/routes/sms";
+} from "../../src/routes/responses";
 
 /**
  * Every JSON answer the harness sees is parsed with its route's schema — the same schemas that validate requests

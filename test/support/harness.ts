@@ -5,7 +5,7 @@ import { createApp } from "../../src/app";
 import { iamportSchemas } from "../../src/providers/iamport/schemas";
 import { clearTokenMemory } from "../../src/providers/iamport/token-cache";
 import { portoneSchemas } from "../../src/providers/portone/schemas";
-import { PrepareResponse } from "../../src/routes/schemas";
+import { PrepareResponse } from "../../src/routes/responses";
 import { mintAttemptId } from "../../src/verification/attempt";
 import { answer, checkAnswer } from "./answers";
 import { ImpStub, type StubCertification } from "./iamport-stub";

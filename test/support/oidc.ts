@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { expect } from "vitest";
 import { iamportSchemas } from "../../src/providers/iamport/schemas";
 import { portoneSchemas } from "../../src/providers/portone/schemas";
-import { TokenResponse } from "../../src/routes/schemas";
+import { TokenResponse } from "../../src/routes/responses";
 import { answer, V1Verification, V2Verification } from "./answers";
 import { type Browser, type harness, ORIGIN } from "./harness";
 import type { StubCertification } from "./iamport-stub";

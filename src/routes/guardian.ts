@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { childOfConsent } from "../db/guardian";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";

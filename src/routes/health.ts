@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../env";
 import { describeRoute } from "../http/openapi";
 import { jwkEntry } from "../oidc/tokens";

@@ -1,4 +1,5 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
 import { redeemCode, tokenPerson } from "../db/oidc";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";

@@ -1,4 +1,5 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../env";
 import { AppError, type ErrorCode } from "../errors";
 import { consentUrlOf, runVerification } from "../http/attempts";

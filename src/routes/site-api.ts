@@ -1,5 +1,5 @@
-import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
+import { Hono } from "hono/tiny";
 import * as v from "valibot";
 import type { OidcClient } from "../config";
 import { grantedUser, revokeGrant } from "../db/oidc";

@@ -1,4 +1,5 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
 import * as v from "valibot";
 import { claimFirstSend, claimResend, claimTry, countPhoneSend, noteResult, SMS_LIMITS, type SmsRow, smsRowOf } from "../db/sms";
 import type { AppEnv } from "../env";

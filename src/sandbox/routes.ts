@@ -1,4 +1,5 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../env";
 import { errorBody } from "../errors";
 import { type StorageVariables, withStorage } from "../http/context";

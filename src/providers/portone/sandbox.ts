@@ -1,4 +1,5 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../../env";
 import { withStorage } from "../../http/context";
 import { personFromOtpRequest, readBody, sandboxOnly } from "../../sandbox/requests";

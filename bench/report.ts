@@ -88,7 +88,7 @@ function cpuTable(run: Run): string {
   ];
   return [
     "",
-    `CPU from /proc (user + system, process tree; workerd holds the app's local D1 and KV, the stubs count for nobody), ${c.requests} requests per measure:`,
+    `CPU from /proc (user + system, process tree; workerd holds the app's local D1 and KV, the stubs count for nobody), ${c.requests} requests per measure, in ${c.rounds} alternating round(s):`,
     "",
     "| measure | this app, V1 | the guide: users in memory / in SQLite | ratio app : guide+SQLite | target |",
     "|---|---|---|---|---|",

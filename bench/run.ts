@@ -138,12 +138,13 @@ async function main(): Promise<boolean> {
     step(`in-page SMS: ${oidcRuns} verifications by SMS (send, then confirm), one at a time, on a Worker with VERIFY_METHOD=sms`);
     sms = await measureSms(app, oidcRuns);
     const cpuRuns = flags.quick ? 100 : 400;
+    const cpuRounds = flags.quick ? 1 : 4;
     step(
-      `CPU per request from /proc: ${cpuRuns} verifications at concurrency 8 and ${cpuRuns} at 16, for the app, the guide, and the guide with its users in SQLite; the app's page views, prepares, /healthz`,
+      `CPU per request from /proc: ${cpuRuns} verifications at concurrency 8 and ${cpuRuns} at 16, for the app, the guide, and the guide with its users in SQLite, in ${cpuRounds} alternating round(s); the app's page views, prepares, /healthz in the same rounds`,
     );
     const guideSqlite = await guideServer("sqlite");
     try {
-      cpu = await measureCpu([app, servers[2]!, guideSqlite], cpuRuns);
+      cpu = await measureCpu([app, servers[2]!, guideSqlite], cpuRuns, cpuRounds);
     } finally {
       await guideSqlite.stop();
       await guideSqlite.stubServer.close();

@@ -1,8 +1,8 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { type Lang, MESSAGES } from "../src/views/messages";
-import { harness } from "./support/harness";
-import { pageErrorOf } from "./support/http";
+import { harness, ORIGIN } from "./support/harness";
+import { errorOf, pageErrorOf } from "./support/http";
 
 describe("the deployed entry point", () => {
   it("GET /healthz reports the mode", async () => {
@@ -24,6 +24,23 @@ describe("the deployed entry point", () => {
     const res = await exports.default.fetch("http://localhost/nope");
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: { code: "not_found", message: "Not found." } });
+  });
+
+  it("matches paths exactly: a route's path with a trailing slash is no route (a JSON 404 with the usual headers)", async () => {
+    const h = harness();
+    for (const [method, path] of [
+      ["GET", "/healthz/"],
+      ["POST", "/certifications/prepare/"],
+      ["POST", "/certifications/"],
+      ["GET", "/guardian/abc/"],
+      ["GET", "/.well-known/openid-configuration/"],
+    ] as const) {
+      const res = await h.request(path, { method, headers: method === "POST" ? { Origin: ORIGIN } : {} });
+      expect([method, path, res.status, await errorOf(res)]).toEqual([method, path, 404, "not_found"]);
+      expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      expect(res.headers.get("Set-Cookie")).toBeNull();
+    }
+    expect((await h.request("/healthz")).status).toBe(200);
   });
 });
 

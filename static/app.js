@@ -67,6 +67,9 @@ function deniedUrl(code) {
   return url.href;
 }
 const errorText = (code) => MESSAGES[lang].errors[code] ?? MESSAGES[lang].errors.internal_error;
+/** A failure the provider's SDK reported: its message (PortOne writes them in Korean) and its code, in our words around them. */
+const sdkText = ({ message, code }) =>
+  [message && t("sdk_said").replace("{message}", () => message), code && t("sdk_code").replace("{code}", () => code)].filter(Boolean).join(" ");
 /** Under age: which age, under which rule. */
 const ageLimit = () => t(`age_limit_${config.ageRule}`).replace("{n}", String(config.minAge));
 /** Errors that trying again cannot change. */
@@ -85,11 +88,11 @@ function render() {
   ui.status.dataset.busy = String(Boolean(shown.busy));
   ui.result.hidden = !shown.result;
   if (shown.result) {
-    const { outcome, error, cancelled, detail, detailKey, consented } = shown.result;
+    const { outcome, error, cancelled, detailKey, sdk, consented } = shown.result;
     const said = consented && outcome === "new_user" ? "new_user_with_consent" : outcome;
     ui.message.textContent = outcome ? t(said) : cancelled ? t("cancelled") : errorText(error);
-    // detail: i'mport's own error_msg (text only); detailKey: one of our messages.
-    ui.detail.textContent = error === "age_restricted" ? ageLimit() : detailKey ? t(detailKey) : (detail ?? "");
+    // detailKey: one of our messages; sdk: what the provider's SDK said (its own text, and its code), as text only.
+    ui.detail.textContent = error === "age_restricted" ? ageLimit() : [detailKey && t(detailKey), sdk && sdkText(sdk)].filter(Boolean).join(" ");
     ui.detail.hidden = !ui.detail.textContent;
   }
   ui.retry.textContent = shown.result?.outcome ? t("back") : t("retry");
@@ -237,9 +240,11 @@ async function verify(body, answered) {
   show(failure(res));
 }
 
-const cancelled = (detail) => {
+/** The SDK reported a failure (a cancel included), or could not open its window at all. */
+const failed = ({ message, code, unopened } = {}) => {
   attempt = null;
-  show({ result: { error: "not_certified", cancelled: true, detail: detail || null } });
+  const sdk = message || code ? { message, code } : null;
+  show({ result: { error: "not_certified", cancelled: true, detailKey: unopened ? "sdk_window_failed" : null, sdk } });
 };
 
 /** Where redirect mode comes back to, in the language the person chose. */
@@ -263,10 +268,10 @@ function start(_event, inPopup = popup) {
     (outcome) => {
       if (inPopup && popupBlocked) return start(null, false);
       if (!outcome) return; // redirecting: the redirect page shows the outcome
-      if (outcome.cancelled) return cancelled(outcome.detail);
+      if (outcome.failed) return failed(outcome.failed);
       verify(outcome.body);
     },
-    () => (inPopup && popupBlocked ? start(null, false) : cancelled(null)),
+    (err) => (inPopup && popupBlocked ? start(null, false) : failed({ message: err?.message, code: err?.code, unopened: true })),
   );
 }
 
@@ -307,6 +312,8 @@ ui.language.addEventListener("click", () => {
 
 Promise.all([loadSdk(), initialAttempt()])
   .then(() => {
+    // The SDK's own setup, once, before any click (i'mport's loads its channel list and iframe here).
+    if (attempt) provider.init(attempt);
     if (attempt && !shown.result) {
       ui.start.disabled = false;
       show({ status: "", busy: false });

@@ -292,8 +292,8 @@ describe("PortOne V2: the redirect and the configuration", () => {
     const res = await h.request("/");
     const csp = res.headers.get("Content-Security-Policy")!;
     expect(csp).toContain("script-src 'self' https://cdn.portone.io;");
-    expect(csp).toContain("https://*.portone.io");
-    expect(csp).not.toContain("iamport");
+    expect(csp).toContain("connect-src 'self' https://checkout-service.prod.iamport.co https://tx-gateway-service.prod.iamport.co");
+    expect(csp).not.toContain("service.iamport.kr");
     expect(await res.text()).toContain('"sdkUrl":"https://cdn.portone.io/v2/browser-sdk.js"');
   });
 });

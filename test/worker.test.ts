@@ -75,13 +75,13 @@ describe("logs", () => {
 });
 
 describe("the verification page", () => {
-  it("live mode: a strict CSP that allows the real SDK's origin and i'mport's frames, and nothing else", async () => {
+  it("live mode: a strict CSP that allows the real SDK's origin and i'mport's service host, and nothing else", async () => {
     const h = harness({ IMP_SDK_URL: "https://cdn.iamport.kr/v1/iamport.js" });
     const res = await h.request("/", { headers: { "Accept-Language": "ko-KR,ko;q=0.9" } });
     expect(res.status).toBe(200);
     const csp = res.headers.get("Content-Security-Policy")!;
-    expect(csp).toContain("script-src 'self' https://cdn.iamport.kr;");
-    expect(csp).toContain("frame-src 'self' https://*.iamport.kr");
+    expect(csp).toContain("script-src 'self' https://cdn.iamport.kr https://service.iamport.kr;");
+    expect(csp).toContain("frame-src 'self' https://service.iamport.kr");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("object-src 'none'");
     expect(csp).not.toMatch(/script-src[^;]*unsafe/);

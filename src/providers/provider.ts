@@ -1,5 +1,5 @@
 import type { Reader } from "../config/reader";
-import type { PgProfile } from "./pg";
+import type { CspSources, PgProfile } from "./pg";
 
 /**
  * The seam between the verification and an identity provider (i'mport V1, PortOne V2): everything the core and the
@@ -138,8 +138,8 @@ export interface Provider {
   verificationOf(verification: VerificationRef): Json;
   /** This request's client of the provider's API. */
   client(deps: ClientDeps): ResultSource;
-  /** The page: the SDK it loads, the page's own script that drives it, the hosts its CSP must allow in live mode. */
-  readonly page: { sdkUrl: string; script: string; hosts: readonly string[] };
+  /** The page: the SDK it loads, the page's own script that drives it, what its CSP must allow in live mode. */
+  readonly page: { sdkUrl: string; script: string; csp: CspSources };
 }
 
 /** What a provider's configuration may depend on besides its own vars. */

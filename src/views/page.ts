@@ -14,23 +14,21 @@ export interface PageAuthorization {
 }
 
 /**
- * A strict policy that still lets the SDK work: scripts only from here and the SDK's origin; frames, forms and
- * connections only to i'mport and the PGs (none at all in sandbox mode, where everything is same-origin).
+ * A strict policy that still lets the provider's SDK work: in live mode, exactly the sources the provider's SDK and
+ * its PG's window need (declared with each provider and PG); in sandbox mode nothing but the app's own origin.
  */
 export function pageCsp(config: Config): string {
-  const live = config.mode === "live";
-  const { page } = config.provider;
-  const sdkOrigin = live ? new URL(page.sdkUrl).origin : "";
-  const hosts = live ? ` ${page.hosts.join(" ")}` : "";
+  const { script = [], connect = [], frame = [], form = [] } = config.mode === "live" ? config.provider.page.csp : {};
+  const self = (sources: readonly string[]) => ["'self'", ...sources].join(" ");
   return [
     "default-src 'self'",
-    `script-src 'self'${live ? ` ${sdkOrigin}` : ""}`,
-    // The SDK styles the frames it injects with inline styles.
-    `style-src 'self' 'unsafe-inline'`,
-    `img-src 'self' data:${hosts}`,
-    `connect-src 'self'${hosts}`,
-    `frame-src 'self'${hosts}`,
-    `form-action 'self'${hosts}`,
+    `script-src ${self(script)}`,
+    // The SDKs style the frames and overlays they inject with inline styles.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    `connect-src ${self(connect)}`,
+    `frame-src ${self(frame)}`,
+    `form-action ${self(form)}`,
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",

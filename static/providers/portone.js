@@ -1,8 +1,12 @@
 // The page's driver of PortOne's V2 browser SDK: `PortOne.requestIdentityVerification`. The page calls `start`
-// inside the click's user activation; it answers with the body to verify, a cancel, or nothing (redirecting).
+// inside the click's user activation; it answers with the body to verify, a failure (the SDK's own message and
+// code), or nothing (redirecting).
 
 /** The SDK, once its script has loaded. */
 export const sdk = () => window.PortOne;
+
+/** Nothing to set up before the click: the SDK prepares each verification itself. */
+export function init() {}
 
 export function start({ identity_verification_id, store_id, channel_key, params }, { popup, redirectUrl }) {
   const windowType = popup ? { pc: "POPUP", mobile: "POPUP" } : { pc: "REDIRECTION", mobile: "REDIRECTION" };
@@ -19,9 +23,10 @@ export function start({ identity_verification_id, store_id, channel_key, params 
     (rsp) => {
       if (rsp === undefined) return undefined; // redirecting: the redirect page shows the outcome
       // PortOne's rule: a response with a code is a failure, a cancel included.
-      if (rsp.code !== undefined) return { cancelled: true, detail: rsp.message ?? null };
+      if (rsp.code !== undefined) return { failed: { message: rsp.message || null, code: rsp.code } };
       return { body: { identity_verification_id } };
     },
-    () => ({ cancelled: true, detail: null }),
+    // A rejection: the SDK could not open its window at all (its prepare request or the PG's driver failed).
+    (err) => ({ failed: { message: err?.message || null, code: err?.code || null, unopened: true } }),
   );
 }

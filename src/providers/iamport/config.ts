@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { Reader } from "../../config/reader";
 import { AppError } from "../../errors";
-import { danalAgeLimit, PG_HOSTS, profileOfPg } from "../pg";
+import { type CspSources, danalAgeLimit, mergeCsp, pgWindowHosts, profileOfPg } from "../pg";
 import type { ConfigureContext, Provider, ProviderConfigurer } from "../provider";
 import { AttemptId } from "../schemas";
 import { ImpClient } from "./client";
@@ -23,8 +23,17 @@ export const IAMPORT_DEFAULTS = {
   IMP_SDK_URL: "https://cdn.iamport.kr/v1/iamport.js",
 } as const;
 
-/** Hosts the real SDK opens frames, popups and forms on: i'mport's own, and the PGs'. */
-const HOSTS = ["https://*.iamport.kr", "https://*.iamport.co", "https://*.portone.io", ...PG_HOSTS];
+/**
+ * What i'mport's SDK (PortOne's v1 builds) needs from the page's CSP besides its own script: `IMP.init` loads the
+ * store's channel list from service.iamport.kr as JSONP — a <script> (jQuery turns `?callback=?` into one), though
+ * it reads like an XHR, so connect-src allows the host too — then a hidden iframe from the same host, which the
+ * SDK talks to by postMessage. The PG's window is posted from the page (the PG's own hosts, in ../pg).
+ */
+const SDK_HOSTS: CspSources = {
+  script: ["https://service.iamport.kr"],
+  connect: ["https://service.iamport.kr"],
+  frame: ["https://service.iamport.kr"],
+};
 
 /** i'mport's vars (IMP_*): the merchant code, REST keys, where the API and the SDK are, and IMP.certification's extras. */
 function readVars(r: Reader, context: ConfigureContext) {
@@ -122,7 +131,12 @@ export const iamportConfigurer: ProviderConfigurer = {
           otpParams: { ...otpParams, ...(channelKey ? { channel_key: channelKey } : {}) },
         });
       },
-      page: { sdkUrl: vars.sdkUrl, script: "/providers/iamport.js", hosts: HOSTS },
+      page: {
+        sdkUrl: vars.sdkUrl,
+        script: "/providers/iamport.js",
+        // Sandbox mode serves everything from the app's own origin.
+        csp: context.sandbox ? {} : mergeCsp({ script: [new URL(vars.sdkUrl).origin] }, SDK_HOSTS, pgWindowHosts(vars.pgProfile)),
+      },
     };
   },
 };

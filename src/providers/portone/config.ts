@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { Reader } from "../../config/reader";
 import { AppError } from "../../errors";
-import { danalAgeLimit, PG_HOSTS, PG_PROFILES, type PgProfile } from "../pg";
+import { type CspSources, danalAgeLimit, mergeCsp, PG_PROFILES, type PgProfile, pgWindowHosts } from "../pg";
 import type { ConfigureContext, Provider, ProviderConfigurer } from "../provider";
 import { AttemptId } from "../schemas";
 import { PortOneClient } from "./client";
@@ -22,8 +22,17 @@ export const PORTONE_DEFAULTS = {
   PORTONE_SDK_URL: "https://cdn.portone.io/v2/browser-sdk.js",
 } as const;
 
-/** Hosts the real SDK opens frames, popups and forms on: PortOne's own, and the PGs'. */
-const HOSTS = ["https://*.portone.io", ...PG_HOSTS];
+/**
+ * What PortOne's V2 SDK (its 2.0.0 build) needs from the page's CSP besides its own script: it first prepares the
+ * verification with `POST https://checkout-service.prod.iamport.co/api/identity-verification-prepare/v2` (the host is
+ * built in; its status and failure reports go there too, and the build names tx-gateway-service beside it), then
+ * loads the PG's driver script from https://cdn.portone.io/drivers/, which posts the PG's window from the page
+ * (the PG's own hosts, in ../pg).
+ */
+const SDK_HOSTS: CspSources = {
+  script: ["https://cdn.portone.io"],
+  connect: ["https://checkout-service.prod.iamport.co", "https://tx-gateway-service.prod.iamport.co"],
+};
 
 /** PortOne V2's vars (PORTONE_*): the store, the identity-verification channel, the API secret, where API and SDK are. */
 function readVars(r: Reader, context: ConfigureContext) {
@@ -111,7 +120,12 @@ export const portoneConfigurer: ProviderConfigurer = {
           refuseTestChannel: vars.live,
           requireChannel: vars.live && vars.profile !== undefined,
         }),
-      page: { sdkUrl: vars.sdkUrl, script: "/providers/portone.js", hosts: HOSTS },
+      page: {
+        sdkUrl: vars.sdkUrl,
+        script: "/providers/portone.js",
+        // Sandbox mode serves everything from the app's own origin.
+        csp: vars.live ? mergeCsp({ script: [new URL(vars.sdkUrl).origin] }, SDK_HOSTS, pgWindowHosts(vars.profile)) : {},
+      },
     };
   },
 };

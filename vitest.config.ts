@@ -19,7 +19,7 @@ export default defineConfig(async () => {
                   IMP_CODE: "imp12345678",
                   IMP_KEY: "test_key",
                   IMP_SECRET: "test_secret",
-                  IDENTITY_HMAC_KEY: "test-identity-hmac-key-of-at-least-32-chars",
+                  IDENTITY_HMAC_KEY: "9yDJS8FGjQGCW3NEz-mda7Y-J-w_D5rdxr7prM8xx8s",
                   IMP_API_BASE: "https://api.iamport.test",
                   // PORTONE_VERSION stays v1; the V2 tests switch it on per harness.
                   PORTONE_STORE_ID: "store-test-0001",

@@ -52,7 +52,7 @@ const signingJwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey
 const APP_VARS = {
   IMP_MODE: "live",
   IMP_CODE: "imp12345678",
-  IDENTITY_HMAC_KEY: "bench-identity-hmac-key-of-at-least-32-characters",
+  IDENTITY_HMAC_KEY: "CYLi0EMF9yR4PNORjIHAF7onXPe0Rmphdcw7zMMfhEk",
   IMP_TIMEOUT_MS: "5000",
   RATE_LIMIT: "off",
   SIGNING_KEY: JSON.stringify({ ...signingJwk, kid: "bench" }),

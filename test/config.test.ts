@@ -4,7 +4,13 @@ import { PROVIDERS } from "../src/providers/registry";
 import { harness } from "./support/harness";
 import { errorOf, pageErrorOf } from "./support/http";
 
-const LIVE = { IMP_MODE: "live", IMP_CODE: "imp12345678", IMP_KEY: "k", IMP_SECRET: "s", IDENTITY_HMAC_KEY: "0123456789abcdef0123456789abcdef" };
+const LIVE = {
+  IMP_MODE: "live",
+  IMP_CODE: "imp12345678",
+  IMP_KEY: "k",
+  IMP_SECRET: "s",
+  IDENTITY_HMAC_KEY: "A2PTGs7jh73f_aPfK6RNXrhK8iE6aAFKhzr30SKoaH4",
+};
 const problemsOf = async (vars: Record<string, unknown>) => (await parseConfig({ ...LIVE, ...vars }, PROVIDERS)).problems.map((p) => p.name);
 
 describe("parseConfig: every value is checked", () => {
@@ -78,11 +84,40 @@ describe("parseConfig: every value is checked", () => {
     expect(await problemsOf({ IDENTITY_HMAC_KEY: "short" })).toEqual(["IDENTITY_HMAC_KEY"]);
     expect(await problemsOf({ IDENTITY_HMAC_KEY: "sixteen-chars-ok" })).toEqual(["IDENTITY_HMAC_KEY"]);
     expect(await problemsOf({ IDENTITY_HMAC_KEY: "x".repeat(31) })).toEqual(["IDENTITY_HMAC_KEY"]);
-    expect(await problemsOf({ IDENTITY_HMAC_KEY: "x".repeat(32) })).toEqual([]);
     const sandboxKey = SANDBOX_CREDENTIALS.identityHmacKey;
     expect(await problemsOf({ IDENTITY_HMAC_KEY: sandboxKey })).toEqual(["IDENTITY_HMAC_KEY"]);
     expect(await problemsOf({ IDENTITY_HMAC_KEY: ` ${sandboxKey} ` })).toEqual(["IDENTITY_HMAC_KEY"]);
     expect((await parseConfig({ IMP_MODE: "sandbox", IDENTITY_HMAC_KEY: sandboxKey }, PROVIDERS)).problems).toEqual([]);
+  });
+
+  it("refuses a weak IDENTITY_HMAC_KEY of 32 characters or more, and says what to use instead", async () => {
+    for (const weak of [
+      "password".repeat(4),
+      "x".repeat(32),
+      "0123456789abcdef".repeat(4),
+      "abc123".repeat(8),
+      "correct horse battery staple 2026!",
+    ]) {
+      const { problems } = await parseConfig({ ...LIVE, IDENTITY_HMAC_KEY: weak }, PROVIDERS);
+      expect(problems, weak).toEqual([{ name: "IDENTITY_HMAC_KEY", expected: expect.stringContaining("npm run keygen -- hmac") }]);
+    }
+  });
+
+  it("takes what npm run keygen -- hmac and openssl rand -base64 32 / -hex 32 print", async () => {
+    const bytes = crypto.getRandomValues(new Uint8Array(32));
+    const base64 = btoa(String.fromCharCode(...bytes));
+    const base64url = base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+    const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+    for (const key of [base64, base64url, hex]) expect(await problemsOf({ IDENTITY_HMAC_KEY: key }), key).toEqual([]);
+  });
+
+  it("refuses the sandbox's HMAC key among the previous keys in live mode, as it does for the current one", async () => {
+    const sandboxKey = SANDBOX_CREDENTIALS.identityHmacKey;
+    expect(await problemsOf({ IDENTITY_HMAC_PREVIOUS_KEYS: sandboxKey })).toEqual(["IDENTITY_HMAC_PREVIOUS_KEYS"]);
+    expect(await problemsOf({ IDENTITY_HMAC_PREVIOUS_KEYS: `${"k".repeat(40)}, ${sandboxKey} ` })).toEqual(["IDENTITY_HMAC_PREVIOUS_KEYS"]);
+    // A weak earlier key is still taken: it must be possible to rotate away from one.
+    expect(await problemsOf({ IDENTITY_HMAC_PREVIOUS_KEYS: "password".repeat(4) })).toEqual([]);
+    expect((await parseConfig({ IMP_MODE: "sandbox", IDENTITY_HMAC_PREVIOUS_KEYS: sandboxKey }, PROVIDERS)).problems).toEqual([]);
   });
 
   it("guardian consent: the defaults, and live mode needs PUBLIC_URL once MIN_AGE lets children in (their guardian's link is under it)", async () => {

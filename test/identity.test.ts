@@ -123,8 +123,8 @@ describe("identity keys: CI or DI", () => {
 });
 
 describe("rotating IDENTITY_HMAC_KEY", () => {
-  const OLD = "old-identity-hmac-key-of-at-least-32-characters";
-  const NEW = "new-identity-hmac-key-of-at-least-32-characters";
+  const OLD = "-1dzPGWFPnLdvqT10W_h_QHF15WXFie-61KEfCdzYw8";
+  const NEW = "H2k9vQpWmZ7xRt3LbN8cYf4JdG6sKu1AeTo5iXyVhPw";
 
   it("finds a person stored under the previous key and rewrites their keys under the new one; old attempt ids still verify", async () => {
     const before = harness({ IDENTITY_HMAC_KEY: OLD });

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
-import { createLocalJWKSet, jwtVerify } from "jose";
+import { createLocalJWKSet, importJWK, jwtVerify, SignJWT } from "jose";
 import { describe, expect, it, vi } from "vitest";
+import { SANDBOX_OIDC } from "../src/config/oidc";
 import { JwksResponse, UserinfoResponse } from "../src/routes/responses";
 import { answer } from "./support/answers";
 import { harness, ORIGIN } from "./support/harness";
@@ -49,6 +50,29 @@ describe("OIDC: discovery and keys", () => {
       const health = await harness({ ...vars, SIGNING_PREVIOUS_KEYS: bad }).request("/healthz");
       expect(await health.json()).toMatchObject({ ok: false, problems: ["SIGNING_PREVIOUS_KEYS"] });
     }
+  });
+
+  it("live mode refuses the sandbox's public key among SIGNING_PREVIOUS_KEYS, however its JWK names it, and publishes nothing", async () => {
+    const { d: _private, ...sandboxPublic } = SANDBOX_OIDC.signingKey;
+    const old = JSON.parse(await signingKey("old-2"));
+    delete old.d;
+    for (const spelled of [sandboxPublic, { ...sandboxPublic, kid: "renamed-1" }, { ...sandboxPublic, kid: "renamed-2", alg: "ES256", use: "sig" }]) {
+      const h = harness({ ...vars, SIGNING_PREVIOUS_KEYS: JSON.stringify([old, spelled]) });
+      expect(await (await h.request("/healthz")).json()).toMatchObject({ ok: false, problems: ["SIGNING_PREVIOUS_KEYS"] });
+      // The JWKS never carries it: a token forged with the sandbox's private key (in this repository) verifies against nothing here.
+      const jwks = await answer(await h.request("/.well-known/jwks.json"), JwksResponse);
+      expect(jwks.keys.map((k) => k.x)).not.toContain(sandboxPublic.x);
+      const forged = await new SignJWT({ sub: "usr_forged" })
+        .setProtectedHeader({ alg: "ES256", kid: spelled.kid })
+        .setIssuer(ORIGIN)
+        .setAudience("shop")
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(await importJWK(SANDBOX_OIDC.signingKey, "ES256"));
+      await expect(jwtVerify(forged, createLocalJWKSet(jwks as never), { issuer: ORIGIN, audience: "shop" })).rejects.toThrow();
+    }
+    const sandbox = harness({ IMP_MODE: "sandbox", SIGNING_PREVIOUS_KEYS: JSON.stringify([old]) });
+    expect(await (await sandbox.request("/healthz")).json()).toMatchObject({ ok: true });
   });
 
   it("checks the clients: live mode with OIDC_CLIENTS needs PUBLIC_URL, SIGNING_KEY and every secret", async () => {

@@ -140,6 +140,37 @@ describe.each(["v1", "v2"] as const)("in-page SMS, %s", (version) => {
     for (let i = 0; i < 6; i++) statuses.push((await start({ phone })).res.status);
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
   });
+
+  it("a send refused for its attempt (already sent) costs the number nothing: a stranger cannot lock someone out", async () => {
+    const { start, h, idField } = flow(version);
+    const victim = newPhone();
+    const stranger = await start();
+    expect(stranger.res.status).toBe(202);
+    // Five more sends from the stranger's attempt, which already sent its code, naming the victim's number.
+    for (let i = 0; i < 5; i++) {
+      const res = await post(stranger.b, "/certifications/sms/send", { [idField]: stranger.id, ...PERSON, phone: victim });
+      expect([res.status, await errorOf(res)]).toEqual([409, "imp_uid_reused"]);
+    }
+    const own = await start({ phone: victim });
+    expect(own.res.status).toBe(202);
+    expect((await (await h.request(`/sandbox/sms?phone=${victim}`)).json()) as { code: string }).toMatchObject({
+      code: expect.stringMatching(/^\d{6}$/),
+    });
+  });
+
+  it("a resend refused for its pause costs the number nothing either", async () => {
+    const { start } = flow(version);
+    const phone = newPhone();
+    const first = await start({ phone });
+    for (let i = 0; i < 5; i++) {
+      const paced = await first.resend();
+      expect([paced.status, await errorOf(paced)]).toEqual([429, "rate_limited"]);
+    }
+    // The number had one code: four more attempts may still send it one each.
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await start({ phone })).res.status);
+    expect(statuses).toEqual([202, 202, 202, 202, 429]);
+  });
 });
 
 describe("in-page SMS: what is kept, and where it is offered", () => {
@@ -213,7 +244,13 @@ describe("in-page SMS: what is kept, and where it is offered", () => {
   });
 
   it("the configuration refuses sms with a PG that has no API flow (KG Inicis), and allows Danal and KCP", async () => {
-    const live = { IMP_MODE: "live", IMP_CODE: "imp12345678", IMP_KEY: "k", IMP_SECRET: "s", IDENTITY_HMAC_KEY: "0123456789abcdef0123456789abcdef" };
+    const live = {
+      IMP_MODE: "live",
+      IMP_CODE: "imp12345678",
+      IMP_KEY: "k",
+      IMP_SECRET: "s",
+      IDENTITY_HMAC_KEY: "A2PTGs7jh73f_aPfK6RNXrhK8iE6aAFKhzr30SKoaH4",
+    };
     const problems = async (vars: Record<string, string>) => (await parseConfig({ ...live, ...vars }, PROVIDERS)).problems.map((p) => p.name);
     expect(await problems({ VERIFY_METHOD: "sms", IMP_PG: "inicis_unified" })).toEqual(["VERIFY_METHOD"]);
     expect(await problems({ VERIFY_METHOD: "both" })).toEqual(["VERIFY_METHOD"]);

@@ -65,7 +65,7 @@ describe("logs", () => {
       expect(verificationLines[1]).toMatchObject({ error_code: "upstream_error", token: ["memory"] });
       const all = lines.join("\n");
       const token = h.stub.authorizations[0]!.replace("Bearer ", "");
-      for (const value of [...Object.values(secrets), token, h.impKey, "test_secret", "test-identity-hmac-key-of-at-least-32-chars", "1988"]) {
+      for (const value of [...Object.values(secrets), token, h.impKey, "test_secret", "9yDJS8FGjQGCW3NEz-mda7Y-J-w_D5rdxr7prM8xx8s", "1988"]) {
         expect(all).not.toContain(value);
       }
     } finally {

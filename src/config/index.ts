@@ -99,6 +99,38 @@ export const DEFAULTS = {
 /** The minimum length of IDENTITY_HMAC_KEY: a short key makes the stored identity keys guessable. */
 const HMAC_KEY_MIN_LENGTH = 32;
 
+/** A public key's point, as Web Crypto exports it (one spelling per key), or null. */
+async function pointOf(key: CryptoKey | null): Promise<string | null> {
+  if (!key) return null;
+  const { x, y } = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
+  return `${x}.${y}`;
+}
+
+/**
+ * Whether an IDENTITY_HMAC_KEY is what `npm run keygen -- hmac` prints, or the like (`openssl rand -base64 32`,
+ * `openssl rand -hex 32`): at least 32 bytes in hex or base64(url), with the variety random bytes show. A word
+ * repeated, one letter or a counted sequence has far fewer distinct symbols than 32 random bytes ever give, or
+ * repeats itself.
+ */
+export function isRandomKey(key: string): boolean {
+  const hex = /^[0-9a-f]+$/i.test(key);
+  if (!hex && !/^[A-Za-z0-9+/_-]+={0,2}$/.test(key)) return false;
+  const symbols = hex ? key.toLowerCase() : key.replace(/=+$/, "");
+  const bytes = hex ? symbols.length / 2 : Math.floor((symbols.length * 6) / 8);
+  const distinct = new Set(symbols).size;
+  return bytes >= 32 && distinct >= (hex ? 12 : 20) && !repeats(symbols);
+}
+
+/** Whether a text is a shorter text said again and again. */
+function repeats(text: string): boolean {
+  for (let n = 1; n <= text.length / 2; n++) {
+    if (text.length % n === 0 && text.slice(0, n).repeat(text.length / n) === text) return true;
+  }
+  return false;
+}
+
+const HMAC_KEY_ADVICE = "32 random bytes, encoded, as `npm run keygen -- hmac` prints them (or `openssl rand -base64 32`)";
+
 /**
  * Parses the environment, then imports every key it names: a key is checked by using it, never by its shape.
  * The same env always gives the same result.
@@ -118,8 +150,14 @@ export async function parseConfig(env: Vars, providers: readonly ProviderConfigu
   }
   const previous = await Promise.all(oidc.previousJwks.map(async (jwk) => ({ jwk, key: await importPublicJwk(jwk) })));
   const kids = new Set([config.oidc.signingKey?.kid]);
+  // The sandbox's private key is in this repository: published in the JWKS, its public key would make anyone's
+  // forged token verify. Compared by the key's point as Web Crypto exports it, not by how the JWK spells it.
+  const sandboxPoint = await pointOf(await importPublicJwk(SANDBOX_OIDC.signingKey));
+  const points = await Promise.all(previous.map((p) => pointOf(p.key)));
   if (previous.some((p) => !p.key || kids.has(p.jwk.kid) || !kids.add(p.jwk.kid))) {
     reader.fail("SIGNING_PREVIOUS_KEYS", "public EC P-256 JWKs that Web Crypto can import, each with a kid of its own");
+  } else if (!sandbox && points.includes(sandboxPoint)) {
+    reader.fail("SIGNING_PREVIOUS_KEYS", "keys of your own: the sandbox's signing key is public");
   } else {
     config.oidc.previousKeys = previous as { jwk: PublicJwk; key: CryptoKey }[];
   }
@@ -134,21 +172,24 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
   const chosen = r.oneOf<ProviderName>("PORTONE_VERSION", names, DEFAULTS.PORTONE_VERSION);
   const sandbox = mode === "sandbox";
   const identityHmacKey = r.text("IDENTITY_HMAC_KEY");
-  if (identityHmacKey !== undefined && identityHmacKey.length < HMAC_KEY_MIN_LENGTH) {
-    r.fail("IDENTITY_HMAC_KEY", `at least ${HMAC_KEY_MIN_LENGTH} characters (e.g. openssl rand -base64 32)`);
-  } else if (!sandbox && identityHmacKey === SANDBOX_CREDENTIALS.identityHmacKey) {
-    // The sandbox's key is in this repository: with it, anyone could mint attempt ids and binding cookies offline.
-    r.fail("IDENTITY_HMAC_KEY", "a key of your own: the sandbox's key is public (e.g. openssl rand -base64 32)");
+  // The sandbox's key is in this repository: with it, anyone could mint attempt ids, binding cookies and sealed
+  // authorizations offline — in whichever slot it sits.
+  const isSandboxKey = (key: string) => !sandbox && key === SANDBOX_CREDENTIALS.identityHmacKey;
+  if (identityHmacKey !== undefined && isSandboxKey(identityHmacKey)) {
+    r.fail("IDENTITY_HMAC_KEY", `a key of your own: the sandbox's key is public (${HMAC_KEY_ADVICE})`);
+  } else if (identityHmacKey !== undefined && !isRandomKey(identityHmacKey)) {
+    r.fail("IDENTITY_HMAC_KEY", HMAC_KEY_ADVICE);
   }
   const previousRaw = r.text("IDENTITY_HMAC_PREVIOUS_KEYS");
   const previousIdentityHmacKeys = (previousRaw ?? "")
     .split(",")
     .map((k) => k.trim())
     .filter(Boolean);
-  if (previousIdentityHmacKeys.some((k) => k.length < HMAC_KEY_MIN_LENGTH || k === identityHmacKey)) {
+  // Earlier keys are only checked for length: one chosen before the rule above must still be rotated away from.
+  if (previousIdentityHmacKeys.some((k) => k.length < HMAC_KEY_MIN_LENGTH || k === identityHmacKey || isSandboxKey(k))) {
     r.fail(
       "IDENTITY_HMAC_PREVIOUS_KEYS",
-      `earlier IDENTITY_HMAC_KEYs, comma-separated, each at least ${HMAC_KEY_MIN_LENGTH} characters and not the current key`,
+      `earlier IDENTITY_HMAC_KEYs, comma-separated, each at least ${HMAC_KEY_MIN_LENGTH} characters, not the current key and not the sandbox's`,
     );
   }
   const timeoutMs = r.integer("IMP_TIMEOUT_MS", DEFAULTS.IMP_TIMEOUT_MS, 100, 60_000);

@@ -176,6 +176,8 @@ export const smsSends = sqliteTable(
     codeExpiresAt: integer("code_expires_at").notNull(), // epoch ms
     resendAfter: integer("resend_after").notNull(), // epoch ms
     expiresAt: integer("expires_at").notNull(), // the attempt's, epoch ms
+    /** The last send claimed: a random token its request wrote, so the phone's count in the same batch follows it only. */
+    claim: text("claim"),
   },
   (t) => [index("sms_sends_imp_uid_idx").on(t.resultId), index("sms_sends_expires_at_idx").on(t.expiresAt)],
 );

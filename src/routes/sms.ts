@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import * as v from "valibot";
-import { claimFirstSend, claimResend, claimTry, countPhoneSend, noteResult, SMS_LIMITS, type SmsRow, smsRowOf } from "../db/sms";
+import { claimFirstSend, claimResend, claimTry, noteResult, SMS_LIMITS, type SmsRow, smsRowOf } from "../db/sms";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { verifiedAnswer } from "../http/attempts";
@@ -67,19 +67,20 @@ const personOf = (b: v.InferOutput<typeof SmsSendBody>): SmsPerson => ({
 /** The visitor's address, which PortOne requires (its own rate limiting); Cloudflare always sets it. */
 const ipOf = (c: SmsContext) => c.req.header("CF-Connecting-IP") ?? "127.0.0.1";
 
-/** A phone number gets at most a few codes an hour, counted by its keyed hash, whichever attempt asks. */
-async function countPhone(c: SmsContext, phone: string) {
-  const key = await hmacHex(c.get("config").identityHmacKey, `sms-phone:${phone}`);
-  if ((await countPhoneSend(c.get("db"), key, Date.now())) > SMS_LIMITS.sendsPerPhoneHour) {
-    c.header("Retry-After", "3600");
-    throw new AppError("rate_limited", "codes per phone number");
-  }
+/** A phone number's key: its HMAC (never the number itself), by which its codes of the hour are counted. */
+const phoneKeyOf = (c: SmsContext, phone: string) => hmacHex(c.get("config").identityHmacKey, `sms-phone:${phone}`);
+
+/** A phone number gets at most a few codes an hour, whichever attempt or client asks. */
+function phoneSpent(c: SmsContext): never {
+  c.header("Retry-After", "3600");
+  throw new AppError("rate_limited", "codes per phone number");
 }
 
 /** Why a row refused another code: spent, or not yet (429 with the seconds to wait; this pacing ignores RATE_LIMIT). */
-function refused(c: SmsContext, row: SmsRow | undefined, now: number): never {
+function refused(c: SmsContext, row: SmsRow | undefined, now: number, numberSpent: boolean): never {
   if (!row) throw new AppError("invalid_request", "no code was sent for this attempt");
   if (row.tries >= SMS_LIMITS.triesPerAttempt || row.sends >= SMS_LIMITS.sendsPerAttempt) throw new AppError("otp_attempts_exceeded");
+  if (numberSpent && row.resendAfter <= now) phoneSpent(c);
   c.header("Retry-After", String(Math.max(1, Math.ceil((row.resendAfter - now) / 1000))));
   throw new AppError("rate_limited", "resend paced");
 }
@@ -108,8 +109,9 @@ export const sms = new Hono<AppEnv>()
     const body = c.req.valid("json");
     const { attemptId, expiresAt, browserHash } = await attemptOf(c, body);
     const now = Date.now();
-    await countPhone(c, body.phone);
-    const row = await claimFirstSend(c.get("db"), { attemptId, browserHash, now, expiresAt });
+    const claim = await claimFirstSend(c.get("db"), { attemptId, browserHash, now, expiresAt, phoneKey: await phoneKeyOf(c, body.phone) });
+    if (claim.phoneSpent) phoneSpent(c);
+    const { row } = claim;
     // One first code per attempt; another number means a new attempt (the page starts one).
     if (!row) throw new AppError("imp_uid_reused", "this attempt already sent a code");
     const { resultId } = await c.get("results").sms.send(attemptId, personOf(body), ipOf(c));
@@ -125,9 +127,9 @@ export const sms = new Hono<AppEnv>()
     const p = full.success ? personOf(full.output) : undefined;
     // Checked before the pause is claimed: a resend that cannot be sent spends nothing.
     if (!p && c.get("results").sms.resendNeedsPerson) throw new AppError("invalid_request", "this provider's resend needs the form again");
-    if (p) await countPhone(c, p.phone);
-    const row = await claimResend(db, { attemptId, browserHash, now });
-    if (!row) refused(c, await smsRowOf(db, browserHash, { attemptId }), now);
+    const claim = await claimResend(db, { attemptId, browserHash, now, phoneKey: p ? await phoneKeyOf(c, p.phone) : undefined });
+    const { row } = claim;
+    if (!row) refused(c, await smsRowOf(db, browserHash, { attemptId }), now, claim.phoneSpent);
     const { resultId } = await c.get("results").sms.resend(attemptId, row.resultId ?? attemptId, p, ipOf(c));
     await noteResult(db, attemptId, resultId);
     return sent(c, row, resultId);

@@ -10,7 +10,7 @@ import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev.ts";
 import { browser, SHOTS } from "./helpers.ts";
 import { type RealSdkWorld, routeRealSdks } from "./real-sdk/routes.ts";
 
-const HMAC_KEY = "browser-live-identity-hmac-key-of-32-characters";
+const HMAC_KEY = "H-CeFgCUaRQRv823ncagXs1fgrw9t4NjGt8mLgGkhl4";
 const imp = new ImpStub("browser_live_key", "browser_live_secret");
 const portone = new PortOneStub("browser_live_portone_secret");
 const stubs: StubServer[] = [];

@@ -1,28 +1,57 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { isRandomKey } from "../../src/config/index.ts";
 
-/** The left-hand side of every documented `… | npx wrangler secret put NAME` pipe, as a user would type it. */
-function documentedKeygenCommands(): string[] {
+/** Every documented `… keygen … | npx wrangler secret put NAME` pipe, as a user would type it: the command and the secret's name. */
+function documentedKeygenCommands(): Array<{ command: string; secret: string }> {
   const text = ["README.md", "docs/INTEGRATION.md"].map((file) => readFileSync(file, "utf8")).join("\n");
-  return [...text.matchAll(/`([^`|]*keygen[^`|]*?)\s*\\?\|\s*npx wrangler secret put/g)].map((m) => m[1]!.trim());
+  const found = [...text.matchAll(/`?([^`|\n]*keygen[^`|\n]*?)\s*\\?\|\s*npx wrangler secret put ([A-Z_]+)/g)].map((m) => ({
+    command: m[1]!.replace(/^\d+\.\s*/, "").trim(),
+    secret: m[2]!,
+  }));
+  return [...new Map(found.map((f) => [`${f.command}|${f.secret}`, f])).values()];
 }
 
+const run = (command: string) => {
+  const out = spawnSync("sh", ["-c", command], { encoding: "utf8" });
+  expect(out.status).toBe(0);
+  const lines = out.stdout.split("\n").filter(Boolean);
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+};
+
 describe("npm run keygen", () => {
-  it("as the docs pipe it into wrangler, prints exactly one private P-256 JWK that Web Crypto imports, and nothing else", async () => {
-    const commands = [...new Set(documentedKeygenCommands())];
+  it("as the docs pipe it into SIGNING_KEY, prints exactly one private P-256 JWK that Web Crypto imports, and nothing else", async () => {
+    const commands = documentedKeygenCommands().filter((c) => c.secret === "SIGNING_KEY");
     expect(commands.length).toBeGreaterThan(0);
-    for (const command of commands) {
-      const run = spawnSync("sh", ["-c", command], { encoding: "utf8" });
-      expect(run.status).toBe(0);
-      const lines = run.stdout.split("\n").filter(Boolean);
-      expect(lines).toHaveLength(1);
-      const jwk = JSON.parse(lines[0]!);
+    for (const { command } of commands) {
+      const jwk = JSON.parse(run(command));
       expect(jwk).toMatchObject({ kty: "EC", crv: "P-256", kid: expect.any(String) });
       const { kty, crv, x, y, d } = jwk;
       await expect(
         crypto.subtle.importKey("jwk", { kty, crv, x, y, d }, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]),
       ).resolves.toBeDefined();
+    }
+  });
+
+  it("as the docs pipe it into IDENTITY_HMAC_KEY, prints 32 random bytes in base64url that the configuration takes", async () => {
+    const commands = documentedKeygenCommands().filter((c) => c.secret === "IDENTITY_HMAC_KEY");
+    expect(commands.length).toBeGreaterThan(0);
+    for (const { command } of commands) {
+      const key = run(command);
+      expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(Buffer.from(key, "base64url")).toHaveLength(32);
+      expect(isRandomKey(key)).toBe(true);
+      expect(run(command)).not.toBe(key);
+    }
+  });
+
+  it("-- secret prints a URL-safe client secret: no character that form-decoding (client_secret_basic) would change", () => {
+    for (let i = 0; i < 3; i++) {
+      const secret = run("npm run --silent keygen -- secret");
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(decodeURIComponent(secret.replaceAll("+", " "))).toBe(secret);
     }
   });
 });

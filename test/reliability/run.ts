@@ -13,7 +13,7 @@ import { type PortOneFault, PortOneStub, STUB_CHANNEL_KEY } from "../support/por
 import { startStubServer } from "../support/stub-server.ts";
 import { startWranglerDev } from "../support/wrangler-dev.ts";
 
-const HMAC_KEY = "reliability-identity-hmac-key-of-32-characters";
+const HMAC_KEY = "y-cQwTd2qQ_pdhbqTjIYfYGV1NWcumECWXYs-6beZcE";
 const SITE_SECRET = "reliability-site-client-secret-0123456789";
 const SITE_AUTH = `Basic ${btoa(`site:${SITE_SECRET}`)}`;
 // Every answer must carry a code of the app's own table (or, at /token, of RFC 6749 §5.2); an internal_error is a

@@ -1,0 +1,1 @@
+ALTER TABLE `sms_sends` ADD `claim` text;

@@ -58,6 +58,18 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * The provider refused to send a code for these details (i'mport's envelope with an error, PortOne's 400 or the
+ * PG's refusal): the name, birth date and number did not match, or the PG would not text it. The SMS routes answer
+ * the browser as if a code had gone out, so the answer tells nobody whether details match a number; only the log
+ * line knows.
+ */
+export class SendRefused extends AppError {
+  constructor(detail: string) {
+    super("upstream_error", detail);
+  }
+}
+
 export function errorBody(code: ErrorCode) {
   return { error: { code, message: ERRORS[code].message } };
 }

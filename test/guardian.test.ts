@@ -235,6 +235,39 @@ describe("guardian consent: every bad input has its error and changes nothing", 
     await unchanged(kid.body.user.id);
   });
 
+  it("the consent given from the child's own browser (prepare with the link, then someone else's verification): 403 guardian_is_child", async () => {
+    const { h, child } = site();
+    const kid = await child();
+    const prepared = await kid.b.send("/certifications/prepare", {
+      method: "POST",
+      headers: { Origin: "http://localhost:8787", "Content-Type": "application/json" },
+      body: JSON.stringify({ consent: kid.path.split("/").pop() }),
+    });
+    expect(prepared.status).toBe(201);
+    const { merchant_uid } = v.parse(iamportSchemas.prepare, await prepared.json());
+    const cert = h.stub.certify({ merchant_uid, ...PARENT });
+    const res = await kid.b.verify({ imp_uid: cert.imp_uid, merchant_uid });
+    expect([res.status, await errorOf(res)]).toEqual([403, "guardian_is_child"]);
+    await unchanged(kid.body.user.id);
+    expect(await rows(`SELECT merchant_uid FROM attempts WHERE merchant_uid = '${merchant_uid}'`)).toEqual([]);
+  });
+
+  it("a guardian's consent keeps nothing of the guardian but the HMAC of their identity and the time: no age, no browser", async () => {
+    const { child, guardian } = site();
+    const kid = await child();
+    const given = await guardian(kid.path);
+    expect(given.res.status).toBe(200);
+    expect(await rows("SELECT age, browser_hash, outcome FROM attempts WHERE outcome = 'guardian_consented'")).toEqual([
+      { age: 0, browser_hash: "", outcome: "guardian_consented" },
+    ]);
+    expect(await rows("SELECT * FROM guardian_consents")).toEqual([
+      { user_id: kid.body.user.id, guardian_key: expect.stringMatching(/^[0-9a-f]{64}$/), consented_at: expect.any(Number) },
+    ]);
+    // A repeat of the guardian's request still answers as the first did.
+    const again = await given.g.verify({ imp_uid: given.cert.imp_uid, merchant_uid: given.cert.merchant_uid! });
+    expect([again.status, ((await again.json()) as { outcome: string }).outcome]).toEqual([200, "guardian_consented"]);
+  });
+
   it("a 17-year-old guardian: 403 guardian_not_adult; a guardian who is the child is reported first", async () => {
     const { child, guardian } = site();
     const kid = await child();

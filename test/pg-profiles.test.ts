@@ -73,10 +73,12 @@ describe("PG profiles, V2 (PORTONE_PG)", () => {
     expect([res.status, ((await res.json()) as { problems: string[] }).problems]).toEqual([503, ["PORTONE_PG"]]);
   });
 
-  it("live: a TEST channel's result is not certified, nor one without a channel when PORTONE_PG is set", async () => {
+  it("live: a TEST channel's result is not certified, nor one without a channel or without a channel key", async () => {
     const h = harness({ ...v2, PORTONE_PG: "danal" });
     const b = h.browser();
-    for (const channel of [{ type: "TEST" as const, key: STUB_CHANNEL_KEY, pgProvider: "DANAL", pgMerchantId: "test" }, undefined]) {
+    const test = { type: "TEST" as const, key: STUB_CHANNEL_KEY, pgProvider: "DANAL", pgMerchantId: "test" };
+    const keyless = { type: "LIVE" as const, pgProvider: "DANAL", pgMerchantId: "A010002002" };
+    for (const channel of [test, undefined, keyless]) {
       const { identity_verification_id: id } = await b.prepareV2();
       h.portone.verify(id, {}, { channel });
       const res = await b.verify({ identity_verification_id: id });

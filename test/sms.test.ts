@@ -189,6 +189,45 @@ describe("in-page SMS: what is kept, and where it is offered", () => {
     expect(h.stub.calls).toMatchObject({ requestOtp: 1, confirmOtp: 2, getCertification: 1 });
   });
 
+  it("details i'mport refuses to text are answered as a code sent (the same 202, every code then wrong); the log line says so; an outage stays 502", async () => {
+    const h = harness({ VERIFY_METHOD: "sms", IMP_PG: "danal.A010002002" });
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      const matching = h.browser();
+      const sentOk = await post(matching, "/certifications/sms/send", {
+        merchant_uid: (await matching.prepare()).merchant_uid,
+        ...PERSON,
+        phone: newPhone(),
+      });
+      const b = h.browser();
+      const { merchant_uid } = await b.prepare();
+      h.stub.fail("requestOtp", { kind: "code", code: -1, message: "본인인증 정보가 일치하지 않습니다." });
+      const refused = await post(b, "/certifications/sms/send", { merchant_uid, ...PERSON, name: "다른사람", phone: newPhone() });
+      const [okBody, refusedBody] = [(await sentOk.json()) as Record<string, string>, (await refused.json()) as Record<string, string>];
+      expect([refused.status, Object.keys(refusedBody).sort()]).toEqual([sentOk.status, Object.keys(okBody).sort()]);
+      expect([okBody.imp_uid, refusedBody.imp_uid]).toEqual([expect.stringMatching(/^imp_\d{12}$/), expect.stringMatching(/^imp_\d{12}$/)]);
+      const confirmsBefore = h.stub.calls.confirmOtp;
+      const guess = await post(b, "/certifications/sms/confirm", { merchant_uid, imp_uid: refusedBody.imp_uid, otp: "123456" });
+      expect([guess.status, await errorOf(guess)]).toEqual([422, "otp_invalid"]);
+      expect(h.stub.calls.confirmOtp).toBe(confirmsBefore);
+      const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)) as { route?: string; outcome?: string; status?: number });
+      expect(lines.filter((l) => l.outcome === "sms_send_refused")).toEqual([
+        expect.objectContaining({ route: "POST /certifications/sms/send", status: 202 }),
+      ]);
+
+      const other = h.browser();
+      h.stub.fail("requestOtp", { kind: "status", status: 500 });
+      const outage = await post(other, "/certifications/sms/send", {
+        merchant_uid: (await other.prepare()).merchant_uid,
+        ...PERSON,
+        phone: newPhone(),
+      });
+      expect([outage.status, await errorOf(outage)]).toEqual([502, "upstream_error"]);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
   it("stores and logs neither the phone number, the birth digits nor the code", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     try {

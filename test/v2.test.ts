@@ -102,15 +102,19 @@ describe("PortOne V2: what counts as verified", () => {
     expect((await b.verify({ identity_verification_id: id })).status).toBe(200);
   });
 
-  it("refuses a result obtained through another channel, and accepts one that names none", async () => {
+  it("live, without PORTONE_PG: refuses a result from another channel, from no channel, or from a channel without a key", async () => {
     const h = harness(V2);
     const b = h.browser();
     const { identity_verification_id: id } = await b.prepareV2();
-    const channel = { type: "TEST" as const, key: "channel-key-someone-else", pgProvider: "DANAL", pgMerchantId: "x" };
-    h.portone.verify(id, {}, { channel });
-    const res = await b.verify({ identity_verification_id: id });
-    expect([res.status, await errorOf(res)]).toEqual([422, "not_certified"]);
-    h.portone.verify(id, {}, { channel: undefined });
+    const other = { type: "LIVE" as const, key: "channel-key-someone-else", pgProvider: "DANAL", pgMerchantId: "x" };
+    const keyless = { type: "LIVE" as const, pgProvider: "DANAL", pgMerchantId: "x" };
+    for (const channel of [other, undefined, keyless]) {
+      h.portone.verify(id, {}, { channel });
+      const res = await b.verify({ identity_verification_id: id });
+      expect([res.status, await errorOf(res)], JSON.stringify(channel)).toEqual([422, "not_certified"]);
+    }
+    // Ours (PORTONE_CHANNEL_KEY) counts.
+    h.portone.verify(id);
     expect((await b.verify({ identity_verification_id: id })).status).toBe(200);
   });
 

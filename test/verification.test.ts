@@ -368,6 +368,15 @@ describe("POST /certifications — bad input changes nothing", () => {
     expect(h.stub.calls.getCertification).toBe(0);
   });
 
+  it("with PUBLIC_URL set, the app's own origin is PUBLIC_URL's: a POST whose Origin matches only a forged Host is 403", async () => {
+    const h = harness({ PUBLIC_URL: "https://verify.shop.example" });
+    // A request that reached the Worker under another host name (a misrouted or proxied one), from a page there.
+    const forged = await h.request("http://evil.example/certifications/prepare", { method: "POST", headers: { Origin: "http://evil.example" } });
+    expect([forged.status, ((await forged.json()) as { error: { code: string } }).error.code]).toEqual([403, "forbidden_origin"]);
+    const own = await h.request("/certifications/prepare", { method: "POST", headers: { Origin: "https://verify.shop.example" } });
+    expect(own.status).toBe(201);
+  });
+
   it("allows origins listed in ALLOWED_ORIGINS", async () => {
     const h = harness({ ALLOWED_ORIGINS: "https://shop.example, https://app.example" });
     const res = await h.request("/certifications/prepare", { method: "POST", headers: { Origin: "https://app.example" } });

@@ -5,6 +5,7 @@
  * an argument, so `npm run check` runs the same rules over wrangler.toml's [vars] (scripts/check-config.ts).
  */
 
+import { isRandomKey } from "../lib/key-strength";
 import { logLine } from "../lib/log";
 import type { Provider, ProviderConfigurer, ProviderName } from "../providers/provider";
 import {
@@ -104,29 +105,6 @@ async function pointOf(key: CryptoKey | null): Promise<string | null> {
   if (!key) return null;
   const { x, y } = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
   return `${x}.${y}`;
-}
-
-/**
- * Whether an IDENTITY_HMAC_KEY is what `npm run keygen -- hmac` prints, or the like (`openssl rand -base64 32`,
- * `openssl rand -hex 32`): at least 32 bytes in hex or base64(url), with the variety random bytes show. A word
- * repeated, one letter or a counted sequence has far fewer distinct symbols than 32 random bytes ever give, or
- * repeats itself.
- */
-export function isRandomKey(key: string): boolean {
-  const hex = /^[0-9a-f]+$/i.test(key);
-  if (!hex && !/^[A-Za-z0-9+/_-]+={0,2}$/.test(key)) return false;
-  const symbols = hex ? key.toLowerCase() : key.replace(/=+$/, "");
-  const bytes = hex ? symbols.length / 2 : Math.floor((symbols.length * 6) / 8);
-  const distinct = new Set(symbols).size;
-  return bytes >= 32 && distinct >= (hex ? 12 : 20) && !repeats(symbols);
-}
-
-/** Whether a text is a shorter text said again and again. */
-function repeats(text: string): boolean {
-  for (let n = 1; n <= text.length / 2; n++) {
-    if (text.length % n === 0 && text.slice(0, n).repeat(text.length / n) === text) return true;
-  }
-  return false;
 }
 
 const HMAC_KEY_ADVICE = "32 random bytes, encoded, as `npm run keygen -- hmac` prints them (or `openssl rand -base64 32`)";

@@ -32,7 +32,7 @@ export interface ConsentCompletion {
   createdAt: number;
   expiresAt: number;
   certifiedAt: number;
-  /** The guardian's 만 나이 (kept for a repeat's answer, like any attempt's age). */
+  /** Stored as 0: a guardian's repeat answers with the consent, never an age. */
   age: number;
   now: number;
   childId: string;

@@ -128,8 +128,15 @@ export async function claimResend(db: Db, r: { attemptId: string; browserHash: s
   return rows[0] ? { row: rows[0] } : { phoneSpent: isSpent(phone[0], r.now) };
 }
 
-export function noteResult(db: Db, attemptId: string, resultId: string) {
-  return db.update(smsSends).set({ resultId }).where(eq(smsSends.attemptId, attemptId)).run();
+/** The claim of a send the provider refused: its code can only be wrong (see SendRefused); a later resend clears it. */
+export const SEND_REFUSED = "refused";
+
+export function noteResult(db: Db, attemptId: string, resultId: string, refused = false) {
+  return db
+    .update(smsSends)
+    .set({ resultId, ...(refused ? { claim: SEND_REFUSED } : {}) })
+    .where(eq(smsSends.attemptId, attemptId))
+    .run();
 }
 
 /** One try of a code, reserved before the provider is asked, so that concurrent tries cannot exceed the limit. */

@@ -23,11 +23,14 @@ export const requireConfig = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** Origins allowed to POST: the app's own and `ALLOWED_ORIGINS`. A request without `Origin` is not a browser's. */
+/**
+ * Origins allowed to POST: the app's own and `ALLOWED_ORIGINS`. A request without `Origin` is not a browser's. The
+ * app's own origin is PUBLIC_URL's where it is set, never what the request's Host says.
+ */
 export const sameOriginPosts = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header("Origin");
   if (c.req.method === "POST" && origin !== undefined) {
-    const own = requestUrl(c).origin;
+    const own = c.get("config").oidc.publicUrl ?? requestUrl(c).origin;
     if (origin !== own && !c.get("config").allowedOrigins.includes(origin)) throw new AppError("forbidden_origin");
   }
   await next();

@@ -60,6 +60,8 @@ export interface SmsApi {
   readonly resendNeedsPerson: boolean;
   /** What the 202 of send and resend adds for this provider (V1: the imp_uid that confirm names). */
   sentFields(resultId: string): Record<string, string>;
+  /** The result id a send the provider refused is answered with, indistinguishable from a real one (V1 a new imp_uid). */
+  unsentResultId(attemptId: string): string;
   send(attemptId: string, person: SmsPerson, ipAddress: string): Promise<{ resultId: string }>;
   /** V1 has no resend: it requests again, with the person (a new imp_uid); V2 resends the same verification. */
   resend(attemptId: string, resultId: string, person: SmsPerson | undefined, ipAddress: string): Promise<{ resultId: string }>;

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import * as v from "valibot";
-import { claimFirstSend, claimResend, claimTry, noteResult, SMS_LIMITS, type SmsRow, smsRowOf } from "../db/sms";
+import { claimFirstSend, claimResend, claimTry, noteResult, SEND_REFUSED, SMS_LIMITS, type SmsRow, smsRowOf } from "../db/sms";
 import type { AppEnv } from "../env";
-import { AppError } from "../errors";
+import { AppError, SendRefused } from "../errors";
 import { verifiedAnswer } from "../http/attempts";
 import { browserToken } from "../http/browser";
 import { type VerificationVariables, withVerification } from "../http/context";
@@ -85,6 +85,25 @@ function refused(c: SmsContext, row: SmsRow | undefined, now: number, numberSpen
   throw new AppError("rate_limited", "resend paced");
 }
 
+/**
+ * Asks the provider to text a code. Details it refuses (they do not match the number, or the PG will not text them)
+ * are answered exactly as a code sent — a 202 with a result id of the same shape — so that the answer never tells
+ * whether a name and birth date go with a number; the request's log line records it, and any code for it is wrong.
+ */
+async function sendCode(c: SmsContext, attemptId: string, send: () => Promise<{ resultId: string }>) {
+  try {
+    const { resultId } = await send();
+    await noteResult(c.get("db"), attemptId, resultId);
+    return resultId;
+  } catch (err) {
+    if (!(err instanceof SendRefused)) throw err;
+    c.get("log").outcome = "sms_send_refused";
+    const resultId = c.get("results").sms.unsentResultId(attemptId);
+    await noteResult(c.get("db"), attemptId, resultId, true);
+    return resultId;
+  }
+}
+
 const sent = (c: SmsContext, row: SmsRow, resultId: string) =>
   c.json(
     {
@@ -114,8 +133,7 @@ export const sms = new Hono<AppEnv>()
     const { row } = claim;
     // One first code per attempt; another number means a new attempt (the page starts one).
     if (!row) throw new AppError("imp_uid_reused", "this attempt already sent a code");
-    const { resultId } = await c.get("results").sms.send(attemptId, personOf(body), ipOf(c));
-    await noteResult(c.get("db"), attemptId, resultId);
+    const resultId = await sendCode(c, attemptId, () => c.get("results").sms.send(attemptId, personOf(body), ipOf(c)));
     return sent(c, row, resultId);
   })
   .post("/resend", describeRoute("smsResend"), ...guard, smsLimit, validator("json", SmsResendBody), withVerification, async (c) => {
@@ -130,8 +148,7 @@ export const sms = new Hono<AppEnv>()
     const claim = await claimResend(db, { attemptId, browserHash, now, phoneKey: p ? await phoneKeyOf(c, p.phone) : undefined });
     const { row } = claim;
     if (!row) refused(c, await smsRowOf(db, browserHash, { attemptId }), now, claim.phoneSpent);
-    const { resultId } = await c.get("results").sms.resend(attemptId, row.resultId ?? attemptId, p, ipOf(c));
-    await noteResult(db, attemptId, resultId);
+    const resultId = await sendCode(c, attemptId, () => c.get("results").sms.resend(attemptId, row.resultId ?? attemptId, p, ipOf(c)));
     return sent(c, row, resultId);
   })
   .post(
@@ -164,6 +181,8 @@ export const sms = new Hono<AppEnv>()
       if (Date.now() > row.codeExpiresAt) throw new AppError("otp_expired");
       const tries = await claimTry(db, row.attemptId);
       if (tries === undefined) throw new AppError("otp_attempts_exceeded");
+      // No code went out for this send (the provider refused the details): every code is a wrong one.
+      if (row.claim === SEND_REFUSED) throw new AppError(tries >= SMS_LIMITS.triesPerAttempt ? "otp_attempts_exceeded" : "otp_invalid");
       try {
         await c.get("results").sms.confirm(row.attemptId, resultId, body.otp);
       } catch (err) {

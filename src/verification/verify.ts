@@ -153,11 +153,14 @@ async function giveConsent(
   completion: AttemptWindow & { attemptId: string; resultId: string; browserHash: string; certifiedAt: number; now: number },
   reused: () => Promise<VerificationResult>,
 ): Promise<VerificationResult> {
-  const child = await childOfConsent(db, link.consentId);
+  // The browser the child verified in cannot consent, whoever verifies in it: checked where the consent is given,
+  // not only where the guardian's page is shown (the child's browser can prepare an attempt with the link itself).
+  const child = await childOfConsent(db, link.consentId, completion.browserHash);
   const { now } = completion;
   const isChild =
     child &&
-    ((child.identityKey !== null && [keys.ci, ...keys.previousCi].includes(child.identityKey)) ||
+    (child.childsBrowser ||
+      (child.identityKey !== null && [keys.ci, ...keys.previousCi].includes(child.identityKey)) ||
       (child.siteIdentityKey !== null && [keys.di, ...keys.previousDi].includes(child.siteIdentityKey)));
   if (isChild) throw new AppError("guardian_is_child");
   if (identity.internationalAge < GUARDIAN_MIN_AGE) throw new AppError("guardian_not_adult");
@@ -165,7 +168,10 @@ async function giveConsent(
   if (child.status === "active") return reused().catch(() => Promise.reject(new AppError("consent_used")));
   const recorded = await recordConsent(db, {
     ...completion,
-    age: identity.internationalAge,
+    // Of the guardian only the HMAC of their identity and the time are kept: their attempt's row keeps the ids that
+    // make it single-use, not their age nor their browser.
+    browserHash: "",
+    age: 0,
     childId: child.id,
     guardianKey: (keys.ci ?? keys.di)!,
   });

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isRandomKey } from "../../src/config/index.ts";
+import { isRandomKey } from "../../src/lib/key-strength.ts";
 
 /** Every documented `… keygen … | npx wrangler secret put NAME` pipe, as a user would type it: the command and the secret's name. */
 function documentedKeygenCommands(): Array<{ command: string; secret: string }> {

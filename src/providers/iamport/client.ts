@@ -1,4 +1,4 @@
-import { AppError } from "../../errors";
+import { AppError, SendRefused } from "../../errors";
 import { formatDate, parseDate, seoulDate } from "../../lib/dates";
 import { isRecord, num, readJson, str, Upstream, type UpstreamOptions } from "../http";
 import type { ProviderResult, ResultSource, SmsApi, SmsPerson } from "../provider";
@@ -64,6 +64,8 @@ export class ImpClient implements ResultSource {
   readonly sms: SmsApi = {
     resendNeedsPerson: true,
     sentFields: (impUid) => ({ imp_uid: impUid }),
+    // Shaped as i'mport's imp_uids are (imp_ and 12 digits).
+    unsentResultId: () => `imp_${[...crypto.getRandomValues(new Uint8Array(12))].map((b) => b % 10).join("")}`,
     send: (attemptId, person) => this.requestOtp(attemptId, person),
     resend: (attemptId, _resultId, person) => {
       if (!person) throw new AppError("invalid_request", "v1 resend needs the form again");
@@ -94,6 +96,19 @@ export class ImpClient implements ResultSource {
       is_mvno: mvno === "MVNO",
       merchant_uid: attemptId,
     });
+    // i'mport refuses details it cannot text a code for with a 4xx or a 200 whose code is not 0; 5xx is an outage.
+    const envelope: unknown =
+      res.status === 200
+        ? await res
+            .clone()
+            .json()
+            .catch(() => null)
+        : null;
+    const refused = res.status < 500 && (res.status !== 200 || (isRecord(envelope) && typeof envelope.code === "number" && envelope.code !== 0));
+    if (refused) {
+      await res.body?.cancel();
+      throw new SendRefused(`requestOtp: HTTP ${res.status}`);
+    }
     const { response } = await readEnvelope(res, "requestOtp");
     const impUid = isRecord(response) ? str(response.imp_uid) : null;
     if (!impUid) throw new AppError("upstream_error", "requestOtp: no imp_uid");

@@ -1,5 +1,5 @@
 import type { IdentityVerification } from "@portone/server-sdk/identityVerification";
-import { AppError } from "../../errors";
+import { AppError, SendRefused } from "../../errors";
 import { parseDate } from "../../lib/dates";
 import { isRecord, readJson, str, Upstream, type UpstreamOptions } from "../http";
 import type { ProviderResult, ResultSource, SmsApi } from "../provider";
@@ -11,7 +11,7 @@ export interface PortOneClientOptions extends UpstreamOptions {
   channelKey: string;
   /** A result from a `TEST` channel does not count (live mode). */
   refuseTestChannel?: boolean;
-  /** A result that names no channel does not count (live mode with PORTONE_PG). */
+  /** A result must name our channel by its key (live mode): no channel, or a channel without a key, does not count. */
   requireChannel?: boolean;
 }
 
@@ -58,6 +58,8 @@ export class PortOneClient implements ResultSource {
   readonly sms: SmsApi = {
     resendNeedsPerson: false,
     sentFields: () => ({}),
+    // The verification's id is the attempt's.
+    unsentResultId: (attemptId) => attemptId,
     send: async (id, p, ipAddress) => {
       await this.post("sendIdentityVerification", id, "send", {
         channelKey: this.options.channelKey,
@@ -97,15 +99,21 @@ export class PortOneClient implements ResultSource {
       throw new AppError("imp_uid_reused", `${op}: ${type}`);
     }
     if (type === "IDENTITY_VERIFICATION_NOT_SENT") throw new AppError("invalid_request", `${op}: not sent`);
+    // The details refused (400) or the PG would not text them (PG_PROVIDER): answered as sent (SendRefused).
+    if (action !== "confirm" && (res.status === 400 || type === "PG_PROVIDER"))
+      throw new SendRefused(`${op}: HTTP ${res.status}, ${type ?? "no type"}`);
     throw new AppError("upstream_error", `${op}: HTTP ${res.status}, ${type ?? "no type"}`);
   }
 
-  /** Our channel: its key when the record names it, never a test channel live, and named when it must be. */
+  /**
+   * Our channel: never a test channel live; live, a result is ours only when its channel's key is
+   * PORTONE_CHANNEL_KEY (a record without a channel or a key could come from any channel of the store).
+   */
   private fromOurChannel(channel: unknown): boolean {
     if (!isRecord(channel)) return !this.options.requireChannel;
     if (this.options.refuseTestChannel && channel.type === "TEST") return false;
     const key = str(channel.key);
-    return key === null || key === this.options.channelKey;
+    return key === null ? !this.options.requireChannel : key === this.options.channelKey;
   }
 
   private normalise(body: unknown, id: string): ProviderResult {

@@ -116,9 +116,9 @@ export const portoneConfigurer: ProviderConfigurer = {
           apiSecret: vars.apiSecret,
           storeId: vars.storeId,
           channelKey: vars.channelKey,
-          // Live, a test channel's result never counts, and with a PG named, a result must name its channel.
+          // Live, a test channel's result never counts, and a result must name our channel by its key.
           refuseTestChannel: vars.live,
-          requireChannel: vars.live && vars.profile !== undefined,
+          requireChannel: vars.live,
         }),
       page: {
         sdkUrl: vars.sdkUrl,

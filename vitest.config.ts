@@ -51,7 +51,8 @@ export default defineConfig(async () => {
             environment: "node",
             globalSetup: ["./test/browser/global-setup.ts"],
             testTimeout: 60_000,
-            hookTimeout: 120_000,
+            // Hooks start `wrangler dev` servers: a busy machine needs minutes, not seconds.
+            hookTimeout: 300_000,
             fileParallelism: false,
           },
         },

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import * as v from "valibot";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
+import { keyringOf } from "../src/lib/keyring";
 import { iamportSchemas } from "../src/providers/iamport/schemas";
 import { portoneSchemas } from "../src/providers/portone/schemas";
 import { GuardianRequiredResponse, TokenResponse } from "../src/routes/responses";
@@ -189,7 +190,7 @@ describe("guardian consent: every bad input has its error and changes nothing", 
       expect([res.status, await pageErrorOf(res)]).toEqual([400, "invalid_request"]);
     }
     // A link sealed here whose deadline passed (the app never hands one out: sealed for the test).
-    const config = { identityHmacKey: h.env.IDENTITY_HMAC_KEY, previousIdentityHmacKeys: [] } as never;
+    const config = { keyring: keyringOf(h.env.IDENTITY_HMAC_KEY, []) } as never;
     const expired = await sealConsent(config, { consentId: token.split(".")[0]!, expiresAt: Date.now() - 1000 });
     const res = await h.browser().send(`/guardian/${expired}`);
     expect([res.status, await pageErrorOf(res)]).toEqual([410, "consent_expired"]);

@@ -6,6 +6,7 @@
  */
 
 import { isRandomKey } from "../lib/key-strength";
+import { type Keyring, keyringOf } from "../lib/keyring";
 import { logLine } from "../lib/log";
 import type { Provider, ProviderConfigurer, ProviderName } from "../providers/provider";
 import {
@@ -35,9 +36,11 @@ export interface Config {
   /** `SERVICE_NAME`: the site's name as people see it (the page, Danal's window, the OIDC pages). */
   serviceName?: string;
   sessionTtlSeconds: number;
-  identityHmacKey: string;
-  /** `IDENTITY_HMAC_PREVIOUS_KEYS`: earlier keys during a rotation; people stored under one are still found. */
-  previousIdentityHmacKeys: string[];
+  /**
+   * `IDENTITY_HMAC_KEY` and, during a rotation, `IDENTITY_HMAC_PREVIOUS_KEYS`: everything sealed or keyed by the app
+   * (identity keys, attempt ids, the binding cookie, sealed authorizations, guardians' links) goes through it.
+   */
+  keyring: Keyring;
   allowedOrigins: string[];
   rateLimit: boolean;
   /** After a withdrawal, how long the same person is refused a new account (0: nothing is kept). */
@@ -187,8 +190,7 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     ageRule,
     serviceName,
     sessionTtlSeconds: r.integer("SESSION_TTL_SECONDS", DEFAULTS.SESSION_TTL_SECONDS, 60, 86_400),
-    identityHmacKey: identityHmacKey ?? (sandbox ? SANDBOX_CREDENTIALS.identityHmacKey : ""),
-    previousIdentityHmacKeys,
+    keyring: keyringOf(identityHmacKey ?? (sandbox ? SANDBOX_CREDENTIALS.identityHmacKey : ""), previousIdentityHmacKeys),
     allowedOrigins: r.origins("ALLOWED_ORIGINS"),
     rejoinCooldownDays: r.integer("REJOIN_COOLDOWN_DAYS", DEFAULTS.REJOIN_COOLDOWN_DAYS, 0, 3650),
     rateLimit: r.oneOf("RATE_LIMIT", ["on", "off"], DEFAULTS.RATE_LIMIT) === "on",

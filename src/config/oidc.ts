@@ -3,6 +3,7 @@
  * (PUBLIC_URL) and the keys that sign tokens (SIGNING_KEY, SIGNING_PREVIOUS_KEYS). Keys are checked by importing
  * them; secrets are never echoed in a problem.
  */
+import { isRecord } from "../lib/records";
 import { isServiceUrl, type Reader } from "./reader";
 
 export type SubjectType = "public" | "pairwise";
@@ -74,8 +75,6 @@ const jsonOf = (raw: string): unknown => {
     return undefined;
   }
 };
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** An EC P-256 JWK with a kid (and `d` when private), by its shape only: importing it is what proves it. */
 export function jwkOf(value: unknown, withPrivate: boolean): PrivateJwk | PublicJwk | undefined {

@@ -311,33 +311,6 @@ export async function deleteLapsedChildren(db: Db, now: number, limit = CLEANUP_
   return deleted.meta.changes ?? 0;
 }
 
-export function findUser(db: Db, id: string) {
-  return db.select().from(users).where(eq(users.id, id)).get();
-}
-
-/**
- * A person withdraws, in one batch: with a cooldown, the HMAC of their CI is kept until it ends (and nothing
- * else); their completed attempts no longer point to them; their row — name, gender, birthday, identity keys —
- * is deleted. Returns whether there was such a user.
- */
-export async function withdrawUser(db: Db, id: string, cooldownUntil: number | null): Promise<boolean> {
-  const unlink = db.update(attempts).set({ userId: null }).where(eq(attempts.userId, id));
-  const consent = db.delete(guardianConsents).where(eq(guardianConsents.userId, id));
-  const remove = db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
-  if (!cooldownUntil) return (await db.batch([unlink, consent, remove]))[2].length === 1;
-  // One row per key the person has (the CI's HMAC and the DI's), so either refuses them until the cooldown ends.
-  const keep = db
-    .insert(withdrawals)
-    .select(
-      sql`SELECT key, ${cooldownUntil} FROM (
-            SELECT ${users.identityKey} AS key FROM ${users} WHERE ${users.id} = ${id}
-            UNION ALL SELECT ${users.siteIdentityKey} FROM ${users} WHERE ${users.id} = ${id}
-          ) WHERE key IS NOT NULL`,
-    )
-    .onConflictDoUpdate({ target: withdrawals.identityKey, set: { until: sql`excluded.until` } });
-  return (await db.batch([keep, unlink, consent, remove]))[3].length === 1;
-}
-
 /** Ended withdrawal cooldowns: the last trace of those people goes. */
 export async function deleteEndedCooldowns(db: Db, now: number): Promise<number> {
   const result = await db.delete(withdrawals).where(lte(withdrawals.until, now)).run();

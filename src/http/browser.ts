@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
 import type { AppEnv } from "../env";
-import { hmacKey, randomToken, sameText } from "../lib/crypto";
-import { toBase64Url } from "../lib/encoding";
+import { randomToken } from "../lib/crypto";
+import { opens, seal } from "../lib/keyring";
 import { requestUrl } from "./url";
 
 /**
@@ -15,8 +15,6 @@ import { requestUrl } from "./url";
 const COOKIE = "imp_browser";
 const LABEL = "imp-identity-edge/binding-cookie/v1";
 const RANDOM_CHARS = 43; // 32 bytes, base64url
-const TAG_BYTES = 16;
-const encoder = new TextEncoder();
 
 function isLocalHttp<E extends AppEnv>(c: Context<E>): boolean {
   const url = requestUrl(c);
@@ -28,11 +26,6 @@ export const cookieName = <E extends AppEnv>(c: Context<E>, base: string) => (is
 
 /** `__Host-imp_browser` over https; plain `imp_browser` on http://localhost and 127.0.0.1. */
 export const browserCookieName = <E extends AppEnv>(c: Context<E>) => cookieName(c, COOKIE);
-
-async function tagOf(secret: string, random: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, LABEL), encoder.encode(random));
-  return toBase64Url(new Uint8Array(mac, 0, TAG_BYTES));
-}
 
 /** Every value the Cookie header gives this name (a browser sends duplicates when cookies of several paths match). */
 function cookieValues(header: string | undefined, name: string): string[] {
@@ -55,12 +48,8 @@ export async function browserToken<E extends AppEnv>(c: Context<E>): Promise<str
   const dot = value.indexOf(".");
   const random = value.slice(0, dot);
   if (dot !== RANDOM_CHARS || !/^[A-Za-z0-9_-]+$/.test(random)) return undefined;
-  const config = c.get("config");
   // A cookie minted under a previous IDENTITY_HMAC_KEY stays this browser's during a rotation.
-  for (const secret of [config.identityHmacKey, ...config.previousIdentityHmacKeys]) {
-    if (sameText(value.slice(dot + 1), await tagOf(secret, random))) return value;
-  }
-  return undefined;
+  return (await opens(c.get("config").keyring, LABEL, random, value.slice(dot + 1))) ? value : undefined;
 }
 
 /**
@@ -88,7 +77,7 @@ export async function bindBrowser<E extends AppEnv>(c: Context<E>): Promise<stri
   let token = await browserToken(c);
   if (!token) {
     const random = randomToken(32);
-    token = `${random}.${await tagOf(c.get("config").identityHmacKey, random)}`;
+    token = await seal(c.get("config").keyring, LABEL, random);
   }
   setCookie(c, browserCookieName(c), token, attemptCookie(c));
   return token;

@@ -6,8 +6,9 @@ import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { attemptCookie, cookieName } from "../http/browser";
 import { requestUrl } from "../http/url";
-import { hmacKey, randomToken, sameText, sha256Hex } from "../lib/crypto";
+import { hmacKey, randomToken, sha256Hex } from "../lib/crypto";
 import { fromBase64Url, toBase64Url } from "../lib/encoding";
+import { opens, seal } from "../lib/keyring";
 import type { Lang } from "../views/messages";
 
 /**
@@ -41,7 +42,6 @@ export const SCOPES = ["openid", "profile"] as const;
 
 const LABEL = "imp-identity-edge/oidc-authorization/v1";
 const CODE_LABEL = "imp-identity-edge/oidc-code/v1";
-const TAG_BYTES = 16;
 const encoder = new TextEncoder();
 
 /** The issuer: PUBLIC_URL; without it (sandbox mode only), the origin the page was loaded from. */
@@ -62,15 +62,10 @@ export const clientOf = (config: Config, id: string | undefined) => config.oidc.
 /** A redirect URI this client registered (exactly), or, for the sandbox's client, any loopback http URI. */
 export const allowsRedirect = (client: OidcClient, uri: string) => (client.loopback ? isLoopbackUri(uri) : client.redirectUris.includes(uri));
 
-async function tagOf(secret: string, payload: string) {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, LABEL), encoder.encode(payload));
-  return toBase64Url(new Uint8Array(mac, 0, TAG_BYTES));
-}
-
 /** The sealed form: base64url(JSON).tag. */
 export async function sealAuthorization(config: Config, a: Authorization): Promise<string> {
   const payload = toBase64Url(encoder.encode(JSON.stringify(a)));
-  return `${payload}.${await tagOf(config.identityHmacKey, payload)}`;
+  return seal(config.keyring, LABEL, payload);
 }
 
 const VSCHAR = /^[\x20-\x7e]{1,512}$/;
@@ -78,15 +73,7 @@ const VSCHAR = /^[\x20-\x7e]{1,512}$/;
 /** An authorization this app sealed and that has not expired; anything else is `invalid_request`. */
 export async function openAuthorization(config: Config, sealed: string, now = Date.now()): Promise<Authorization> {
   const [payload = "", tag = "", extra] = sealed.split(".");
-  let valid = false;
-  if (extra === undefined && payload && tag) {
-    for (const secret of [config.identityHmacKey, ...config.previousIdentityHmacKeys]) {
-      if (sameText(tag, await tagOf(secret, payload))) {
-        valid = true;
-        break;
-      }
-    }
-  }
+  const valid = extra === undefined && payload !== "" && tag !== "" && (await opens(config.keyring, LABEL, payload, tag));
   if (!valid) throw new AppError("invalid_request", "authorization not sealed here");
   let a: Authorization;
   try {
@@ -121,7 +108,7 @@ export async function boundAuthorization<E extends AppEnv>(c: Context<E>, attemp
 
 /** The code of an authorization: derived from its id under the server's key, so a repeat answers with the same one. */
 export async function codeOf(config: Config, authorizationId: string): Promise<{ code: string; hash: string }> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(config.identityHmacKey, CODE_LABEL), encoder.encode(authorizationId));
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey(config.keyring.current, CODE_LABEL), encoder.encode(authorizationId));
   const code = toBase64Url(new Uint8Array(mac));
   return { code, hash: await sha256Hex(code) };
 }

@@ -69,6 +69,6 @@ export async function readJson(res: Response, op: string): Promise<unknown> {
   }
 }
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export { isRecord } from "../lib/records";
 export const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 export const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);

@@ -51,7 +51,7 @@ async function attemptOf(c: SmsContext, body: Record<string, unknown>) {
   if (!attemptId) throw new AppError("invalid_request", "the attempt id of the configured provider");
   const token = await browserToken(c);
   if (!token) throw new AppError("session_mismatch", "no binding cookie");
-  const { expiresAt } = await readAttemptId([config.identityHmacKey, ...config.previousIdentityHmacKeys], attemptId, token);
+  const { expiresAt } = await readAttemptId(config.keyring.all, attemptId, token);
   if (Date.now() > expiresAt) throw new AppError("session_expired");
   return { attemptId, expiresAt, browserHash: await sha256Hex(token) };
 }
@@ -68,7 +68,7 @@ const personOf = (b: v.InferOutput<typeof SmsSendBody>): SmsPerson => ({
 const ipOf = (c: SmsContext) => c.req.header("CF-Connecting-IP") ?? "127.0.0.1";
 
 /** A phone number's key: its HMAC (never the number itself), by which its codes of the hour are counted. */
-const phoneKeyOf = (c: SmsContext, phone: string) => hmacHex(c.get("config").identityHmacKey, `sms-phone:${phone}`);
+const phoneKeyOf = (c: SmsContext, phone: string) => hmacHex(c.get("config").keyring.current, `sms-phone:${phone}`);
 
 /** A phone number gets at most a few codes an hour, whichever attempt or client asks. */
 function phoneSpent(c: SmsContext): never {

@@ -61,6 +61,9 @@ export interface Person {
   pg?: string | null;
 }
 
+/** One more than any code's so far, in the statement that sends the code (D1 runs statements one at a time). */
+const nextOtpSequence = sql`(SELECT COALESCE(MAX(${sandboxCertifications.otpSequence}), 0) + 1 FROM ${sandboxCertifications})`;
+
 /** Starts a verification: the record exists (certified: false) and an OTP goes to the simulated phone. */
 export async function requestOtp(db: Db, person: Person, merchantUid: string | null, origin: string | null) {
   const identity = `${person.name}|${person.birthday}|${person.gender}`;
@@ -77,6 +80,7 @@ export async function requestOtp(db: Db, person: Person, merchantUid: string | n
     origin,
     otp: randomDigits(6),
     otpExpiresAt: nowS() + OTP_LIFETIME_S,
+    otpSequence: nextOtpSequence,
     createdAt: nowS(),
   });
   return impUid;
@@ -86,19 +90,22 @@ export async function requestOtp(db: Db, person: Person, merchantUid: string | n
 export async function resendOtp(db: Db, impUid: string) {
   return db
     .update(sandboxCertifications)
-    .set({ otp: randomDigits(6), otpExpiresAt: nowS() + OTP_LIFETIME_S })
+    .set({ otp: randomDigits(6), otpExpiresAt: nowS() + OTP_LIFETIME_S, otpSequence: nextOtpSequence })
     .where(and(eq(sandboxCertifications.impUid, impUid), eq(sandboxCertifications.certified, false)))
     .returning({ impUid: sandboxCertifications.impUid })
     .get();
 }
 
-/** The simulated phone's inbox: the last code sent to this number. */
+/**
+ * The simulated phone's inbox: the last code sent to this number — by the order codes went out, not by a clock (two
+ * codes within one second would tie on seconds, and the inbox could show the older one).
+ */
 export function lastCodeTo(db: Db, phone: string) {
   return db
     .select({ otp: sandboxCertifications.otp })
     .from(sandboxCertifications)
     .where(eq(sandboxCertifications.phone, phone))
-    .orderBy(desc(sandboxCertifications.createdAt), desc(sandboxCertifications.otpExpiresAt))
+    .orderBy(desc(sandboxCertifications.otpSequence))
     .get();
 }
 

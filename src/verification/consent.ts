@@ -1,7 +1,7 @@
 import type { Config } from "../config";
 import { AppError } from "../errors";
-import { hmacKey, randomToken, sameText } from "../lib/crypto";
-import { toBase64Url } from "../lib/encoding";
+import { randomToken } from "../lib/crypto";
+import { opens, seal } from "../lib/keyring";
 
 /**
  * The guardian's link (`/guardian/<token>`): the random id of a pending child's consent and its deadline, with an
@@ -14,19 +14,12 @@ export interface ConsentLink {
 }
 
 const LABEL = "imp-identity-edge/guardian-consent/v1";
-const TAG_BYTES = 16;
-const encoder = new TextEncoder();
 
 export const newConsentId = () => randomToken(16);
 
-async function tagOf(secret: string, payload: string) {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, LABEL), encoder.encode(payload));
-  return toBase64Url(new Uint8Array(mac, 0, TAG_BYTES));
-}
-
 export async function sealConsent(config: Config, link: ConsentLink): Promise<string> {
   const payload = `${link.consentId}.${link.expiresAt.toString(36)}`;
-  return `${payload}.${await tagOf(config.identityHmacKey, payload)}`;
+  return seal(config.keyring, LABEL, payload);
 }
 
 /**
@@ -38,9 +31,7 @@ export async function openConsent(config: Config, token: string): Promise<Consen
   const [consentId = "", expires = "", tag = ""] = parts;
   if (parts.length === 3 && /^[A-Za-z0-9_-]{22}$/.test(consentId) && /^[0-9a-z]{1,12}$/.test(expires)) {
     const payload = `${consentId}.${expires}`;
-    for (const secret of [config.identityHmacKey, ...config.previousIdentityHmacKeys]) {
-      if (sameText(tag, await tagOf(secret, payload))) return { consentId, expiresAt: Number.parseInt(expires, 36) };
-    }
+    if (await opens(config.keyring, LABEL, payload, tag)) return { consentId, expiresAt: Number.parseInt(expires, 36) };
   }
   throw new AppError("invalid_request", "consent link not sealed here");
 }

@@ -11,9 +11,9 @@ export async function identityKeysOf(config: Config, identity: { ci: string | nu
   const under = (secret: string) =>
     Promise.all([identity.ci ? hmacHex(secret, identity.ci) : null, identity.di ? hmacHex(secret, `site:${identity.di}`) : null]);
   const [[ci, di], previous, keyId] = await Promise.all([
-    under(config.identityHmacKey),
-    Promise.all(config.previousIdentityHmacKeys.map(under)),
-    keyIdOf(config.identityHmacKey),
+    under(config.keyring.current),
+    Promise.all(config.keyring.all.slice(1).map(under)),
+    keyIdOf(config.keyring.current),
   ]);
   const present = (x: string | null): x is string => x !== null;
   return { ci, di, previousCi: previous.map(([c]) => c).filter(present), previousDi: previous.map(([, d]) => d).filter(present), keyId };

@@ -43,7 +43,7 @@ export interface Deps {
 /** Issues an attempt for this browser: an id that carries its expiry and proves itself, and nothing stored. */
 export async function issueAttempt(config: Config, browserToken: string, now = Date.now()) {
   const expiresAt = Math.ceil((now + config.sessionTtlSeconds * 1000) / 1000) * 1000;
-  return { attemptId: await mintAttemptId(config.identityHmacKey, browserToken, expiresAt), expiresAt };
+  return { attemptId: await mintAttemptId(config.keyring.current, browserToken, expiresAt), expiresAt };
 }
 
 /**
@@ -66,7 +66,7 @@ export async function verify(
   },
 ): Promise<VerificationResult> {
   const { db, config, results } = deps;
-  const secrets = [config.identityHmacKey, ...config.previousIdentityHmacKeys];
+  const secrets = config.keyring.all;
   const now = deps.now?.() ?? Date.now();
 
   // On a failure path, what D1 holds for the attempt comes first: completed by this very result, it is a repeat

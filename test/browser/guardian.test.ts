@@ -17,9 +17,8 @@ const contexts: BrowserContext[] = [];
 beforeAll(async () => {
   // A site for children: 7 or older may join, under 14 with a guardian's consent (the default GUARDIAN_CONSENT_UNDER).
   const vars = { IMP_MODE: "sandbox", RATE_LIMIT: "off", MIN_AGE: "7", SERVICE_NAME: "어린이 학습" };
-  servers.v1 = await startWranglerDev(vars);
-  servers.v2 = await startWranglerDev({ ...vars, PORTONE_VERSION: "v2" });
-});
+  [servers.v1, servers.v2] = await Promise.all([startWranglerDev(vars), startWranglerDev({ ...vars, PORTONE_VERSION: "v2" })]);
+}, 300_000);
 
 afterAll(async () => {
   await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));

@@ -9,10 +9,13 @@ const servers: Partial<Record<"v1" | "v2" | "both", WranglerDev>> = {};
 
 beforeAll(async () => {
   const vars = { IMP_MODE: "sandbox", RATE_LIMIT: "off", VERIFY_METHOD: "sms" };
-  servers.v1 = await startWranglerDev(vars);
-  servers.v2 = await startWranglerDev({ ...vars, PORTONE_VERSION: "v2" });
-  servers.both = await startWranglerDev({ ...vars, VERIFY_METHOD: "both" });
-});
+  // In parallel: on a busy machine three starts one after the other outlast any hook's time.
+  [servers.v1, servers.v2, servers.both] = await Promise.all([
+    startWranglerDev(vars),
+    startWranglerDev({ ...vars, PORTONE_VERSION: "v2" }),
+    startWranglerDev({ ...vars, VERIFY_METHOD: "both" }),
+  ]);
+}, 300_000);
 
 afterAll(() => {
   servers.v1?.stop();

@@ -17,25 +17,51 @@ export interface WranglerDev {
   stop(): void;
 }
 
+/** Ports this process has handed out: servers started at once must never be given the same one. */
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 function wrangler(args: string[]) {
   return spawnSync(process.execPath, [WRANGLER, ...args], { env: ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
 }
 
-/** `vars` may depend on the server's own address (PUBLIC_URL). */
+/**
+ * `vars` may depend on the server's own address (PUBLIC_URL). Several may start at once (each file starts what it
+ * needs in parallel): a port another program took between our choice and wrangler's bind is chosen again, once.
+ */
 export async function startWranglerDev(
   vars: Record<string, string> | ((baseUrl: string) => Record<string, string>),
   options: { timeoutMs?: number } = {},
+): Promise<WranglerDev> {
+  try {
+    return await startOnce(vars, options);
+  } catch (err) {
+    if (!(err instanceof PortTaken)) throw err;
+    return startOnce(vars, options);
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(
+  vars: Record<string, string> | ((baseUrl: string) => Record<string, string>),
+  options: { timeoutMs?: number },
 ): Promise<WranglerDev> {
   const state = mkdtempSync(join(tmpdir(), "imp-dev-"));
   const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
@@ -94,9 +120,15 @@ export async function startWranglerDev(
     });
   }
 
-  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
+  // Generous: a busy two-core machine starting several at once takes far longer than an idle one.
+  const deadline = Date.now() + (options.timeoutMs ?? 240_000);
   for (;;) {
-    if (dev.exitCode !== null) throw new Error(`wrangler dev exited (${dev.exitCode}):\n${lines.join("\n")}`);
+    if (dev.exitCode !== null) {
+      stop();
+      const output = lines.join("\n");
+      if (/EADDRINUSE|address already in use/i.test(output)) throw new PortTaken(output);
+      throw new Error(`wrangler dev exited (${dev.exitCode}):\n${output}`);
+    }
     try {
       const res = await fetch(`${baseUrl}/healthz`);
       if (res.ok) break;

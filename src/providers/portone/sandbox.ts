@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../../env";
 import { withStorage } from "../../http/context";
+import { isRecord } from "../../lib/records";
 import { personFromOtpRequest, readBody, sandboxOnly } from "../../sandbox/requests";
 import type { SandboxCertification, SandboxOption } from "../../sandbox/schema";
 import { type Carrier, CONFIRM_MESSAGES, confirmOtp, findByAttempt, requestOtp, requestsFor, resendOtp } from "../../sandbox/simulator";
@@ -83,8 +84,6 @@ const CARRIER_OF: Record<string, Carrier> = Object.fromEntries(
 /** PortOne caps the transactions of one identity verification id. */
 const MAX_TRANSACTIONS = 5;
 
-const isRecordish = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
 /** The channel the simulator's results come from: the configured one while V2 runs, else the sandbox's own. */
 const channelOf = <E extends AppEnv>(c: Context<E>) => {
   const provider = c.get("config").provider;
@@ -113,9 +112,9 @@ export const portoneSandbox = new Hono<AppEnv>()
   // The API flow (Danal, KCP): send a code by SMS, resend it, confirm it — PortOne's errors included.
   .post("/identity-verifications/:id/send", async (c) => {
     const body: unknown = await c.req.json().catch(() => null);
-    const customer = isRecordish(body) && isRecordish(body.customer) ? body.customer : {};
+    const customer = isRecord(body) && isRecord(body.customer) ? body.customer : {};
     const text = (v: unknown) => (typeof v === "string" ? v : "");
-    if (!isRecordish(body) || body.method !== "SMS" || !text(customer.ipAddress)) {
+    if (!isRecord(body) || body.method !== "SMS" || !text(customer.ipAddress)) {
       return v2Error(c, 400, "INVALID_REQUEST", "method, customer.ipAddress 를 확인해 주세요.");
     }
     if (text(body.channelKey) !== channelOf(c)) return v2Error(c, 404, "CHANNEL_NOT_FOUND", "채널이 존재하지 않습니다.");

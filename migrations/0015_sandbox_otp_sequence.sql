@@ -1,0 +1,2 @@
+ALTER TABLE `sandbox_certifications` ADD `otp_sequence` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX `sandbox_certifications_otp_sequence_idx` ON `sandbox_certifications` (`otp_sequence`);

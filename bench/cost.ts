@@ -5,7 +5,7 @@
 // in alternating rounds; and throughput at concurrency 16. Attempts are prepared and certified before the CPU is read.
 import { HttpClient, pool } from "../test/support/http-client.ts";
 import { cpuMs } from "./cpu.ts";
-import type { Server } from "./servers.ts";
+import { APP_ORIGIN, type Server } from "./servers.ts";
 import { ready, submit } from "./verification.ts";
 
 export interface CpuCost {
@@ -44,7 +44,7 @@ export async function measureCpu(servers: Server[], n: number, rounds: number): 
   const cpu: Record<string, number> = {};
   const elapsed: Record<string, number> = {};
   const app = servers.find((s) => s.name === "app")!;
-  const client = new HttpClient(app.url);
+  const client = new HttpClient(app.url, APP_ORIGIN);
   const appCost = { page: 0, prepare: 0, healthz: 0 };
   let errors = 0;
   for (let round = 0; round < rounds; round++) {
@@ -64,7 +64,7 @@ export async function measureCpu(servers: Server[], n: number, rounds: number): 
       }
     }
     appCost.page += await cpuPer(app.pid, per, async () => (await fetch(`${app.url}/`)).arrayBuffer());
-    appCost.prepare += await cpuPer(app.pid, per, () => new HttpClient(app.url).prepare());
+    appCost.prepare += await cpuPer(app.pid, per, () => new HttpClient(app.url, APP_ORIGIN).prepare());
     appCost.healthz += await cpuPer(app.pid, per, async () => (await client.send("/healthz")).arrayBuffer());
   }
   const total = per * rounds;

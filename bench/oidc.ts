@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { percentile } from "../test/support/http-client.ts";
 import { cpuMs } from "./cpu.ts";
-import type { Server } from "./servers.ts";
+import { APP_ORIGIN, type Server } from "./servers.ts";
 import { ready, submit } from "./verification.ts";
 
 export const BENCH_CLIENT = { id: "bench", secret: "bench-client-secret-of-at-least-32-chars", redirectUri: "https://site.bench.example/cb" };
@@ -17,7 +17,7 @@ function jar(base: string) {
   return async (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     if (cookies.size) headers.set("Cookie", [...cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    if (init.method === "POST") headers.set("Origin", base);
+    if (init.method === "POST") headers.set("Origin", APP_ORIGIN);
     const res = await fetch(`${base}${path}`, { ...init, headers, redirect: "manual" });
     for (const set of res.headers.getSetCookie()) {
       const [pair = ""] = set.split(";");

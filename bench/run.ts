@@ -11,7 +11,7 @@ import { measureBuild } from "./build.ts";
 import { type CpuCost, measureCpu } from "./cost.ts";
 import { measureOidc, type OidcCost } from "./oidc.ts";
 import { type Level, type Run, writeReport } from "./report.ts";
-import { appServer, appV2Server, guideServer, type Name, type Server, startApp } from "./servers.ts";
+import { APP_ORIGIN, appServer, appV2Server, guideServer, type Name, type Server, startApp } from "./servers.ts";
 import { COUNT, flags, LATENCY_MS, LEVELS, PROBES, ROUNDS, step, tty, WARMUP } from "./settings.ts";
 import { measureSms, type SmsCost } from "./sms.ts";
 import { profileWorker, ready, submit, verifyOnce } from "./verification.ts";
@@ -41,7 +41,7 @@ async function main(): Promise<boolean> {
         Array.from({ length: PROBES }, (_, i) => i),
         8,
         async () => {
-          const client = new HttpClient(bare.url);
+          const client = new HttpClient(bare.url, APP_ORIGIN);
           const page = await client.send("/");
           const html = await page.text();
           storage.pageViews++;

@@ -49,6 +49,9 @@ const migrations = readdirSync("migrations")
 // page's own flow; the OIDC flow's cost is measured on top of it).
 const signingJwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
 
+/** The app's PUBLIC_URL: the origin its page is served from, which its browsers' POSTs come from. */
+export const APP_ORIGIN = "https://verify.bench.example";
+
 const APP_VARS = {
   IMP_MODE: "live",
   IMP_CODE: "imp12345678",
@@ -56,7 +59,7 @@ const APP_VARS = {
   IMP_TIMEOUT_MS: "5000",
   RATE_LIMIT: "off",
   SIGNING_KEY: JSON.stringify({ ...signingJwk, kid: "bench" }),
-  PUBLIC_URL: "https://verify.bench.example",
+  PUBLIC_URL: APP_ORIGIN,
   OIDC_CLIENTS: JSON.stringify([{ client_id: BENCH_CLIENT.id, name: "Bench", redirect_uris: [BENCH_CLIENT.redirectUri] }]),
   OIDC_CLIENT_SECRETS: JSON.stringify({ [BENCH_CLIENT.id]: BENCH_CLIENT.secret }),
 };

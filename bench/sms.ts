@@ -3,7 +3,7 @@
 // on its own Worker beside the others, against the V1 stub. Not timed: prepare.
 import { HttpClient, percentile } from "../test/support/http-client.ts";
 import { cpuMs, spawnedBy } from "./cpu.ts";
-import { type Server, startApp } from "./servers.ts";
+import { APP_ORIGIN, type Server, startApp } from "./servers.ts";
 
 export interface SmsCost {
   verifications: number;
@@ -33,7 +33,7 @@ export async function measureSms(app: Server, n: number): Promise<SmsCost> {
   let confirm_cpu_ms = Number.NaN;
   try {
     for (let i = 0; i < n; i++) {
-      const client = new HttpClient(worker.url);
+      const client = new HttpClient(worker.url, APP_ORIGIN);
       const { merchant_uid } = await client.prepare();
       const phone = `010${String(30_000_000 + i).padStart(8, "0")}`;
       const t0 = performance.now();

@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HttpClient } from "../test/support/http-client.ts";
-import type { Server } from "./servers.ts";
+import { APP_ORIGIN, type Server } from "./servers.ts";
 import { OUT } from "./settings.ts";
 
 export interface Sample {
@@ -15,7 +15,7 @@ let sequence = 0;
 
 /** A person certified by the stub for a fresh attempt (the app's from prepare), ready to submit: not timed. */
 export async function ready(server: Server, requestId: string) {
-  const client = new HttpClient(server.url);
+  const client = new HttpClient(server.url, APP_ORIGIN);
   if (server.portone) {
     const { identity_verification_id: id } = (await client.prepare()) as unknown as { identity_verification_id: string };
     server.portone.verify(id, { ci: `CI-${server.name}-${requestId}` });

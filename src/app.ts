@@ -14,6 +14,7 @@ import { redirect } from "./routes/redirect";
 import { siteApi } from "./routes/site-api";
 import { sms } from "./routes/sms";
 import { sandbox } from "./sandbox/routes";
+import { SIMULATORS } from "./sandbox/simulators";
 
 /** Where the provider's client sends its requests: the real API by default, the simulator or a test stub otherwise. */
 export type UpstreamFor = (env: Env, config: Config) => typeof fetch;
@@ -61,7 +62,7 @@ export function createApp(options: AppOptions = {}) {
     .route("/certifications", certifications);
   // Each provider's REST simulator, where that provider's API has its paths (sandbox mode only), then the
   // sandbox's shared carrier window and SDK stand-ins.
-  for (const provider of PROVIDERS) app.route(provider.sandbox.path, provider.sandbox.app);
+  for (const simulator of SIMULATORS) app.route(simulator.path, simulator.app);
   app.route("/sandbox", sandbox);
 
   app.notFound((c) => c.json(errorBody("not_found"), 404));

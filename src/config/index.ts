@@ -9,6 +9,8 @@ import { isRandomKey } from "../lib/key-strength";
 import { type Keyring, keyringOf } from "../lib/keyring";
 import { logLine } from "../lib/log";
 import type { Provider, ProviderConfigurer, ProviderName } from "../providers/provider";
+import type { AgeRule } from "../verification/age";
+import { needsGuardian } from "../verification/rules";
 import {
   importPublicJwk,
   importSigningKey,
@@ -21,10 +23,8 @@ import {
 } from "./oidc";
 import { type ConfigProblem, isOrigin, isServiceUrl, Reader, type Vars } from "./reader";
 
-export type { ConfigProblem, OidcClient, PublicJwk, SigningKey };
+export type { AgeRule, ConfigProblem, OidcClient, PublicJwk, SigningKey };
 export { isOrigin, isServiceUrl };
-
-export type AgeRule = "international" | "youth_act";
 
 export interface Config {
   mode: "live" | "sandbox";
@@ -53,13 +53,6 @@ export interface Config {
   verifyMethod: "window" | "sms" | "both";
   oidc: OidcConfig;
 }
-
-/** Whether a person of this 만 나이 needs a guardian's consent here: only when MIN_AGE lets such a person in at all. */
-export const needsGuardian = (config: Pick<Config, "minAge" | "guardianConsentUnder">, internationalAge: number) =>
-  config.minAge < config.guardianConsentUnder && internationalAge < config.guardianConsentUnder;
-
-/** A guardian must be an adult under the Civil Act (만 19). */
-export const GUARDIAN_MIN_AGE = 19;
 
 /** The OpenID Connect provider: its clients, issuer and keys. */
 export interface OidcConfig {

@@ -1,11 +1,6 @@
-import type { Context } from "hono";
-import { getCookie, setCookie } from "hono/cookie";
 import type { Config, OidcClient } from "../config";
 import { isLoopbackUri } from "../config/oidc";
-import type { AppEnv } from "../env";
 import { AppError } from "../errors";
-import { attemptCookie, cookieName } from "../http/browser";
-import { requestUrl } from "../http/url";
 import { hmacKey, randomToken, sha256Hex } from "../lib/crypto";
 import { fromBase64Url, toBase64Url } from "../lib/encoding";
 import { opens, seal } from "../lib/keyring";
@@ -44,14 +39,6 @@ const LABEL = "imp-identity-edge/oidc-authorization/v1";
 const CODE_LABEL = "imp-identity-edge/oidc-code/v1";
 const encoder = new TextEncoder();
 
-/** The issuer: PUBLIC_URL; without it (sandbox mode only), the origin the page was loaded from. */
-export function issuerOf<E extends AppEnv>(c: Context<E>): string {
-  const config = c.get("config");
-  if (config.oidc.publicUrl) return config.oidc.publicUrl;
-  if (config.mode === "sandbox") return requestUrl(c).origin;
-  throw new AppError("not_configured", "PUBLIC_URL is not set");
-}
-
 /** OIDC needs clients (live mode: OIDC_CLIENTS) and a signing key. */
 export function requireOidc(config: Config): void {
   if (!config.oidc.configured || !config.oidc.signingKey) throw new AppError("not_configured", "OIDC_CLIENTS is not set");
@@ -86,24 +73,6 @@ export async function openAuthorization(config: Config, sealed: string, now = Da
   // A client removed, or a redirect URI unregistered, since: the authorization ends with it.
   if (!client || !allowsRedirect(client, a.redirectUri)) throw new AppError("invalid_request", "client or redirect_uri no longer allowed");
   return a;
-}
-
-/** The cookie that carries the authorization an attempt runs, named after the attempt. */
-const cookieOf = <E extends AppEnv>(c: Context<E>, attemptId: string) => cookieName(c, `imp_authz_${attemptId}`);
-
-/** Binds the authorization to the attempt; `until` (epoch ms) keeps it for a child waiting for a guardian. */
-export async function bindAuthorization<E extends AppEnv>(c: Context<E>, attemptId: string, sealed: string, until?: number) {
-  setCookie(c, cookieOf(c, attemptId), sealed, attemptCookie(c, until));
-}
-
-/** The sealed authorization an attempt's cookie holds, unopened. */
-export const boundAuthorizationCookie = <E extends AppEnv>(c: Context<E>, attemptId: string) => getCookie(c, cookieOf(c, attemptId));
-
-/** The authorization this attempt runs, if any: sealed here, unexpired, its client and redirect URI still allowed. */
-export async function boundAuthorization<E extends AppEnv>(c: Context<E>, attemptId: string): Promise<Authorization | undefined> {
-  const sealed = boundAuthorizationCookie(c, attemptId);
-  if (!sealed) return undefined;
-  return openAuthorization(c.get("config"), sealed);
 }
 
 /** The code of an authorization: derived from its id under the server's key, so a repeat answers with the same one. */

@@ -1,7 +1,4 @@
-import type { Hono } from "hono";
 import type * as v from "valibot";
-import type { AppEnv } from "../env";
-import type { StorageVariables } from "../http/context";
 import type { ProviderConfigurer } from "./provider";
 
 /** Everything the app knows of one provider: one folder exports one of these, and the registry lists it. */
@@ -14,6 +11,4 @@ export interface ProviderModule extends ProviderConfigurer {
     /** The parameters its window adds to the redirect URL. */
     redirectQuery: v.ObjectEntries;
   };
-  /** Its REST simulator, mounted at `path` (sandbox mode only). */
-  sandbox: { path: string; app: Hono<AppEnv & { Variables: StorageVariables }> };
 }

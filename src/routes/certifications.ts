@@ -2,7 +2,7 @@ import { Hono } from "hono/tiny";
 import { consentStatusOf } from "../db/guardian";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
-import { startAttempt, verifiedAnswer } from "../http/attempts";
+import { startAttempt, verifiedAnswer } from "../flows/attempts";
 import { browserToken } from "../http/browser";
 import { withStorage, withVerification } from "../http/context";
 import { describeRoute, validator } from "../http/openapi";

@@ -4,10 +4,10 @@ import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { browserToken } from "../http/browser";
 import { withStorage } from "../http/context";
+import { errorPage } from "../http/error-page";
 import { requireConfig } from "../http/security";
 import { sha256Hex } from "../lib/crypto";
 import { openConsent } from "../verification/consent";
-import { errorPage } from "../views/result-page";
 import { showPage } from "./page";
 
 /**

@@ -3,7 +3,9 @@ import { Hono } from "hono/tiny";
 import { redeemCode, tokenPerson } from "../db/oidc";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
+import { issuerOf } from "../flows/authorization";
 import { withStorage } from "../http/context";
+import { errorPage } from "../http/error-page";
 import { logUnexpected } from "../http/log";
 import { describeRoute } from "../http/openapi";
 import { requireConfig } from "../http/security";
@@ -13,7 +15,6 @@ import { toBase64Url } from "../lib/encoding";
 import {
   AuthorizeError,
   clientOf,
-  issuerOf,
   newAuthorizationId,
   readAuthorizeRequest,
   redirectWith,
@@ -23,7 +24,6 @@ import {
 } from "../oidc/authorization";
 import { authenticateClient } from "../oidc/clients";
 import { ACCESS_TOKEN_TTL_S, accessToken, claimsOf, idToken, readAccessToken } from "../oidc/tokens";
-import { errorPage } from "../views/result-page";
 import { showPage } from "./page";
 
 export const CLAIMS = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "outcome", "age", "name", "birthdate", "gender", "verified_claims"];

@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../env";
-import { startAttempt } from "../http/attempts";
+import { startAttempt } from "../flows/attempts";
+import { errorPage } from "../http/error-page";
 import { requireConfig } from "../http/security";
 import { type Lang, preferredLang } from "../views/messages";
 import { type PageAuthorization, pageCsp, renderPage } from "../views/page";
-import { errorPage } from "../views/result-page";
 
 /**
  * The verification page, ready to start: it carries a fresh attempt (running the authorization, if any) and sets

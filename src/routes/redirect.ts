@@ -2,13 +2,15 @@ import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../env";
 import { AppError, type ErrorCode } from "../errors";
-import { consentUrlOf, runVerification } from "../http/attempts";
+import { consentUrlOf, runVerification } from "../flows/attempts";
+import { boundAuthorization, issuerOf } from "../flows/authorization";
 import { withVerification } from "../http/context";
+import { errorPage } from "../http/error-page";
 import { validator } from "../http/openapi";
 import { verifyLimit } from "../http/rate-limit";
 import { requireConfig } from "../http/security";
-import { boundAuthorization, deniedRedirect, issuerOf } from "../oidc/authorization";
-import { errorPage, resultPage } from "../views/result-page";
+import { deniedRedirect } from "../oidc/authorization";
+import { resultPage } from "../views/result-page";
 import { RedirectQuery } from "./schemas";
 
 /** The person closed or cancelled the window, as the query claims it: only the wording depends on it, never the outcome. */

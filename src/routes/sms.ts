@@ -4,7 +4,7 @@ import * as v from "valibot";
 import { claimFirstSend, claimResend, claimTry, noteResult, SEND_REFUSED, SMS_LIMITS, type SmsRow, smsRowOf } from "../db/sms";
 import type { AppEnv } from "../env";
 import { AppError, SendRefused } from "../errors";
-import { verifiedAnswer } from "../http/attempts";
+import { verifiedAnswer } from "../flows/attempts";
 import { browserToken } from "../http/browser";
 import { type VerificationVariables, withVerification } from "../http/context";
 import { describeRoute, validator } from "../http/openapi";

@@ -1,5 +1,7 @@
-import type { AgeRule } from "../config";
 import type { CalendarDate } from "../lib/dates";
+
+/** How age is counted: 만 나이 on the Seoul date, or the Youth Protection Act's year count. */
+export type AgeRule = "international" | "youth_act";
 
 /**
  * International age (만 나이): whole years since the birthday on the Seoul calendar. Someone born on 29 February

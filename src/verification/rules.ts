@@ -1,8 +1,7 @@
-import type { AgeRule } from "../config";
 import { AppError } from "../errors";
 import { parseDate, seoulDate } from "../lib/dates";
 import type { ProviderResult } from "../providers/provider";
-import { ageOn } from "./age";
+import { type AgeRule, ageOn } from "./age";
 
 /**
  * The decisions of a verification that need no I/O. When several apply, the first of this order is reported, so
@@ -84,3 +83,10 @@ export function windowFailure(attempt: AttemptWindow, by: { certifiedAt: number 
   }
   return null;
 }
+
+/** Whether a person of this 만 나이 needs a guardian's consent here: only when MIN_AGE lets such a person in at all. */
+export const needsGuardian = (config: { minAge: number; guardianConsentUnder: number }, internationalAge: number) =>
+  config.minAge < config.guardianConsentUnder && internationalAge < config.guardianConsentUnder;
+
+/** A guardian must be an adult under the Civil Act (만 19). */
+export const GUARDIAN_MIN_AGE = 19;

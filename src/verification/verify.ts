@@ -1,4 +1,4 @@
-import { type Config, GUARDIAN_MIN_AGE, needsGuardian } from "../config";
+import type { Config } from "../config";
 import { childOfConsent, recordConsent } from "../db/guardian";
 import type { CodeGrant } from "../db/oidc";
 import { type AttemptWithUser, completeAttempt, type Db, findAttempt, type IdentityKeys } from "../db/queries";
@@ -8,7 +8,7 @@ import type { ProviderResult, ResultSource, VerificationRef } from "../providers
 import { mintAttemptId, readAttemptId } from "./attempt";
 import { type ConsentLink, newConsentId } from "./consent";
 import { identityKeysOf } from "./identity";
-import { type AttemptWindow, type CheckedIdentity, checkResult, windowFailure } from "./rules";
+import { type AttemptWindow, type CheckedIdentity, checkResult, GUARDIAN_MIN_AGE, needsGuardian, windowFailure } from "./rules";
 import type { VerifiedUser } from "./shapes";
 
 /** A person verified: their account, new or found — or, for a child, pending until a guardian consents. */

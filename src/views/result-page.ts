@@ -2,8 +2,7 @@ import type { Context } from "hono";
 import { html } from "hono/html";
 import type { Config } from "../config";
 import type { AppEnv } from "../env";
-import { ERRORS, type ErrorCode, toAppError } from "../errors";
-import { logUnexpected } from "../http/log";
+import { ERRORS, type ErrorCode } from "../errors";
 import type { VerificationResult } from "../verification/verify";
 import { type Lang, MESSAGES, preferredLang } from "./messages";
 
@@ -118,18 +117,4 @@ export function resultPage<E extends AppEnv>(c: Context<E>, shown: Shown, status
     self: `${self.pathname}${self.search}`,
   });
   return c.html(page, "error" in shown ? ERRORS[shown.error].status : (status ?? 200));
-}
-
-/**
- * The error handler of the HTML routes: whatever was thrown becomes a page with the table's status and
- * `data-error-code`, never JSON; an unexpected fault is logged and shown as `internal_error`.
- */
-export function errorPage<E extends AppEnv>(
-  c: Context<E>,
-  err: unknown,
-  options: { cancelled?: boolean; back?: (code: ErrorCode) => string | undefined } = {},
-) {
-  const error = toAppError(err);
-  if (error.code === "internal_error") logUnexpected(c, err);
-  return resultPage(c, { error: error.code, cancelled: options.cancelled, back: options.back?.(error.code) });
 }

@@ -66,7 +66,7 @@ export type V1Answer = v.InferOutput<typeof V1Verification>;
 
 /** i'mport's envelope, as the V1 simulator answers. */
 export type ImpEnvelope<T> = { code: number; message: string | null; response: T };
-export type { SandboxCertificationAnswer as SandboxCert } from "../../src/providers/iamport/sandbox";
+export type { SandboxCertificationAnswer as SandboxCert } from "../../src/sandbox/iamport";
 
 /** What the V2 simulator answers for one identity verification, any of its three statuses. */
 export interface SandboxIdentityVerification {

@@ -2,16 +2,19 @@
 export class HttpClient {
   cookie = "";
   readonly baseUrl: string;
+  /** The origin its POSTs come from: the server's own, or its PUBLIC_URL when it has one (where a browser loaded the page). */
+  readonly origin: string;
 
-  constructor(baseUrl: string) {
+  constructor(baseUrl: string, origin = baseUrl) {
     this.baseUrl = baseUrl;
+    this.origin = origin;
   }
 
   async send(path: string, init: RequestInit & { origin?: string | null } = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookie && !headers.has("Cookie")) headers.set("Cookie", this.cookie);
     if ((init.method ?? "GET") !== "GET" && init.origin !== null && !headers.has("Origin")) {
-      headers.set("Origin", init.origin ?? this.baseUrl);
+      headers.set("Origin", init.origin ?? this.origin);
     }
     const request = () => fetch(`${this.baseUrl}${path}`, { ...init, headers, redirect: "manual" });
     // A kept-alive connection the server closed while it idled (after a long step of the suite) fails before

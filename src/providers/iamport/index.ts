@@ -1,11 +1,9 @@
 import type { ProviderModule } from "../module";
 import { iamportConfigurer } from "./config";
-import { iamportSandbox } from "./sandbox";
 import { iamportSchemas } from "./schemas";
 
 /** i'mport (PortOne V1): everything the app knows of it. */
 export const iamport = {
   ...iamportConfigurer,
   schemas: iamportSchemas,
-  sandbox: { path: "/sandbox/api", app: iamportSandbox },
 } satisfies ProviderModule;

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../env";
+import { attemptCookie, cookieName } from "../http/browser";
 import { type ConsentLink, openConsent } from "../verification/consent";
-import { attemptCookie, cookieName } from "./browser";
 
 /**
  * The guardian's link an attempt was started from, carried like an OIDC authorization: in a cookie named after the

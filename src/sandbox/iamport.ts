@@ -1,11 +1,11 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
-import type { AppEnv } from "../../env";
-import { withStorage } from "../../http/context";
-import { personFromOtpRequest, readBody, sandboxOnly } from "../../sandbox/requests";
-import type { SandboxCertification, SandboxOption } from "../../sandbox/schema";
-import { CONFIRM_MESSAGES, confirmOtp, deleteCertification, findCertification, issueToken, requestOtp, tokenIsValid } from "../../sandbox/simulator";
-import { IAMPORT_SANDBOX } from "./config";
+import type { AppEnv } from "../env";
+import { withStorage } from "../http/context";
+import { IAMPORT_SANDBOX } from "../providers/iamport/config";
+import { personFromOtpRequest, readBody, sandboxOnly } from "./requests";
+import type { SandboxCertification, SandboxOption } from "./schema";
+import { CONFIRM_MESSAGES, confirmOtp, deleteCertification, findCertification, issueToken, requestOtp, tokenIsValid } from "./simulator";
 
 /** i'mport's envelope: `{ code, message, response }`; success is HTTP 200 and code 0. */
 const envelope = (c: Context, status: 200 | 400 | 401 | 404, message: string | null, response: unknown = null) =>

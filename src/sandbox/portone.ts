@@ -1,12 +1,12 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
-import type { AppEnv } from "../../env";
-import { withStorage } from "../../http/context";
-import { isRecord } from "../../lib/records";
-import { personFromOtpRequest, readBody, sandboxOnly } from "../../sandbox/requests";
-import type { SandboxCertification, SandboxOption } from "../../sandbox/schema";
-import { type Carrier, CONFIRM_MESSAGES, confirmOtp, findByAttempt, requestOtp, requestsFor, resendOtp } from "../../sandbox/simulator";
-import { PORTONE_SANDBOX, type PortOneProvider } from "./config";
+import type { AppEnv } from "../env";
+import { withStorage } from "../http/context";
+import { isRecord } from "../lib/records";
+import { PORTONE_SANDBOX, type PortOneProvider } from "../providers/portone/config";
+import { personFromOtpRequest, readBody, sandboxOnly } from "./requests";
+import type { SandboxCertification, SandboxOption } from "./schema";
+import { type Carrier, CONFIRM_MESSAGES, confirmOtp, findByAttempt, requestOtp, requestsFor, resendOtp } from "./simulator";
 
 const V2_OPERATORS: Record<Carrier, string> = {
   SKT: "SKT",

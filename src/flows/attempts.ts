@@ -1,25 +1,16 @@
 import type { Context } from "hono";
 import { type CodeGrant, issueCode } from "../db/oidc";
 import type { AppEnv } from "../env";
+import { bindBrowser, browserToken, keepBrowser } from "../http/browser";
+import type { VerificationVariables } from "../http/context";
+import { logUnexpected } from "../http/log";
 import { randomToken } from "../lib/crypto";
-import {
-  type Authorization,
-  bindAuthorization,
-  boundAuthorization,
-  boundAuthorizationCookie,
-  CODE_TTL_MS,
-  clientOf,
-  codeOf,
-  issuerOf,
-  successRedirect,
-} from "../oidc/authorization";
+import { type Authorization, CODE_TTL_MS, clientOf, codeOf, successRedirect } from "../oidc/authorization";
 import type { ResultRef } from "../providers/provider";
 import { sealConsent } from "../verification/consent";
 import { issueAttempt, type VerificationResult, verify } from "../verification/verify";
-import { bindBrowser, browserToken, keepBrowser } from "./browser";
+import { bindAuthorization, boundAuthorization, boundAuthorizationCookie, issuerOf } from "./authorization";
 import { bindConsent, boundConsent } from "./consent";
-import type { VerificationVariables } from "./context";
-import { logUnexpected } from "./log";
 
 /**
  * The HTTP side of an attempt, between the routes and the use-case: the binding cookie, the OIDC authorization an

@@ -8,6 +8,7 @@
 import { isRandomKey } from "../lib/key-strength";
 import { type Keyring, keyringOf } from "../lib/keyring";
 import { logLine } from "../lib/log";
+import { PGS, type PgProfile } from "../providers/pg";
 import type { Provider, ProviderConfigurer, ProviderName } from "../providers/provider";
 import type { AgeRule } from "../verification/age";
 import { needsGuardian } from "../verification/rules";
@@ -208,9 +209,9 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
  * The in-page SMS form needs the API flow, which only Danal and KCP have: a PG profile of theirs (V1 `IMP_PG`, V2
  * `PORTONE_PG`). The sandbox with no PG named stands for Danal.
  */
-function readVerifyMethod(r: Reader, pg: string | undefined, sandbox: boolean): Config["verifyMethod"] {
+function readVerifyMethod(r: Reader, pg: PgProfile | undefined, sandbox: boolean): Config["verifyMethod"] {
   const method = r.oneOf<Config["verifyMethod"]>("VERIFY_METHOD", ["window", "sms", "both"], "window");
-  if (method !== "window" && !(pg === "danal" || pg === "kcp_v2" || (sandbox && pg === undefined))) {
+  if (method !== "window" && !(pg === undefined ? sandbox : PGS[pg].apiFlow)) {
     r.fail("VERIFY_METHOD", "window, unless the PG has an API flow: sms and both need IMP_PG (v1) or PORTONE_PG (v2) of danal or kcp_v2");
     return "window";
   }

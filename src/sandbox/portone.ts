@@ -3,6 +3,7 @@ import { Hono } from "hono/tiny";
 import type { AppEnv } from "../env";
 import { withStorage } from "../http/context";
 import { isRecord } from "../lib/records";
+import { PGS, profileOfPg } from "../providers/pg";
 import { PORTONE_SANDBOX, type PortOneProvider } from "../providers/portone/config";
 import { personFromOtpRequest, readBody, sandboxOnly } from "./requests";
 import type { SandboxCertification, SandboxOption } from "./schema";
@@ -18,7 +19,6 @@ const V2_OPERATORS: Record<Carrier, string> = {
 };
 
 /** PortOne's names of the PGs, as `channel.pgProvider` gives them. */
-const PG_PROVIDERS: Record<string, string> = { danal: "DANAL", inicis_unified: "INICIS_UNIFIED", kcp_v2: "KCP_V2" };
 
 const nowS = () => Math.floor(Date.now() / 1000);
 
@@ -38,7 +38,7 @@ export function identityVerificationResponse(row: SandboxCertification, channelK
       id: "channel-id-sandbox",
       key: channelKey,
       name: "sandbox",
-      pgProvider: PG_PROVIDERS[row.pg ?? "danal"] ?? "DANAL",
+      pgProvider: PGS[profileOfPg(row.pg ?? undefined) ?? "danal"].v2Name,
       pgMerchantId: "sandbox",
     },
     requestedAt: iso(row.createdAt),

@@ -3,7 +3,7 @@ import { Hono } from "hono/tiny";
 import type { AppEnv } from "../env";
 import { errorBody } from "../errors";
 import { type StorageVariables, withStorage } from "../http/context";
-import { type PgProfile, profileOfPg } from "../providers/pg";
+import { PGS, type PgProfile, profileOfPg } from "../providers/pg";
 import { personFromWindow, readBody, sandboxOnly } from "./requests";
 import { SANDBOX_OPTIONS, type SandboxOption } from "./schema";
 import { CONFIRM_MESSAGES, confirmOtp, findCertification, lastCodeTo, requestOtp } from "./simulator";
@@ -11,11 +11,12 @@ import { CONFIRM_MESSAGES, confirmOtp, findCertification, lastCodeTo, requestOtp
 /** The carrier window talks only to this origin; it may navigate anywhere (m_redirect_url), as a PG window does. */
 const CARRIER_WINDOW_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/** What a PG leaves out: KG Inicis never gives a DI; Danal gives a CI only while the contract includes it. */
+/** What a PG leaves out (its record's `gives`); no PG named is Danal. */
 function profileOptions(pg: PgProfile | undefined, ciInContract: boolean): SandboxOption[] {
-  if (pg === "inicis_unified") return ["no_di"];
-  // The window's "CI in the contract" (on unless unchecked) stands for Danal's contract; no PG named is Danal.
-  if ((pg === "danal" || pg === undefined) && !ciInContract) return ["empty_ci"];
+  const { gives } = PGS[pg ?? "danal"];
+  if (!gives.di) return ["no_di"];
+  // The window's "CI in the contract" (on unless unchecked) stands for the PG's contract.
+  if (gives.ciByContract && !ciInContract) return ["empty_ci"];
   return [];
 }
 
@@ -27,8 +28,9 @@ const carrierWindow = new Hono<AppEnv>()
     const chosen = (body.dev_options ?? "").split(",").filter((o): o is SandboxOption => (SANDBOX_OPTIONS as readonly string[]).includes(o));
     // The PG decides what the result carries, as the real ones do: V1 names it in `pg`; V2's channel has it.
     const pg = profileOfPg(body.pg || undefined) ?? c.get("config").provider.pgProfile;
-    if (pg === "inicis_unified" && body.version === "v2" && !body.flg_fixed_user) {
-      return c.json({ error: "invalid_request", message: "bypass.inicisUnified.flgFixedUser is required (PortOne V2, KG Inicis)" }, 400);
+    const required = pg && PGS[pg].v2Requires;
+    if (required && body.version === "v2" && !body.flg_fixed_user) {
+      return c.json({ error: "invalid_request", message: `${required} is required (PortOne V2, ${PGS[pg].v2Name})` }, 400);
     }
     const options = [...chosen, ...profileOptions(pg, body.ci_in_contract !== "false")];
     const person = personFromWindow(body, options);

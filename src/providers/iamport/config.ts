@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { Reader } from "../../config/reader";
 import { AppError } from "../../errors";
-import { type CspSources, danalAgeLimit, mergeCsp, pgWindowHosts, profileOfPg } from "../pg";
+import { type CspSources, mergeCsp, PGS, pgWindowHosts, profileOfPg } from "../pg";
 import type { ConfigureContext, Provider, ProviderConfigurer } from "../provider";
 import { AttemptId } from "../schemas";
 import { ImpClient } from "./client";
@@ -49,11 +49,10 @@ function readVars(r: Reader, context: ConfigureContext) {
   const channelKey = r.text("IMP_CHANNEL_KEY");
   if (channelKey) params.channelKey = channelKey;
   if (pg) params.pg = pg;
-  // Danal's window takes the site's name and a minimum age of its own (the server still checks the age).
-  const company = r.text("IMP_COMPANY") ?? (profile === "danal" ? context.serviceName : undefined);
+  // What the PG's window takes (Danal: the site's name, a minimum age); IMP_COMPANY names the site for any PG.
+  if (profile) Object.assign(params, PGS[profile].v1Params(context));
+  const company = r.text("IMP_COMPANY");
   if (company) params.company = company;
-  const ageLimit = profile === "danal" ? danalAgeLimit(context) : undefined;
-  if (ageLimit !== undefined) params.min_age = ageLimit;
   if (active && !sandbox) {
     // Live mode never falls back to the sandbox: what it lacks is a problem like a wrong value.
     r.require("IMP_CODE", impCode, "required in live mode with v1: the merchant code (imp…)");

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { Reader } from "../../config/reader";
 import { AppError } from "../../errors";
-import { type CspSources, danalAgeLimit, mergeCsp, PG_PROFILES, type PgProfile, pgWindowHosts } from "../pg";
+import { type CspSources, mergeCsp, PG_PROFILES, PGS, type PgProfile, pgWindowHosts } from "../pg";
 import type { ConfigureContext, Provider, ProviderConfigurer } from "../provider";
 import { AttemptId } from "../schemas";
 import { PortOneClient } from "./client";
@@ -48,7 +48,7 @@ function readVars(r: Reader, context: ConfigureContext) {
     r.require("PORTONE_CHANNEL_KEY", channelKey, "required in live mode with v2: the identity-verification channel key");
     r.require("PORTONE_API_SECRET", apiSecret, "required in live mode with v2: the API secret (a secret)");
   }
-  const params = profile ? bypassOf(profile, context) : {};
+  const params = profile ? PGS[profile].v2Params(context) : {};
   return sandbox
     ? {
         ...PORTONE_SANDBOX,
@@ -60,17 +60,6 @@ function readVars(r: Reader, context: ConfigureContext) {
         live: false,
       }
     : { storeId: storeId ?? "", channelKey: channelKey ?? "", apiSecret: apiSecret ?? "", apiBase, sdkUrl, params, profile, live: true };
-}
-
-/** What the page adds to `requestIdentityVerification` for this PG (PortOne's `bypass`). */
-function bypassOf(profile: PgProfile, context: ConfigureContext): Record<string, unknown> {
-  if (profile === "inicis_unified") return { bypass: { inicisUnified: { flgFixedUser: "N" } } }; // PortOne requires it
-  if (profile === "danal") {
-    const AGELIMIT = danalAgeLimit(context);
-    const danal = { ...(AGELIMIT !== undefined ? { AGELIMIT } : {}), ...(context.serviceName ? { CPTITLE: context.serviceName } : {}) };
-    return Object.keys(danal).length > 0 ? { bypass: { danal } } : {};
-  }
-  return {};
 }
 
 export interface PortOneProvider extends Provider {

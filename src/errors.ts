@@ -2,7 +2,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /**
- * The error table (docs/API.md, "Errors"): the one source of truth for every code, its HTTP status and the
+ * The error table (docs/errors.md is generated from it by `npm run errors`): the one source of truth for every code, its HTTP status and the
  * plain-words message that API clients get; the pages word the same codes in Korean and English.
  */
 export const ERRORS = {

@@ -5,7 +5,7 @@ import { isRandomKey } from "../../src/lib/key-strength.ts";
 
 /** Every documented `… keygen … | npx wrangler secret put NAME` pipe, as a user would type it: the command and the secret's name. */
 function documentedKeygenCommands(): Array<{ command: string; secret: string }> {
-  const text = ["README.md", "docs/INTEGRATION.md"].map((file) => readFileSync(file, "utf8")).join("\n");
+  const text = ["README.md", "docs/INTEGRATION.md", "docs/deploying.md"].map((file) => readFileSync(file, "utf8")).join("\n");
   const found = [...text.matchAll(/`?([^`|\n]*keygen[^`|\n]*?)\s*\\?\|\s*npx wrangler secret put ([A-Z_]+)/g)].map((m) => ({
     command: m[1]!.replace(/^\d+\.\s*/, "").trim(),
     secret: m[2]!,

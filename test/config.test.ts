@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { parseConfig, SANDBOX_CREDENTIALS } from "../src/config";
+import { VARS } from "../src/config/vars";
 import { PROVIDERS } from "../src/providers/registry";
 import { harness } from "./support/harness";
 import { errorOf, pageErrorOf } from "./support/http";
@@ -74,6 +75,11 @@ describe("parseConfig: every value is checked", () => {
     for (const value of ["https://a.example/", "https://a.example/path", "a.example", "*"]) {
       expect(await problemsOf({ ALLOWED_ORIGINS: value })).toEqual(["ALLOWED_ORIGINS"]);
     }
+  });
+
+  it("declares PORTONE_VERSION's values as the registry's providers, and every var a test or default reads", () => {
+    expect(VARS.PORTONE_VERSION.values).toEqual(PROVIDERS.map((p) => p.name));
+    expect(Object.keys(VARS).sort()).toEqual(expect.arrayContaining(Object.keys(LIVE)));
   });
 
   it("refuses an IMP_CODE that is not imp + digits", async () => {

@@ -81,19 +81,6 @@ export const SANDBOX_CREDENTIALS = {
   ...SANDBOX_OIDC,
 } as const;
 
-export const DEFAULTS = {
-  IMP_MODE: "live",
-  PORTONE_VERSION: "v1",
-  IMP_TIMEOUT_MS: 5000,
-  MIN_AGE: 19,
-  AGE_RULE: "international",
-  SESSION_TTL_SECONDS: 900,
-  RATE_LIMIT: "on",
-  REJOIN_COOLDOWN_DAYS: 0,
-  GUARDIAN_CONSENT_UNDER: 14,
-  GUARDIAN_CONSENT_TTL_SECONDS: 86_400,
-} as const;
-
 /** The minimum length of IDENTITY_HMAC_KEY: a short key makes the stored identity keys guessable. */
 const HMAC_KEY_MIN_LENGTH = 32;
 
@@ -142,9 +129,10 @@ export async function parseConfig(env: Vars, providers: readonly ProviderConfigu
 /** The vars, read and checked one by one; the keys they name are imported by parseConfig. */
 function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { config: Config; reader: Reader; oidc: OidcVars } {
   const r = new Reader(env);
-  const mode = r.oneOf("IMP_MODE", ["live", "sandbox"], DEFAULTS.IMP_MODE);
+  const mode = r.read("IMP_MODE");
   const names = providers.map((p) => p.name);
-  const chosen = r.oneOf<ProviderName>("PORTONE_VERSION", names, DEFAULTS.PORTONE_VERSION);
+  // The declaration names the versions; the registry given must hold each (test/config.test.ts checks they agree).
+  const chosen: ProviderName = r.read("PORTONE_VERSION");
   const sandbox = mode === "sandbox";
   const identityHmacKey = r.text("IDENTITY_HMAC_KEY");
   // The sandbox's key is in this repository: with it, anyone could mint attempt ids, binding cookies and sealed
@@ -167,10 +155,10 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
       `earlier IDENTITY_HMAC_KEYs, comma-separated, each at least ${HMAC_KEY_MIN_LENGTH} characters, not the current key and not the sandbox's`,
     );
   }
-  const timeoutMs = r.integer("IMP_TIMEOUT_MS", DEFAULTS.IMP_TIMEOUT_MS, 100, 60_000);
-  const minAge = r.integer("MIN_AGE", DEFAULTS.MIN_AGE, 0, 100);
-  const ageRule = r.oneOf<AgeRule>("AGE_RULE", ["international", "youth_act"], DEFAULTS.AGE_RULE);
-  const serviceName = r.matching("SERVICE_NAME", /^[^<>"]{1,60}$/, "the site's name as people see it: 1 to 60 characters, without < > \"");
+  const timeoutMs = r.read("IMP_TIMEOUT_MS");
+  const minAge = r.read("MIN_AGE");
+  const ageRule: AgeRule = r.read("AGE_RULE");
+  const serviceName = r.read("SERVICE_NAME");
   // Every provider's vars are checked, whichever runs: a wrong value waiting in wrangler.toml is still wrong.
   const shared = { sandbox, timeoutMs, minAge, ageRule, serviceName };
   const configured = providers.map((p) => p.configure(r, { ...shared, active: p.name === chosen }));
@@ -183,13 +171,13 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     minAge,
     ageRule,
     serviceName,
-    sessionTtlSeconds: r.integer("SESSION_TTL_SECONDS", DEFAULTS.SESSION_TTL_SECONDS, 60, 86_400),
+    sessionTtlSeconds: r.read("SESSION_TTL_SECONDS"),
     keyring: keyringOf(identityHmacKey ?? (sandbox ? SANDBOX_CREDENTIALS.identityHmacKey : ""), previousIdentityHmacKeys),
-    allowedOrigins: r.origins("ALLOWED_ORIGINS"),
-    rejoinCooldownDays: r.integer("REJOIN_COOLDOWN_DAYS", DEFAULTS.REJOIN_COOLDOWN_DAYS, 0, 3650),
-    rateLimit: r.oneOf("RATE_LIMIT", ["on", "off"], DEFAULTS.RATE_LIMIT) === "on",
-    guardianConsentUnder: r.integer("GUARDIAN_CONSENT_UNDER", DEFAULTS.GUARDIAN_CONSENT_UNDER, 0, 19),
-    guardianConsentTtlSeconds: r.integer("GUARDIAN_CONSENT_TTL_SECONDS", DEFAULTS.GUARDIAN_CONSENT_TTL_SECONDS, 600, 604_800),
+    allowedOrigins: r.read("ALLOWED_ORIGINS"),
+    rejoinCooldownDays: r.read("REJOIN_COOLDOWN_DAYS"),
+    rateLimit: r.read("RATE_LIMIT") === "on",
+    guardianConsentUnder: r.read("GUARDIAN_CONSENT_UNDER"),
+    guardianConsentTtlSeconds: r.read("GUARDIAN_CONSENT_TTL_SECONDS"),
     verifyMethod: readVerifyMethod(r, provider.pgProfile, sandbox),
     oidc: { publicUrl: oidc.publicUrl, clients: oidc.clients, configured: oidc.configured, previousKeys: [] },
   };
@@ -210,7 +198,7 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
  * `PORTONE_PG`). The sandbox with no PG named stands for Danal.
  */
 function readVerifyMethod(r: Reader, pg: PgProfile | undefined, sandbox: boolean): Config["verifyMethod"] {
-  const method = r.oneOf<Config["verifyMethod"]>("VERIFY_METHOD", ["window", "sms", "both"], "window");
+  const method: Config["verifyMethod"] = r.read("VERIFY_METHOD");
   if (method !== "window" && !(pg === undefined ? sandbox : PGS[pg].apiFlow)) {
     r.fail("VERIFY_METHOD", "window, unless the PG has an API flow: sms and both need IMP_PG (v1) or PORTONE_PG (v2) of danal or kcp_v2");
     return "window";

@@ -1,3 +1,5 @@
+import { accepted, VARS, type VarDecl, type VarName, type VarValue } from "./vars";
+
 /** A var that is wrong or missing, and what it should be. Never carries the value (it may be a secret). */
 export interface ConfigProblem {
   name: string;
@@ -7,7 +9,7 @@ export interface ConfigProblem {
 /** The Worker's env (or wrangler.toml's [vars]): read by name, whatever else it holds. */
 export type Vars = object;
 
-/** Reads one var at a time, collecting a problem for each value that does not parse. */
+/** Reads one var at a time, through its declaration (./vars.ts), collecting a problem for each value that does not parse. */
 export class Reader {
   readonly problems: ConfigProblem[] = [];
   private readonly env: Vars;
@@ -16,7 +18,7 @@ export class Reader {
   }
 
   /** The trimmed value, or undefined when unset or empty. A non-string (a JSON var) is a problem. */
-  text(name: string): string | undefined {
+  text(name: VarName): string | undefined {
     const value = (this.env as Record<string, unknown>)[name];
     if (value === undefined || value === null) return undefined;
     if (typeof value !== "string") {
@@ -26,58 +28,49 @@ export class Reader {
     return value.trim() === "" ? undefined : value.trim();
   }
 
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  /** The var's value as its declaration reads it; a value it does not accept is a problem, and its default stands. */
+  read<N extends VarName>(name: N): VarValue<N> {
+    const decl: VarDecl = VARS[name];
     const raw = this.text(name);
+    const fallback = (decl.kind === "origins" ? [] : "default" in decl ? decl.default : undefined) as VarValue<N>;
     if (raw === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(raw)) return raw as T;
-    this.fail(name, `one of ${allowed.join(", ")}`);
+    const value = parse(decl, raw);
+    if (value !== undefined) return value as VarValue<N>;
+    this.fail(name, accepted(decl));
     return fallback;
   }
 
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.text(name);
-    if (raw === undefined) return fallback;
-    if (/^\d+$/.test(raw)) {
-      const n = Number(raw);
-      if (n >= min && n <= max) return n;
-    }
-    this.fail(name, `a whole number from ${min} to ${max}`);
-    return fallback;
-  }
-
-  url(name: string, fallback: string): string {
-    const raw = this.text(name);
-    if (raw === undefined) return fallback;
-    if (isServiceUrl(raw)) return raw.replace(/\/+$/, "");
-    this.fail(name, "an absolute https URL (http only for localhost or 127.0.0.1)");
-    return fallback;
-  }
-
-  origins(name: string): string[] {
-    const raw = this.text(name);
-    if (raw === undefined) return [];
-    const origins = raw
-      .split(",")
-      .map((o) => o.trim())
-      .filter(Boolean);
-    if (origins.every(isOrigin)) return origins;
-    this.fail(name, "comma-separated origins, each exactly scheme://host[:port]");
-    return [];
-  }
-
-  matching(name: string, pattern: RegExp, expected: string): string | undefined {
-    const raw = this.text(name);
-    if (raw === undefined || pattern.test(raw)) return raw;
-    this.fail(name, expected);
-    return undefined;
-  }
-
-  require(name: string, value: string | undefined, why: string): void {
+  require(name: VarName, value: string | undefined, why: string): void {
     if (!value && !this.problems.some((p) => p.name === name)) this.fail(name, why);
   }
 
-  fail(name: string, expected: string): void {
+  fail(name: VarName, expected: string): void {
     this.problems.push({ name, expected });
+  }
+}
+
+/** A value as its declaration accepts it, or undefined. */
+function parse(decl: VarDecl, raw: string): string | number | string[] | undefined {
+  switch (decl.kind) {
+    case "choice":
+      return decl.values.includes(raw) ? raw : undefined;
+    case "integer": {
+      const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+      return n >= decl.min && n <= decl.max ? n : undefined;
+    }
+    case "url":
+      return isServiceUrl(raw) ? raw.replace(/\/+$/, "") : undefined;
+    case "pattern":
+      return decl.pattern.test(raw) ? raw : undefined;
+    case "origins": {
+      const origins = raw
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean);
+      return origins.every(isOrigin) ? origins : undefined;
+    }
+    case "text":
+      return raw;
   }
 }
 

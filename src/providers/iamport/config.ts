@@ -18,11 +18,6 @@ export const IAMPORT_SANDBOX = {
   sdkPath: "/sandbox/iamport.js",
 } as const;
 
-export const IAMPORT_DEFAULTS = {
-  IMP_API_BASE: "https://api.iamport.kr",
-  IMP_SDK_URL: "https://cdn.iamport.kr/v1/iamport.js",
-} as const;
-
 /**
  * What i'mport's SDK (PortOne's v1 builds) needs from the page's CSP besides its own script: `IMP.init` loads the
  * store's channel list from service.iamport.kr as JSONP — a <script> (jQuery turns `?callback=?` into one), though
@@ -40,9 +35,9 @@ function readVars(r: Reader, context: ConfigureContext) {
   const { sandbox, active } = context;
   const impKey = r.text("IMP_KEY");
   const impSecret = r.text("IMP_SECRET");
-  const impCode = r.matching("IMP_CODE", /^imp\d+$/, "the merchant code: imp followed by digits");
-  const apiBase = r.url("IMP_API_BASE", IAMPORT_DEFAULTS.IMP_API_BASE);
-  const sdkUrl = r.url("IMP_SDK_URL", IAMPORT_DEFAULTS.IMP_SDK_URL);
+  const impCode = r.read("IMP_CODE");
+  const apiBase = r.read("IMP_API_BASE");
+  const sdkUrl = r.read("IMP_SDK_URL");
   const pg = r.text("IMP_PG");
   const profile = profileOfPg(pg);
   const params: Record<string, string | number> = {};

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import type { Reader } from "../../config/reader";
 import { AppError } from "../../errors";
-import { type CspSources, mergeCsp, PG_PROFILES, PGS, type PgProfile, pgWindowHosts } from "../pg";
+import { type CspSources, mergeCsp, PGS, pgWindowHosts } from "../pg";
 import type { ConfigureContext, Provider, ProviderConfigurer } from "../provider";
 import { AttemptId } from "../schemas";
 import { PortOneClient } from "./client";
@@ -15,11 +15,6 @@ export const PORTONE_SANDBOX = {
   // The V2 simulator answers at the root, as PortOne does (its own SDK keeps only the origin of a base URL).
   apiBase: "https://sandbox.invalid",
   sdkPath: "/sandbox/portone.js",
-} as const;
-
-export const PORTONE_DEFAULTS = {
-  PORTONE_API_BASE: "https://api.portone.io",
-  PORTONE_SDK_URL: "https://cdn.portone.io/v2/browser-sdk.js",
 } as const;
 
 /**
@@ -37,12 +32,12 @@ const SDK_HOSTS: CspSources = {
 /** PortOne V2's vars (PORTONE_*): the store, the identity-verification channel, the API secret, where API and SDK are. */
 function readVars(r: Reader, context: ConfigureContext) {
   const { sandbox, active } = context;
-  const profile = r.text("PORTONE_PG") === undefined ? undefined : r.oneOf<PgProfile>("PORTONE_PG", PG_PROFILES, "danal");
-  const storeId = r.matching("PORTONE_STORE_ID", /^store-[A-Za-z0-9-]+$/, "the store id: store-…");
-  const channelKey = r.matching("PORTONE_CHANNEL_KEY", /^channel-key-[A-Za-z0-9-]+$/, "the channel key: channel-key-…");
+  const profile = r.read("PORTONE_PG");
+  const storeId = r.read("PORTONE_STORE_ID");
+  const channelKey = r.read("PORTONE_CHANNEL_KEY");
   const apiSecret = r.text("PORTONE_API_SECRET");
-  const apiBase = r.url("PORTONE_API_BASE", PORTONE_DEFAULTS.PORTONE_API_BASE);
-  const sdkUrl = r.url("PORTONE_SDK_URL", PORTONE_DEFAULTS.PORTONE_SDK_URL);
+  const apiBase = r.read("PORTONE_API_BASE");
+  const sdkUrl = r.read("PORTONE_SDK_URL");
   if (active && !sandbox) {
     r.require("PORTONE_STORE_ID", storeId, "required in live mode with v2: the store id (store-…)");
     r.require("PORTONE_CHANNEL_KEY", channelKey, "required in live mode with v2: the identity-verification channel key");

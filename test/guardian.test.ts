@@ -135,6 +135,9 @@ describe("guardian consent: a child under 14", () => {
 
     const tokens = await answer(await rp.token({ code: redirect.searchParams.get("code")!, code_verifier: started.verifier }), TokenResponse);
     expect(claimsOfJwt(tokens.id_token)).toMatchObject({ sub: body.user.id, guardian_consent, outcome: "new_user" });
+    // Discovery names every claim the token carries, guardian_consent among them.
+    const discovery = (await (await h.request("/.well-known/openid-configuration")).json()) as { claims_supported: string[] };
+    expect(Object.keys(claimsOfJwt(tokens.id_token)).filter((claim) => !discovery.claims_supported.includes(claim))).toEqual([]);
     const info = await h.request("/userinfo", { headers: { Authorization: `Bearer ${tokens.access_token}` } });
     expect(await info.json()).toMatchObject({ guardian_consent });
     const user = (await (await rp.site("GET", body.user.id)).json()) as { user: { guardian_consent: unknown } };

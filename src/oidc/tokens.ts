@@ -16,12 +16,34 @@ export const TRUST_FRAMEWORK = "kr_mobile_identity_verification";
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /** The claims of a person for these scopes: what userinfo answers, and what the ID token carries besides its own. */
-export function claimsOf(person: GrantedPerson, provider: string): Record<string, unknown> {
-  const claims: Record<string, unknown> = { sub: person.sub, outcome: person.outcome, age: person.age };
+/**
+ * Every claim an ID token or userinfo can carry — discovery's `claims_supported`. Typed, so that a claim the
+ * tokens hold is one this list names (test/oidc.test.ts compares a token with every claim against it too).
+ */
+export const CLAIMS_SUPPORTED = [
+  "sub",
+  "iss",
+  "aud",
+  "exp",
+  "iat",
+  "auth_time",
+  "nonce",
+  "outcome",
+  "age",
+  "guardian_consent",
+  "name",
+  "birthdate",
+  "gender",
+  "verified_claims",
+] as const;
+type Claims = Partial<Record<(typeof CLAIMS_SUPPORTED)[number], unknown>>;
+
+export function claimsOf(person: GrantedPerson, provider: string): Claims {
+  const claims: Claims = { sub: person.sub, outcome: person.outcome, age: person.age };
   // A child's account: a legal guardian consented (PIPA §22-2), and when.
   if (person.consentedAt !== null) claims.guardian_consent = { consented_at: new Date(person.consentedAt).toISOString() };
   if (person.scope.split(" ").includes("profile")) {
-    const identity = { name: person.name, birthdate: person.birthday, ...(person.gender ? { gender: person.gender } : {}) };
+    const identity: Claims = { name: person.name, birthdate: person.birthday, ...(person.gender ? { gender: person.gender } : {}) };
     Object.assign(claims, identity, {
       verified_claims: {
         verification: {
@@ -40,7 +62,7 @@ const sign = (key: SigningKey, typ: string, claims: Record<string, unknown>) => 
 
 export function idToken(key: SigningKey, issuer: string, person: GrantedPerson, provider: string, now = Date.now()) {
   const iat = seconds(now);
-  return sign(key, "JWT", {
+  const claims: Claims = {
     ...claimsOf(person, provider),
     iss: issuer,
     aud: person.clientId,
@@ -48,7 +70,8 @@ export function idToken(key: SigningKey, issuer: string, person: GrantedPerson, 
     exp: iat + ID_TOKEN_TTL_S,
     auth_time: seconds(person.certifiedAt),
     ...(person.nonce ? { nonce: person.nonce } : {}),
-  });
+  };
+  return sign(key, "JWT", claims);
 }
 
 /** An access token (RFC 9068 JWT) for userinfo; `jti` names the code, so revoking the code voids it. */

@@ -23,10 +23,8 @@ import {
   sealAuthorization,
 } from "../oidc/authorization";
 import { authenticateClient } from "../oidc/clients";
-import { ACCESS_TOKEN_TTL_S, accessToken, claimsOf, idToken, readAccessToken } from "../oidc/tokens";
+import { ACCESS_TOKEN_TTL_S, accessToken, CLAIMS_SUPPORTED, claimsOf, idToken, readAccessToken } from "../oidc/tokens";
 import { showPage } from "./page";
-
-export const CLAIMS = ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "outcome", "age", "name", "birthdate", "gender", "verified_claims"];
 
 /** OpenID Connect Discovery 1.0: what a client library needs to know, under the issuer. */
 export const discovery = new Hono<AppEnv>().get("/.well-known/openid-configuration", describeRoute("discovery"), requireConfig, (c) => {
@@ -49,7 +47,7 @@ export const discovery = new Hono<AppEnv>().get("/.well-known/openid-configurati
       code_challenge_methods_supported: ["S256"],
       authorization_response_iss_parameter_supported: true,
       scopes_supported: [...SCOPES],
-      claims_supported: CLAIMS,
+      claims_supported: CLAIMS_SUPPORTED,
       claims_parameter_supported: false,
       request_parameter_supported: false,
       request_uri_parameter_supported: false,

@@ -26,7 +26,7 @@ export default defineConfig(async () => {
                   PORTONE_CHANNEL_KEY: "channel-key-test-0001",
                   PORTONE_API_SECRET: "test_portone_secret",
                   PORTONE_API_BASE: "https://api.portone.test",
-                  RATE_LIMIT: "off", // test/rate-limit.test.ts turns it on
+                  RATE_LIMIT: "off", // test/api/rate-limit.test.ts turns it on
                   TEST_MIGRATIONS: migrations,
                 },
               },

@@ -131,7 +131,7 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
   const r = new Reader(env);
   const mode = r.read("IMP_MODE");
   const names = providers.map((p) => p.name);
-  // The declaration names the versions; the registry given must hold each (test/config.test.ts checks they agree).
+  // The declaration names the versions; the registry given must hold each (test/unit/config.test.ts checks they agree).
   const chosen: ProviderName = r.read("PORTONE_VERSION");
   const sandbox = mode === "sandbox";
   const identityHmacKey = r.text("IDENTITY_HMAC_KEY");

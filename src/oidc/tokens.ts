@@ -18,7 +18,7 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 /** The claims of a person for these scopes: what userinfo answers, and what the ID token carries besides its own. */
 /**
  * Every claim an ID token or userinfo can carry — discovery's `claims_supported`. Typed, so that a claim the
- * tokens hold is one this list names (test/oidc.test.ts compares a token with every claim against it too).
+ * tokens hold is one this list names (test/api/oidc.test.ts compares a token with every claim against it too).
  */
 export const CLAIMS_SUPPORTED = [
   "sub",

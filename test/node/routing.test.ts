@@ -9,7 +9,7 @@ import { createApp } from "../../src/app";
 // bundle. Its matching is held to the default's (RegExpRouter, what Hono's SmartRouter picks for these routes): the
 // same handlers, in the same order, with the same parameters, for every route's own path and its neighbours, under
 // every method. Paths ending in "/" are the one difference (PatternRouter allows a trailing slash): the app refuses
-// them before any route (test/worker.test.ts).
+// them before any route (test/api/worker.test.ts).
 const routes = createApp().routes;
 
 /** What a router gives a request: each handler (here the route's index) with its parameters. */

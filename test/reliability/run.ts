@@ -508,12 +508,20 @@ try {
     });
   }
 
-  // KV and D1 cannot be broken inside wrangler dev from outside: those faults run in workerd (test/faults.test.ts).
-  step("KV and D1 faults (in workerd: test/faults.test.ts)");
+  // KV and D1 cannot be broken inside wrangler dev from outside: those faults run in workerd (test/providers/faults.test.ts).
+  step("KV and D1 faults (in workerd: test/providers/faults.test.ts)");
   const report = join(mkdtempSync(join(tmpdir(), "imp-rel-")), "faults.json");
   const vitest = spawnSync(
     process.execPath,
-    [join("node_modules", "vitest", "vitest.mjs"), "run", "--project", "worker", "test/faults.test.ts", "--reporter=json", `--outputFile=${report}`],
+    [
+      join("node_modules", "vitest", "vitest.mjs"),
+      "run",
+      "--project",
+      "worker",
+      "test/providers/faults.test.ts",
+      "--reporter=json",
+      `--outputFile=${report}`,
+    ],
     { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
   );
   const results = (

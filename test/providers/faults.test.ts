@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { clearTokenMemory } from "../src/providers/iamport/token-cache";
-import { snapshot } from "./support/db";
-import { harness } from "./support/harness";
-import { errorOf } from "./support/http";
+import { clearTokenMemory } from "../../src/providers/iamport/token-cache";
+import { snapshot } from "../support/db";
+import { harness } from "../support/harness";
+import { errorOf } from "../support/http";
 
 /** A binding whose methods fail (or hang) as a sick KV or D1 would, leaving the rest intact. */
 function broken<T extends object>(target: T, methods: string[], fault: "throw" | "hang"): T {

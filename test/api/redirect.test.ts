@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { snapshot } from "./support/db";
-import { harness } from "./support/harness";
-import { pageErrorOf } from "./support/http";
+import { snapshot } from "../support/db";
+import { harness } from "../support/harness";
+import { pageErrorOf } from "../support/http";
 
 const redirect = (q: Record<string, string>) => `/certifications/redirect?${new URLSearchParams(q)}`;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseDate, seoulDate } from "../src/lib/dates";
-import { birthdayOf } from "../src/providers/iamport/client";
-import { ageOn } from "../src/verification/age";
+import { parseDate, seoulDate } from "../../src/lib/dates";
+import { birthdayOf } from "../../src/providers/iamport/client";
+import { ageOn } from "../../src/verification/age";
 
 const d = (s: string) => parseDate(s)!;
 

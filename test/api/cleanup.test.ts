@@ -1,10 +1,10 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { deleteExpiredAttempts, openDb } from "../src/db/queries";
-import worker from "../src/index";
-import { count } from "./support/db";
-import { harness } from "./support/harness";
+import { deleteExpiredAttempts, openDb } from "../../src/db/queries";
+import worker from "../../src/index";
+import { count } from "../support/db";
+import { harness } from "../support/harness";
 
 const DAY = 86_400_000;
 

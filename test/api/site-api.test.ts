@@ -1,10 +1,10 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import worker from "../src/index";
-import { harness } from "./support/harness";
-import { errorOf } from "./support/http";
-import { oidcVars, relyingParty } from "./support/oidc";
+import worker from "../../src/index";
+import { harness } from "../support/harness";
+import { errorOf } from "../support/http";
+import { oidcVars, relyingParty } from "../support/oidc";
 
 type User = { id: string; name: string; gender: string | null; birthday: string; created_at: string; last_verified_at: string | null };
 

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { parseConfig } from "../src/config";
-import { PORTONE_SANDBOX } from "../src/providers/portone/config";
-import { PROVIDERS } from "../src/providers/registry";
-import { type Browser, harness, ORIGIN } from "./support/harness";
-import { errorOf } from "./support/http";
+import { parseConfig } from "../../src/config";
+import { PORTONE_SANDBOX } from "../../src/providers/portone/config";
+import { PROVIDERS } from "../../src/providers/registry";
+import { type Browser, harness, ORIGIN } from "../support/harness";
+import { errorOf } from "../support/http";
 
 // The in-page SMS flow through the sandbox: the app's own clients talk to the simulator's API flow of each version.
 const SANDBOX = { IMP_MODE: "sandbox", VERIFY_METHOD: "sms" };

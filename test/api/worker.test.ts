@@ -1,8 +1,8 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { type Lang, MESSAGES } from "../src/views/messages";
-import { harness, ORIGIN } from "./support/harness";
-import { errorOf, pageErrorOf } from "./support/http";
+import { type Lang, MESSAGES } from "../../src/views/messages";
+import { harness, ORIGIN } from "../support/harness";
+import { errorOf, pageErrorOf } from "../support/http";
 
 describe("the deployed entry point", () => {
   it("GET /healthz reports the mode", async () => {

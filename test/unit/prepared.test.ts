@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { preparedBatch, value } from "../src/db/prepared";
-import { openDb } from "../src/db/queries";
+import { preparedBatch, value } from "../../src/db/prepared";
+import { openDb } from "../../src/db/queries";
 
 /** The SQL texts sent to D1, recorded. */
 function recording(d1: D1Database, texts: string[]): D1Database {

@@ -2,16 +2,16 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import * as v from "valibot";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import worker from "../src/index";
-import { keyringOf } from "../src/lib/keyring";
-import { iamportSchemas } from "../src/providers/iamport/schemas";
-import { portoneSchemas } from "../src/providers/portone/schemas";
-import { GuardianRequiredResponse, TokenResponse } from "../src/routes/responses";
-import { sealConsent } from "../src/verification/consent";
-import { answer } from "./support/answers";
-import { type Browser, harness } from "./support/harness";
-import { errorOf, pageErrorOf } from "./support/http";
-import { claimsOfJwt, oidcVars, pageConfigOf, relyingParty } from "./support/oidc";
+import worker from "../../src/index";
+import { keyringOf } from "../../src/lib/keyring";
+import { iamportSchemas } from "../../src/providers/iamport/schemas";
+import { portoneSchemas } from "../../src/providers/portone/schemas";
+import { GuardianRequiredResponse, TokenResponse } from "../../src/routes/responses";
+import { sealConsent } from "../../src/verification/consent";
+import { answer } from "../support/answers";
+import { type Browser, harness } from "../support/harness";
+import { errorOf, pageErrorOf } from "../support/http";
+import { claimsOfJwt, oidcVars, pageConfigOf, relyingParty } from "../support/oidc";
 
 // A site for children: anyone 7 or older may join; under 14 only with a guardian's consent (the default).
 const vars: Record<string, string> = { ...(await oidcVars()), MIN_AGE: "7" };

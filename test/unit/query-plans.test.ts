@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { deleteSpentCodes } from "../src/db/oidc";
-import { deleteEndedCooldowns, deleteExpiredAttempts, deleteLapsedChildren, openDb } from "../src/db/queries";
-import { deleteSpentSms } from "../src/db/sms";
-import { harness } from "./support/harness";
-import { oidcVars, relyingParty } from "./support/oidc";
+import { deleteSpentCodes } from "../../src/db/oidc";
+import { deleteEndedCooldowns, deleteExpiredAttempts, deleteLapsedChildren, openDb } from "../../src/db/queries";
+import { deleteSpentSms } from "../../src/db/sms";
+import { harness } from "../support/harness";
+import { oidcVars, relyingParty } from "../support/oidc";
 
 // Every statement the app sends to D1 on its request paths, recorded, then asked for its query plan: none may scan a
 // whole table. A scan reads (and D1 bills) every row, and grows with the table: a missing index once made every

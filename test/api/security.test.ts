@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { snapshot } from "./support/db";
-import { harness, ORIGIN } from "./support/harness";
-import { errorOf, pageErrorOf } from "./support/http";
+import { snapshot } from "../support/db";
+import { harness, ORIGIN } from "../support/harness";
+import { errorOf, pageErrorOf } from "../support/http";
 
 /** What a security review of the running app found, each kept fixed by a test that failed before the fix. */
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { iamportSchemas } from "../src/providers/iamport/schemas";
-import { portoneSchemas } from "../src/providers/portone/schemas";
-import { answer } from "./support/answers";
-import { harness, ORIGIN } from "./support/harness";
-import { errorOf } from "./support/http";
-import { STUB_CHANNEL_KEY } from "./support/portone-stub";
+import { iamportSchemas } from "../../src/providers/iamport/schemas";
+import { portoneSchemas } from "../../src/providers/portone/schemas";
+import { answer } from "../support/answers";
+import { harness, ORIGIN } from "../support/harness";
+import { errorOf } from "../support/http";
+import { STUB_CHANNEL_KEY } from "../support/portone-stub";
 
 /** What each PG needs on the page, sent for it; and what the server accepts from which channel. */
 const prepared = async (vars: Record<string, string>, schema: typeof iamportSchemas.prepare | typeof portoneSchemas.prepare) => {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { snapshot } from "./support/db";
-import { harness, ORIGIN } from "./support/harness";
+import { snapshot } from "../support/db";
+import { harness, ORIGIN } from "../support/harness";
 
 const kvKeys = async () => (await env.CACHE.list()).keys.map((k) => k.name).sort();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { clientOf } from "../src/http/rate-limit";
-import { harness, ORIGIN } from "./support/harness";
+import { clientOf } from "../../src/http/rate-limit";
+import { harness, ORIGIN } from "../support/harness";
 
 describe("rate limiting (Workers Rate Limiting binding)", () => {
   it("answers 429 rate_limited with Retry-After once a client exceeds the prepare limit", async () => {

@@ -1,7 +1,7 @@
 // The page's CSP against what the providers' real SDKs do on the network (read from PortOne's own builds: i'mport's
 // v1 1.3.0 and PortOne's V2 2.0.0), for each provider and PG profile: everything they need, nothing wider.
 import { describe, expect, it } from "vitest";
-import { harness, ORIGIN } from "./support/harness";
+import { harness, ORIGIN } from "../support/harness";
 
 type Directive = "script-src" | "connect-src" | "frame-src" | "form-action";
 

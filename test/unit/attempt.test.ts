@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../src/errors";
-import { ATTEMPT_ID_LENGTH, mintAttemptId, readAttemptId } from "../src/verification/attempt";
+import { AppError } from "../../src/errors";
+import { ATTEMPT_ID_LENGTH, mintAttemptId, readAttemptId } from "../../src/verification/attempt";
 
 const SECRET = "attempt-test-secret-0123456789";
 const BROWSER = "b".repeat(43);

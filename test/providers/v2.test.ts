@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { count, snapshot } from "./support/db";
-import { harness, ORIGIN } from "./support/harness";
-import { errorOf, pageErrorOf } from "./support/http";
-import { STUB_CHANNEL_KEY, type StubCustomer } from "./support/portone-stub";
+import { count, snapshot } from "../support/db";
+import { harness, ORIGIN } from "../support/harness";
+import { errorOf, pageErrorOf } from "../support/http";
+import { STUB_CHANNEL_KEY, type StubCustomer } from "../support/portone-stub";
 
 const V2 = { PORTONE_VERSION: "v2" } as const;
 type Body = { outcome: string; user: { id: string; gender: string | null; birthday: string }; verification: Record<string, string> };

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { parseConfig, SANDBOX_CREDENTIALS } from "../src/config";
-import { VARS } from "../src/config/vars";
-import { PROVIDERS } from "../src/providers/registry";
-import { harness } from "./support/harness";
-import { errorOf, pageErrorOf } from "./support/http";
+import { parseConfig, SANDBOX_CREDENTIALS } from "../../src/config";
+import { VARS } from "../../src/config/vars";
+import { PROVIDERS } from "../../src/providers/registry";
+import { harness } from "../support/harness";
+import { errorOf, pageErrorOf } from "../support/http";
 
 const LIVE = {
   IMP_MODE: "live",

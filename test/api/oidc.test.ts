@@ -1,13 +1,13 @@
 import { env } from "cloudflare:workers";
 import { createLocalJWKSet, importJWK, jwtVerify, SignJWT } from "jose";
 import { describe, expect, it, vi } from "vitest";
-import { SANDBOX_OIDC } from "../src/config/oidc";
-import { JwksResponse, UserinfoResponse } from "../src/routes/responses";
-import { answer } from "./support/answers";
-import { harness, ORIGIN } from "./support/harness";
-import { errorOf, pageErrorOf } from "./support/http";
-import { signingKey } from "./support/keys";
-import { basic, CLIENTS, challengeOf, claimsOfJwt, oidcVars, pageConfigOf, randomText, relyingParty } from "./support/oidc";
+import { SANDBOX_OIDC } from "../../src/config/oidc";
+import { JwksResponse, UserinfoResponse } from "../../src/routes/responses";
+import { answer } from "../support/answers";
+import { harness, ORIGIN } from "../support/harness";
+import { errorOf, pageErrorOf } from "../support/http";
+import { signingKey } from "../support/keys";
+import { basic, CLIENTS, challengeOf, claimsOfJwt, oidcVars, pageConfigOf, randomText, relyingParty } from "../support/oidc";
 
 const vars = await oidcVars();
 const count = async (table: string) => (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<number>("n")) ?? 0;
@@ -97,7 +97,7 @@ describe("OIDC: discovery and keys", () => {
     expect(await problems({ ...vars, PUBLIC_URL: "http://verify.example" })).toEqual(["PUBLIC_URL"]);
     expect(await problems({ ...vars, PUBLIC_URL: "https://verify.example/path" })).toEqual(["PUBLIC_URL"]);
     // The sandbox's key and client are public: refused in live mode.
-    const { SANDBOX_CREDENTIALS } = await import("../src/config");
+    const { SANDBOX_CREDENTIALS } = await import("../../src/config");
     expect(await problems({ ...vars, SIGNING_KEY: JSON.stringify(SANDBOX_CREDENTIALS.signingKey) })).toEqual(["SIGNING_KEY"]);
     const sandboxClient = await harness(vars).request("/token", {
       method: "POST",

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { toBase64Url } from "../src/lib/encoding";
-import { signJwt, verifyJwt } from "../src/oidc/jwt";
+import { toBase64Url } from "../../src/lib/encoding";
+import { signJwt, verifyJwt } from "../../src/oidc/jwt";
 
 // The app's own JWT code (Web Crypto, ES256) against an independent implementation: jose signs and verifies too.
 const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });

@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hmacHex } from "../src/lib/crypto";
-import { keyIdOf } from "../src/verification/identity";
-import { answer, V1Verification } from "./support/answers";
-import { count, snapshot } from "./support/db";
-import { harness } from "./support/harness";
-import { errorOf } from "./support/http";
-import { oidcVars, relyingParty } from "./support/oidc";
+import { hmacHex } from "../../src/lib/crypto";
+import { keyIdOf } from "../../src/verification/identity";
+import { answer, V1Verification } from "../support/answers";
+import { count, snapshot } from "../support/db";
+import { harness } from "../support/harness";
+import { errorOf } from "../support/http";
+import { oidcVars, relyingParty } from "../support/oidc";
 
 /** One account per person, whatever the channel gives: a CI, a DI, or both. */
 const ciKey = (ci: string, secret = env.IDENTITY_HMAC_KEY) => hmacHex(secret, ci);

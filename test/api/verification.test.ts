@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hmacHex } from "../src/lib/crypto";
-import { iamportSchemas } from "../src/providers/iamport/schemas";
-import { answer, V1Verification } from "./support/answers";
-import { count, snapshot } from "./support/db";
-import { harness, ORIGIN } from "./support/harness";
-import { errorOf } from "./support/http";
+import { hmacHex } from "../../src/lib/crypto";
+import { iamportSchemas } from "../../src/providers/iamport/schemas";
+import { answer, V1Verification } from "../support/answers";
+import { count, snapshot } from "../support/db";
+import { harness, ORIGIN } from "../support/harness";
+import { errorOf } from "../support/http";
 
 describe("POST /certifications — the happy path", () => {
   it("creates a new user, then recognises the same person as an existing user", async () => {

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hmacHex } from "../src/lib/crypto";
-import { count, snapshot } from "./support/db";
-import { type Browser, harness } from "./support/harness";
-import { errorOf } from "./support/http";
+import { hmacHex } from "../../src/lib/crypto";
+import { count, snapshot } from "../support/db";
+import { type Browser, harness } from "../support/harness";
+import { errorOf } from "../support/http";
 
 /**
  * What every provider must do alike, run once per provider: the same suite, so that a rule one provider gains is a

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { IAMPORT_SANDBOX } from "../src/providers/iamport/config";
-import { PORTONE_SANDBOX } from "../src/providers/portone/config";
-import { answer, type ImpEnvelope, type SandboxCert, type SandboxIdentityVerification, V1Verification } from "./support/answers";
-import { harness } from "./support/harness";
-import { errorOf } from "./support/http";
+import { IAMPORT_SANDBOX } from "../../src/providers/iamport/config";
+import { PORTONE_SANDBOX } from "../../src/providers/portone/config";
+import { answer, type ImpEnvelope, type SandboxCert, type SandboxIdentityVerification, V1Verification } from "../support/answers";
+import { harness } from "../support/harness";
+import { errorOf } from "../support/http";
 
 /** The simulator, reached over HTTP exactly as a client of i'mport would reach it. */
 function sandbox() {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../src/errors";
-import type { ProviderResult } from "../src/providers/provider";
-import { CLOCK_SKEW_MS, certifiedWithin, checkResult, windowFailure } from "../src/verification/rules";
+import { AppError } from "../../src/errors";
+import type { ProviderResult } from "../../src/providers/provider";
+import { CLOCK_SKEW_MS, certifiedWithin, checkResult, windowFailure } from "../../src/verification/rules";
 
 const NOW = Date.parse("2026-06-15T03:00:00Z"); // 12:00 in Seoul
 const policy = { minAge: 19, ageRule: "international" as const };

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { clearTokenMemory } from "../src/providers/iamport/token-cache";
-import { snapshot } from "./support/db";
-import { harness } from "./support/harness";
-import { errorOf } from "./support/http";
+import { clearTokenMemory } from "../../src/providers/iamport/token-cache";
+import { snapshot } from "../support/db";
+import { harness } from "../support/harness";
+import { errorOf } from "../support/http";
 
 describe("the i'mport token", () => {
   it("is fetched once and reused across many verifications, sent as a Bearer token", async () => {

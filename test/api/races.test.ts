@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hmacHex } from "../src/lib/crypto";
-import { answer, V1Verification } from "./support/answers";
-import { count } from "./support/db";
-import { harness } from "./support/harness";
+import { hmacHex } from "../../src/lib/crypto";
+import { answer, V1Verification } from "../support/answers";
+import { count } from "../support/db";
+import { harness } from "../support/harness";
 
 describe("races", () => {
   it("the same person verifying in two attempts at once gets one account: one new_user, one existing_user", async () => {

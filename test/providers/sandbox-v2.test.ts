@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { IAMPORT_SANDBOX } from "../src/providers/iamport/config";
-import { PORTONE_SANDBOX } from "../src/providers/portone/config";
-import { answer, type ImpEnvelope, type SandboxCert, type SandboxIdentityVerification, V2Verification } from "./support/answers";
-import { harness } from "./support/harness";
-import { errorOf } from "./support/http";
+import { IAMPORT_SANDBOX } from "../../src/providers/iamport/config";
+import { PORTONE_SANDBOX } from "../../src/providers/portone/config";
+import { answer, type ImpEnvelope, type SandboxCert, type SandboxIdentityVerification, V2Verification } from "../support/answers";
+import { harness } from "../support/harness";
+import { errorOf } from "../support/http";
 
 /** The V2 simulator, reached over HTTP exactly as a client of PortOne would reach it. */
 function sandboxV2() {

@@ -3,8 +3,8 @@
 // kind, default, what it accepts, secret or not) and, for each, what it means (below: the docs' words, which never
 // ship in the Worker); `npm run check` runs it with `--check` and fails when the file is not what they say, when a
 // var has no meaning here, or a meaning has no var.
-import { readFileSync, writeFileSync } from "node:fs";
 import { accepted, VARS, type VarDecl, type VarName } from "../src/config/vars.ts";
+import { writeOrCheck } from "./generated-doc.ts";
 
 export const CONFIGURATION_DOC = "docs/configuration.md";
 
@@ -98,20 +98,12 @@ ${OUTRO}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const missing = (Object.keys(VARS) as VarName[]).filter((name) => !MEANINGS[name]);
-  const extra = Object.keys(MEANINGS).filter((name) => !(name in VARS));
-  if (missing.length > 0 || extra.length > 0) {
-    console.error(
-      `scripts/configuration-doc.ts: vars without a meaning: ${missing.join(", ") || "none"}; meanings without a var: ${extra.join(", ") || "none"}`,
-    );
-    process.exit(1);
-  }
-  if (process.argv.includes("--check")) {
-    if (readFileSync(CONFIGURATION_DOC, "utf8") !== configurationDoc()) {
-      console.error(`${CONFIGURATION_DOC} is not what src/config/vars.ts says: run npm run configuration`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(CONFIGURATION_DOC, configurationDoc());
-  }
+  writeOrCheck({
+    path: CONFIGURATION_DOC,
+    source: "src/config/vars.ts",
+    script: "configuration",
+    entries: Object.keys(VARS),
+    explained: Object.keys(MEANINGS),
+    render: configurationDoc,
+  });
 }

@@ -3,8 +3,8 @@
 // and, for each code, when it happens and what the caller should do (below: the docs' words, which never ship in
 // the Worker); `npm run check` runs it with `--check` and fails when the file is not what they say, when a code
 // has no explanation here, or an explanation has no code.
-import { readFileSync, writeFileSync } from "node:fs";
 import { ERRORS, type ErrorCode } from "../src/errors.ts";
+import { writeOrCheck } from "./generated-doc.ts";
 
 export const ERRORS_DOC = "docs/errors.md";
 
@@ -162,20 +162,12 @@ ${OUTRO}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const missing = (Object.keys(ERRORS) as ErrorCode[]).filter((code) => !EXPLAINED[code]);
-  const extra = Object.keys(EXPLAINED).filter((code) => !(code in ERRORS));
-  if (missing.length > 0 || extra.length > 0) {
-    console.error(
-      `scripts/errors-doc.ts: codes without an explanation: ${missing.join(", ") || "none"}; explanations without a code: ${extra.join(", ") || "none"}`,
-    );
-    process.exit(1);
-  }
-  if (process.argv.includes("--check")) {
-    if (readFileSync(ERRORS_DOC, "utf8") !== errorsDoc()) {
-      console.error(`${ERRORS_DOC} is not what src/errors.ts says: run npm run errors`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(ERRORS_DOC, errorsDoc());
-  }
+  writeOrCheck({
+    path: ERRORS_DOC,
+    source: "src/errors.ts",
+    script: "errors",
+    entries: Object.keys(ERRORS),
+    explained: Object.keys(EXPLAINED),
+    render: errorsDoc,
+  });
 }

@@ -114,6 +114,22 @@ async function verifyByRedirect({ page, refused }: Opened, person: { name: strin
   return outcomeOf(page);
 }
 
+/**
+ * Closes the PG's window unfinished: the page shows the failure with the SDK's own words beneath ours (`detail`), and
+ * its "try again" (`retry`) starts a new verification that completes.
+ */
+async function cancelThenRetry(opened: Opened, detail: string, retry: string, person: { name: string; birthday: string }) {
+  const { page } = opened;
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
+  await popup.waitForURL(/wauth\.teledit\.com/);
+  await popup.getByRole("button", { name: "취소" }).click();
+  expect(await outcomeOf(page)).toBe("error:not_certified");
+  await expect.poll(() => page.locator("#result-detail").textContent()).toBe(detail);
+  await page.getByRole("button", { name: retry }).click();
+  await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 20_000 }).toBe(true);
+  expect(await verifyInPopup(opened, person)).toBe("new_user");
+}
+
 describe("i'mport's SDK (v1 build) with Danal, live mode", () => {
   it("calls IMP.init once when the page is ready — the channel list and the iframe load before any click", async () => {
     const opened = await open(servers.danal!, { imp, channels: [CHANNELS.danal] });
@@ -139,17 +155,10 @@ describe("i'mport's SDK (v1 build) with Danal, live mode", () => {
 
   it("a popup the person closes is a failure that shows the SDK's message and code, and trying again works", async () => {
     const opened = await open(servers.danal!, { imp, channels: [CHANNELS.danal] });
-    const { page } = opened;
-    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
-    await popup.waitForURL(/wauth\.teledit\.com/);
-    await popup.getByRole("button", { name: "취소" }).click();
-    expect(await outcomeOf(page)).toBe("error:not_certified");
-    await expect
-      .poll(() => page.locator("#result-detail").textContent())
-      .toBe("인증 창의 안내: 사용자가 본인인증을 취소하였습니다. (오류 코드 F0000)");
-    await page.getByRole("button", { name: "다시 시도" }).click();
-    await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 20_000 }).toBe(true);
-    expect(await verifyInPopup(opened, { name: "박재시도", birthday: "1979-09-09" })).toBe("new_user");
+    await cancelThenRetry(opened, "인증 창의 안내: 사용자가 본인인증을 취소하였습니다. (오류 코드 F0000)", "다시 시도", {
+      name: "박재시도",
+      birthday: "1979-09-09",
+    });
     await opened.context.close();
   });
 
@@ -189,17 +198,10 @@ describe("PortOne's V2 SDK with Danal, live mode", () => {
 
   it("a closed window is a failure with PortOne's message and code, and trying again works", async () => {
     const opened = await open(servers.v2!, { portone }, { lang: "en" });
-    const { page } = opened;
-    const [popup] = await Promise.all([page.waitForEvent("popup"), page.getByTestId("start-verification").click()]);
-    await popup.waitForURL(/wauth\.teledit\.com/);
-    await popup.getByRole("button", { name: "취소" }).click();
-    expect(await outcomeOf(page)).toBe("error:not_certified");
-    await expect
-      .poll(() => page.locator("#result-detail").textContent())
-      .toBe("The verification window said: 사용자가 본인인증을 취소하였습니다. (error code FAILURE_TYPE_PG)");
-    await page.getByRole("button", { name: "Try again" }).click();
-    await expect.poll(() => page.getByTestId("start-verification").isEnabled(), { timeout: 20_000 }).toBe(true);
-    expect(await verifyInPopup(opened, { name: "다시브이", birthday: "1980-10-10" })).toBe("new_user");
+    await cancelThenRetry(opened, "The verification window said: 사용자가 본인인증을 취소하였습니다. (error code FAILURE_TYPE_PG)", "Try again", {
+      name: "다시브이",
+      birthday: "1980-10-10",
+    });
     await opened.context.close();
   });
 

@@ -12,23 +12,23 @@ export type VarDecl =
   | { kind: "url"; default?: string; secret?: false }
   | { kind: "pattern"; pattern: RegExp; expected: string; secret?: boolean }
   | { kind: "origins"; secret?: false }
-  /** Read as text and checked where it is used (a JSON list, a key Web Crypto must import, a name). */
-  | { kind: "text"; expected: string; secret?: boolean };
+  /** Read as text and checked where it is used (a JSON list, a key Web Crypto must import, a name): docs/configuration.md says what it takes. */
+  | { kind: "text"; secret?: boolean };
 
 export const VARS = {
   IMP_MODE: { kind: "choice", values: ["live", "sandbox"], default: "live" },
   PORTONE_VERSION: { kind: "choice", values: ["v1", "v2"], default: "v1" },
   IMP_CODE: { kind: "pattern", pattern: /^imp\d+$/, expected: "the merchant code: imp followed by digits" },
-  IMP_KEY: { kind: "text", expected: "i'mport's REST API key", secret: true },
-  IMP_SECRET: { kind: "text", expected: "i'mport's REST API secret", secret: true },
+  IMP_KEY: { kind: "text", secret: true },
+  IMP_SECRET: { kind: "text", secret: true },
   IMP_API_BASE: { kind: "url", default: "https://api.iamport.kr" },
   IMP_SDK_URL: { kind: "url", default: "https://cdn.iamport.kr/v1/iamport.js" },
-  IMP_CHANNEL_KEY: { kind: "text", expected: "a channel key of i'mport's console" },
-  IMP_PG: { kind: "text", expected: "a pg value such as danal.A010002002" },
-  IMP_COMPANY: { kind: "text", expected: "the site's name or domain" },
+  IMP_CHANNEL_KEY: { kind: "text" },
+  IMP_PG: { kind: "text" },
+  IMP_COMPANY: { kind: "text" },
   PORTONE_STORE_ID: { kind: "pattern", pattern: /^store-[A-Za-z0-9-]+$/, expected: "the store id: store-…" },
   PORTONE_CHANNEL_KEY: { kind: "pattern", pattern: /^channel-key-[A-Za-z0-9-]+$/, expected: "the channel key: channel-key-…" },
-  PORTONE_API_SECRET: { kind: "text", expected: "PortOne's V2 API secret", secret: true },
+  PORTONE_API_SECRET: { kind: "text", secret: true },
   PORTONE_API_BASE: { kind: "url", default: "https://api.portone.io" },
   PORTONE_SDK_URL: { kind: "url", default: "https://cdn.portone.io/v2/browser-sdk.js" },
   PORTONE_PG: { kind: "choice", values: PG_PROFILES },
@@ -37,15 +37,15 @@ export const VARS = {
   MIN_AGE: { kind: "integer", min: 0, max: 100, default: 19 },
   AGE_RULE: { kind: "choice", values: ["international", "youth_act"], default: "international" },
   SESSION_TTL_SECONDS: { kind: "integer", min: 60, max: 86_400, default: 900 },
-  IDENTITY_HMAC_KEY: { kind: "text", expected: "32 random bytes, encoded (npm run keygen -- hmac)", secret: true },
-  IDENTITY_HMAC_PREVIOUS_KEYS: { kind: "text", expected: "earlier IDENTITY_HMAC_KEYs, comma-separated", secret: true },
+  IDENTITY_HMAC_KEY: { kind: "text", secret: true },
+  IDENTITY_HMAC_PREVIOUS_KEYS: { kind: "text", secret: true },
   ALLOWED_ORIGINS: { kind: "origins" },
   RATE_LIMIT: { kind: "choice", values: ["on", "off"], default: "on" },
-  PUBLIC_URL: { kind: "text", expected: "the app's public origin, https://…" },
-  OIDC_CLIENTS: { kind: "text", expected: "a JSON array of clients" },
-  OIDC_CLIENT_SECRETS: { kind: "text", expected: 'a JSON object {"<client_id>": "<secret>"}', secret: true },
-  SIGNING_KEY: { kind: "text", expected: "a private EC P-256 JWK with a kid (npm run keygen)", secret: true },
-  SIGNING_PREVIOUS_KEYS: { kind: "text", expected: "a JSON array of public JWKs" },
+  PUBLIC_URL: { kind: "text" },
+  OIDC_CLIENTS: { kind: "text" },
+  OIDC_CLIENT_SECRETS: { kind: "text", secret: true },
+  SIGNING_KEY: { kind: "text", secret: true },
+  SIGNING_PREVIOUS_KEYS: { kind: "text" },
   REJOIN_COOLDOWN_DAYS: { kind: "integer", min: 0, max: 3650, default: 0 },
   GUARDIAN_CONSENT_UNDER: { kind: "integer", min: 0, max: 19, default: 14 },
   GUARDIAN_CONSENT_TTL_SECONDS: { kind: "integer", min: 600, max: 604_800, default: 86_400 },
@@ -78,7 +78,9 @@ export function accepted(decl: VarDecl): string {
       return "an absolute https URL (http only for localhost or 127.0.0.1)";
     case "origins":
       return "comma-separated origins, each exactly scheme://host[:port]";
-    default:
+    case "pattern":
       return decl.expected;
+    case "text":
+      return "text, checked as its meaning says";
   }
 }

@@ -10,5 +10,9 @@ export interface ProviderModule extends ProviderConfigurer {
     verification: v.GenericSchema;
     /** The parameters its window adds to the redirect URL. */
     redirectQuery: v.ObjectEntries;
+    /** Its fields on the in-page SMS routes: the attempt's id, the result's (when it has one of its own), the 202's. */
+    smsAttempt: v.ObjectEntries;
+    smsResult: v.ObjectEntries;
+    smsSent: v.ObjectEntries;
   };
 }

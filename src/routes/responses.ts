@@ -1,8 +1,7 @@
 import * as v from "valibot";
 import { ERRORS, type ErrorCode } from "../errors";
 import { described } from "../http/openapi";
-import { ImpUid } from "../providers/iamport/schemas";
-import { PROVIDERS } from "../providers/registry";
+import { everyProvider, PROVIDERS } from "../providers/registry";
 import { IsoTime } from "../providers/schemas";
 import { Outcome, VerifiedUser } from "../verification/shapes";
 import { Subject } from "./schemas";
@@ -148,7 +147,7 @@ export const SmsSentResponse = v.object({
   sent: v.literal(true),
   expires_at: v.pipe(v.string(), v.isoTimestamp(), v.description("the code's end: 3 minutes")),
   resend_after: v.pipe(v.string(), v.isoTimestamp(), v.description("no new code before this")),
-  imp_uid: v.optional(v.pipe(ImpUid, v.description("v1: the certification the code makes; confirm names it"))),
+  ...everyProvider("smsSent"),
 });
 
 export const ErrorResponse = v.object({

@@ -12,9 +12,8 @@ import { smsLimit, verifyLimit } from "../http/rate-limit";
 import { requireConfig, sameOriginPosts } from "../http/security";
 import { jsonObjectBody, limitBody } from "../http/validation";
 import { hmacHex, sha256Hex } from "../lib/crypto";
-import { ImpUid } from "../providers/iamport/schemas";
 import { SMS_CARRIERS, type SmsPerson } from "../providers/provider";
-import { AttemptId } from "../providers/schemas";
+import { everyProvider } from "../providers/registry";
 import { readAttemptId } from "../verification/attempt";
 
 /**
@@ -24,7 +23,9 @@ import { readAttemptId } from "../verification/attempt";
  * the codes go to the provider and nowhere else: not to D1, not to a log line, not into a URL.
  */
 
-const attemptFields = { merchant_uid: v.optional(AttemptId), identity_verification_id: v.optional(AttemptId) };
+/** Each provider's ids on these routes (V1: merchant_uid and imp_uid; V2: identity_verification_id). */
+const attemptFields = everyProvider("smsAttempt");
+const resultFields = everyProvider("smsResult");
 const person = {
   name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(50)),
   phone: v.pipe(v.string(), v.regex(/^01\d{8,9}$/)),
@@ -34,14 +35,14 @@ const person = {
 };
 
 export const SmsSendBody = v.object({ ...attemptFields, ...person, agreed: v.literal(true) });
-/** V1 has no resend: it sends the form again (i'mport requests a new code, a new imp_uid). */
+/** A provider whose resend is a new request (V1) takes the form again. */
 export const SmsResendBody = v.object({
   ...attemptFields,
-  imp_uid: v.optional(ImpUid),
+  ...resultFields,
   ...Object.fromEntries(Object.entries(person).map(([k, s]) => [k, v.optional(s)])),
   agreed: v.optional(v.literal(true)),
 });
-export const SmsConfirmBody = v.object({ ...attemptFields, imp_uid: v.optional(ImpUid), otp: v.pipe(v.string(), v.regex(/^\d{6}$/)) });
+export const SmsConfirmBody = v.object({ ...attemptFields, ...resultFields, otp: v.pipe(v.string(), v.regex(/^\d{6}$/)) });
 type SmsContext = Context<AppEnv & { Variables: VerificationVariables }>;
 
 /** The attempt the body names, as the configured provider names it: checked like any (this app's, this browser's, live). */

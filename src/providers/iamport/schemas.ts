@@ -13,6 +13,10 @@ export const iamportSchemas = {
     merchant_uid: v.optional(v.pipe(AttemptId, v.description("when sent, must equal the certification's"))),
   }),
   verification: v.object({ provider: v.literal("v1"), imp_uid: ImpUid, merchant_uid: AttemptId, certified_at: IsoTime }),
+  /** The in-page SMS routes: the attempt by its `merchant_uid`, the certification a code makes by its `imp_uid`. */
+  smsAttempt: { merchant_uid: v.optional(AttemptId) },
+  smsResult: { imp_uid: v.optional(ImpUid) },
+  smsSent: { imp_uid: v.optional(v.pipe(ImpUid, v.description("v1: the certification the code makes; confirm names it"))) },
   /** `success`/`imp_success` only word the message when `imp_uid` is missing. */
   redirectQuery: {
     imp_uid: v.optional(v.string()),

@@ -13,6 +13,10 @@ export const portoneSchemas = {
   }),
   verifyBody: v.object({ identity_verification_id: v.pipe(AttemptId, v.description("the attempt id, as passed to the SDK")) }),
   verification: v.object({ provider: v.literal("v2"), identity_verification_id: AttemptId, certified_at: IsoTime }),
+  /** The in-page SMS routes: the identity verification id is the attempt and the result at once. */
+  smsAttempt: { identity_verification_id: v.optional(AttemptId) },
+  smsResult: {},
+  smsSent: {},
   /** `code`/`message` only word the message. */
   redirectQuery: {
     identityVerificationId: v.optional(v.string()),

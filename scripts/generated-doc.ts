@@ -25,8 +25,9 @@ export function writeOrCheck(doc: GeneratedDoc): void {
     );
     process.exit(1);
   }
-  if (!process.argv.includes("--check")) return writeFileSync(doc.path, doc.render());
-  if (readFileSync(doc.path, "utf8") !== doc.render()) {
+  if (!process.argv.includes("--check")) {
+    writeFileSync(doc.path, doc.render());
+  } else if (readFileSync(doc.path, "utf8") !== doc.render()) {
     console.error(`${doc.path} is not what ${doc.source} says: run npm run ${doc.script}`);
     process.exit(1);
   }

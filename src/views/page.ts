@@ -44,7 +44,8 @@ const CONFIG_SLOT = "\u0000page-config\u0000";
 /**
  * The markup of the page around its JSON, per configuration, language, page kind (a guardian's or not) and the
  * OIDC client asking: everything else a page carries is in its JSON. Configured clients are few, so this stays
- * small; it is rebuilt only when the configuration (and so the Config object) changes.
+ * small; it is rebuilt only when the configuration (and so the Config object) changes. It pays: with the texts moved
+ * to static/messages.js, a page view went from 1.11 to 0.63 ms of CPU (bench/README.md).
  */
 const shells = new WeakMap<Config, Map<string, [string, string]>>();
 

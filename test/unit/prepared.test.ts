@@ -16,7 +16,7 @@ function recording(d1: D1Database, texts: string[]): D1Database {
 }
 
 describe("prepared batches", () => {
-  it("send a value used twice once, as a numbered parameter, and bind each to its own place", async () => {
+  it("bind a value used twice in both of its places, and each value to its own", async () => {
     const texts: string[] = [];
     const run = preparedBatch(
       (db) => [
@@ -32,10 +32,10 @@ describe("prepared batches", () => {
     );
     const [rows] = await run(openDb(recording(env.DB, texts)), undefined, { a: "first", b: "second" });
     expect(rows).toEqual([{ a: "first", b: "second", again: "first" }]);
-    expect(texts[0]).toMatch(/\?1\b.*\?2\b.*\?1\b/s);
+    expect(texts).toHaveLength(1);
   });
 
-  it("keep a statement whose text holds a ? of its own as Drizzle built it", async () => {
+  it("leave a statement whose text holds a ? of its own as Drizzle built it", async () => {
     const texts: string[] = [];
     const run = preparedBatch(
       (db) => [db.select({ mark: sql<string>`'?'`.as("mark"), a: sql<string>`${value("a")}`.as("a") }).from(sql`(SELECT 1)`)],
@@ -43,6 +43,6 @@ describe("prepared batches", () => {
     );
     const [rows] = await run(openDb(recording(env.DB, texts)), undefined, { a: "x" });
     expect(rows).toEqual([{ mark: "?", a: "x" }]);
-    expect(texts[0]).not.toMatch(/\?\d/);
+    expect(texts[0]).toContain("'?'");
   });
 });

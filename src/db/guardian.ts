@@ -56,7 +56,7 @@ export async function recordConsent(db: Db, c: ConsentCompletion): Promise<{ con
       .insert(attempts)
       .select(
         sql`SELECT ${c.attemptId}, ${c.resultId}, ${c.browserHash}, ${c.createdAt}, ${c.expiresAt}, ${c.childId}, 'guardian_consented',
-                   ${c.certifiedAt}, ${c.age}, ${c.now}
+                   ${c.certifiedAt}, ${c.age}, ${c.now}, NULL
             WHERE ${free} AND ${pending}`,
       )
       .onConflictDoNothing(),

@@ -28,7 +28,7 @@ export function codeStatements(db: Db) {
   const g = (name: keyof CodeGrant) => value(`code_${name}`);
   // A child whose guardian has not consented yet gets neither: no code, no grant, until the account is active.
   const completed = sql`FROM ${attempts} WHERE ${attempts.attemptId} = ${value("attemptId")} AND ${attempts.resultId} = ${value("resultId")}
-    AND ${attempts.userId} IS NOT NULL
+    AND ${attempts.userId} IS NOT NULL AND ${attempts.authorizationId} = ${g("authorizationId")}
     AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${attempts.userId} AND ${users.status} = 'active')`;
   return [
     db

@@ -191,7 +191,7 @@ function completionStatements(db: Db, s: CompletionShape) {
         sql`SELECT ${attemptId}, ${resultId}, ${value("browserHash")}, ${value("createdAt")}, ${value("expiresAt")}, ${userId},
                    (SELECT CASE WHEN ${users.createdByAttemptId} = ${attemptId} THEN 'new_user' ELSE 'existing_user' END
                     FROM ${users} WHERE ${users.id} = ${userId}),
-                   ${value("certifiedAt")}, ${value("age")}, ${now}
+                   ${value("certifiedAt")}, ${value("age")}, ${now}, ${value("authorizationId")}
             WHERE ${free} AND ${userId} IS NOT NULL`,
       )
       .onConflictDoNothing(),
@@ -255,6 +255,7 @@ function completionValues(c: Completion): Values {
     status: c.pending ? "pending_guardian" : "active",
     pendingUntil: c.pending?.until ?? null,
     consentId: c.pending?.consentId ?? null,
+    authorizationId: c.grant?.authorizationId ?? null,
     ...(c.grant ? codeValues(c, c.grant) : {}),
   };
 }

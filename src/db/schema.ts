@@ -25,6 +25,11 @@ export const attempts = sqliteTable(
     /** Age under the rule in force when it completed, so a repeated request returns the same body. */
     age: integer("age").notNull(),
     completedAt: integer("completed_at").notNull(), // epoch ms
+    /**
+     * The OIDC authorization this attempt completed, fixed when it first completed: codes are issued for it alone, so
+     * a repeat with another authorization's cookie mints nothing (null: the page's own flow, or a guardian's).
+     */
+    authorizationId: text("authorization_id"),
   },
   (t) => [
     uniqueIndex("attempts_imp_uid_unique").on(t.resultId),

@@ -101,6 +101,12 @@ export async function runVerification(c: VerifyContext, ref: ResultRef): Promise
     if (result.outcome === "guardian_consented") return { result };
     // A repeat answered from D1 did not read the authorization: its code was issued by the first answer.
     authorization ??= await boundAuthorization(c, attemptId);
+    // One verification, one authorization: the one the attempt completed when it first did. A cookie naming another
+    // (swapped in, or set after a verification of the page's own) is not followed, and no code was written for it.
+    if (authorization && authorization.id !== result.authorizationId) {
+      c.get("log").notes.authorization = ["not_the_attempts"];
+      authorization = undefined;
+    }
     if (result.outcome === "guardian_required") {
       // The child's page waits for the guardian: this browser and its authorization stay bound until the deadline.
       const until = result.guardian?.expiresAt ?? Date.now();

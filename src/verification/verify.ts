@@ -21,6 +21,8 @@ export interface PersonResult {
   guardian?: ConsentLink;
   /** When a guardian consented to this account (epoch ms). */
   consentedAt?: number;
+  /** The OIDC authorization the attempt completed, fixed when it first completed; null: none (the page's own flow). */
+  authorizationId: string | null;
 }
 
 /** A guardian verified and consented to a child's account: nothing about the child, nothing about them. */
@@ -222,5 +224,6 @@ function resultOf({ attempt, user }: AttemptWithUser, now: number): Verification
       created_at: new Date(user.createdAt).toISOString(),
     },
     verification,
+    authorizationId: attempt.authorizationId,
   };
 }

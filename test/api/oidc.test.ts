@@ -177,6 +177,49 @@ describe("OIDC: /authorize", () => {
 });
 
 describe("OIDC: the whole flow", () => {
+  it("one verification, one code: re-sent with another client's authorization in its cookie, a finished verification mints nothing", async () => {
+    const h = harness(vars);
+    const shop = relyingParty(h, "shop");
+    const app = relyingParty(h, "app");
+    const b = h.browser();
+    const first = await shop.signIn(b, { unique_key: `CI-${randomText(8)}` });
+    expect(first.code).not.toBe("");
+    const [codes, grants] = [await count("oidc_codes"), await count("grants")];
+    // Any /authorize answers a sealed authorization: the same browser takes one for another client …
+    const { authorization } = await app.attemptOf((await app.authorize(h.browser())).res);
+    // … puts it in the cookie of its finished attempt, and sends the same result again.
+    b.cookie = `${b.cookie}; imp_authz_${first.merchant_uid}=${authorization!.sealed}`;
+    const again = await b.verify({ imp_uid: first.cert.imp_uid, merchant_uid: first.merchant_uid });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { redirect_to?: string }).redirect_to).toBeUndefined();
+    expect([await count("oidc_codes"), await count("grants")]).toEqual([codes, grants]);
+  });
+
+  it("one verification, one code: a verification of the page's own, re-sent with an authorization's cookie, mints nothing", async () => {
+    const h = harness(vars);
+    const shop = relyingParty(h, "shop");
+    const b = h.browser();
+    const cert = await b.certified({ unique_key: `CI-${randomText(8)}` });
+    expect((await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid })).status).toBe(200);
+    const [codes, grants] = [await count("oidc_codes"), await count("grants")];
+    const { authorization } = await shop.attemptOf((await shop.authorize(h.browser())).res);
+    b.cookie = `${b.cookie}; imp_authz_${cert.merchant_uid}=${authorization!.sealed}`;
+    const again = await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { redirect_to?: string }).redirect_to).toBeUndefined();
+    expect([await count("oidc_codes"), await count("grants")]).toEqual([codes, grants]);
+  });
+
+  it("a repeat inside the same authorization still answers with the same code", async () => {
+    const h = harness(vars);
+    const shop = relyingParty(h, "shop");
+    const b = h.browser();
+    const first = await shop.signIn(b);
+    const again = await b.verify({ imp_uid: first.cert.imp_uid, merchant_uid: first.merchant_uid });
+    const redirect = new URL(((await again.json()) as { redirect_to: string }).redirect_to);
+    expect(redirect.searchParams.get("code")).toBe(first.code);
+  });
+
   it("popup mode: the page gets redirect_to with code, state and iss; the token endpoint gives an ID token that verifies", async () => {
     const h = harness(vars);
     const rp = relyingParty(h);

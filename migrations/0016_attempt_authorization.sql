@@ -1,0 +1,1 @@
+ALTER TABLE `attempts` ADD `authorization_id` text;

@@ -98,10 +98,14 @@ export async function successRedirect(config: Config, issuer: string, a: Authori
 export const deniedRedirect = (issuer: string, a: Authorization, code: string) =>
   redirectWith(a.redirectUri, { error: "access_denied", error_description: code, state: a.state, iss: issuer });
 
-/** An `/authorize` request that cannot go on: redirected with `error`, or (no trusted redirect URI) a 400 page. */
+/**
+ * An `/authorize` request that cannot go on: redirected with `error` and an `error_description` that says why in
+ * plain English (never anything personal), or (no trusted redirect URI) a 400 page.
+ */
 export class AuthorizeError extends Error {
   constructor(
     readonly error: string,
+    readonly description: string,
     readonly redirect?: { uri: string; state?: string },
   ) {
     super(error);
@@ -120,28 +124,35 @@ export function readAuthorizeRequest(config: Config, query: URLSearchParams, now
   if (!client || !redirectUri || !allowsRedirect(client, redirectUri)) throw new AppError("invalid_request", "client_id or redirect_uri");
   const rawState = one("state");
   const state = rawState && VSCHAR.test(rawState) ? rawState : undefined;
-  const fail = (error: string): never => {
-    throw new AuthorizeError(error, { uri: redirectUri, state });
+  const fail = (error: string, description: string): never => {
+    throw new AuthorizeError(error, description, { uri: redirectUri, state });
   };
   // Parameters given twice are ambiguous (RFC 6749 §3.1).
-  for (const name of new Set(query.keys())) if (query.getAll(name).length > 1) fail("invalid_request");
-  if (rawState !== undefined && state === undefined) fail("invalid_request");
-  if (query.has("request")) fail("request_not_supported");
-  if (query.has("request_uri")) fail("request_uri_not_supported");
+  for (const name of new Set(query.keys())) if (query.getAll(name).length > 1) fail("invalid_request", `${name} is given more than once`);
+  if (rawState !== undefined && state === undefined) fail("invalid_request", "state must be printable ASCII, at most 512 characters");
+  if (query.has("request")) fail("request_not_supported", "request objects are not supported");
+  if (query.has("request_uri")) fail("request_uri_not_supported", "request_uri is not supported");
   const responseType = one("response_type");
-  if (!responseType) fail("invalid_request");
-  if (responseType !== "code") fail("unsupported_response_type");
+  if (!responseType) fail("invalid_request", "response_type is required");
+  if (responseType !== "code") fail("unsupported_response_type", "response_type must be code");
   const responseMode = one("response_mode");
-  if (responseMode !== undefined && responseMode !== "query") fail("invalid_request");
+  if (responseMode !== undefined && responseMode !== "query") fail("invalid_request", "response_mode must be query");
   const scopes = (one("scope") ?? "").split(" ").filter(Boolean);
-  if (!scopes.includes("openid")) fail("invalid_scope");
+  if (!scopes.includes("openid")) fail("invalid_scope", "scope must include openid");
   const challenge = one("code_challenge");
-  if (!challenge || !/^[A-Za-z0-9_-]{43}$/.test(challenge) || one("code_challenge_method") !== "S256") fail("invalid_request");
+  if (!challenge) fail("invalid_request", "code_challenge is required (PKCE S256)");
+  if (!/^[A-Za-z0-9_-]{43}$/.test(challenge!))
+    fail("invalid_request", "code_challenge must be the base64url SHA-256 of the verifier (43 characters)");
+  if (one("code_challenge_method") !== "S256") fail("invalid_request", "code_challenge_method must be S256");
   const nonce = one("nonce");
-  if (nonce === null || (nonce !== undefined && !VSCHAR.test(nonce))) fail("invalid_request");
+  if (nonce === null || (nonce !== undefined && !VSCHAR.test(nonce)))
+    fail("invalid_request", "nonce must be printable ASCII, at most 512 characters");
+  const maxAge = one("max_age");
+  // Every authorization is a fresh verification, so any max_age holds; it must still be a number of seconds.
+  if (maxAge === null || (maxAge !== undefined && !/^\d{1,10}$/.test(maxAge))) fail("invalid_request", "max_age must be a whole number of seconds");
   const prompt = (one("prompt") ?? "").split(" ");
   // There is no session to reuse: every authorization is a fresh verification.
-  if (prompt.includes("none")) fail("login_required");
+  if (prompt.includes("none")) fail("login_required", "every sign-in here is a new identity verification: prompt=none cannot be met");
   const lang = (one("ui_locales") ?? "")
     .split(" ")
     .map((l) => l.split("-")[0])

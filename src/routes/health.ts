@@ -1,5 +1,6 @@
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../env";
+import { publicCors } from "../http/cors";
 import { describeRoute } from "../http/openapi";
 import { jwkEntry } from "../oidc/tokens";
 
@@ -13,7 +14,7 @@ export const health = new Hono<AppEnv>().get("/healthz", describeRoute("health")
 });
 
 /** The public keys that verify ID tokens: the current one, then those of a rotation (cacheable: keys change rarely). */
-export const jwks = new Hono<AppEnv>().get("/.well-known/jwks.json", describeRoute("jwks"), (c) => {
+export const jwks = new Hono<AppEnv>().get("/.well-known/jwks.json", describeRoute("jwks"), publicCors, (c) => {
   const { signingKey, previousKeys } = c.get("config").oidc;
   c.header("Cache-Control", "public, max-age=300");
   const keys = [...(signingKey ? [signingKey.publicJwk] : []), ...previousKeys.map((p) => p.jwk)];

@@ -5,6 +5,7 @@ import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { issuerOf } from "../flows/authorization";
 import { withStorage } from "../http/context";
+import { clientCors, publicCors } from "../http/cors";
 import { errorPage } from "../http/error-page";
 import { logUnexpected } from "../http/log";
 import { describeRoute } from "../http/openapi";
@@ -27,7 +28,7 @@ import { ACCESS_TOKEN_TTL_S, accessToken, CLAIMS_SUPPORTED, claimsOf, idToken, r
 import { showPage } from "./page";
 
 /** OpenID Connect Discovery 1.0: what a client library needs to know, under the issuer. */
-export const discovery = new Hono<AppEnv>().get("/.well-known/openid-configuration", describeRoute("discovery"), requireConfig, (c) => {
+export const discovery = new Hono<AppEnv>().get("/.well-known/openid-configuration", describeRoute("discovery"), publicCors, requireConfig, (c) => {
   requireOidc(c.get("config"));
   const issuer = issuerOf(c);
   c.header("Cache-Control", "public, max-age=300");
@@ -59,25 +60,38 @@ export const discovery = new Hono<AppEnv>().get("/.well-known/openid-configurati
 });
 
 /**
- * The authorization endpoint: the request checked, then the verification page for it. An unknown client or an
- * unregistered redirect URI is a 400 page (never a redirect); any other error goes back to the client.
+ * The authorization endpoint, by GET (the query) or POST (a form body, OpenID Connect Core §3.1.2.1): the request
+ * checked, then the verification page for it. An unknown client or an unregistered redirect URI is a 400 page (never
+ * a redirect); any other error goes back to the client, saying why.
  */
+async function authorizationPage(c: Context<AppEnv>, params: URLSearchParams) {
+  const config = c.get("config");
+  requireOidc(config);
+  const issuer = issuerOf(c);
+  let request: ReturnType<typeof readAuthorizeRequest>;
+  try {
+    request = readAuthorizeRequest(config, params);
+  } catch (err) {
+    if (!(err instanceof AuthorizeError) || !err.redirect) throw err;
+    return c.redirect(
+      redirectWith(err.redirect.uri, { error: err.error, error_description: err.description, state: err.redirect.state, iss: issuer }),
+      303,
+    );
+  }
+  const authorization = { id: newAuthorizationId(), ...request };
+  const sealed = await sealAuthorization(config, authorization);
+  const clientName = clientOf(config, authorization.clientId)!.name;
+  return showPage(c, { authorization: { sealed, authorization, clientName, issuer } });
+}
+
 export const authorize = new Hono<AppEnv>()
-  .get("/", requireConfig, async (c) => {
-    const config = c.get("config");
-    requireOidc(config);
-    const issuer = issuerOf(c);
-    let request: ReturnType<typeof readAuthorizeRequest>;
-    try {
-      request = readAuthorizeRequest(config, new URL(c.req.url).searchParams);
-    } catch (err) {
-      if (!(err instanceof AuthorizeError) || !err.redirect) throw err;
-      return c.redirect(redirectWith(err.redirect.uri, { error: err.error, state: err.redirect.state, iss: issuer }), 303);
+  .get("/", requireConfig, (c) => authorizationPage(c, new URL(c.req.url).searchParams))
+  // A navigation from the site's own page: no same-origin rule (that is for the app's own JSON routes).
+  .post("/", requireConfig, limitBody, async (c) => {
+    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(c.req.header("Content-Type") ?? "")) {
+      throw new AppError("invalid_request", "POST /authorize takes a form body");
     }
-    const authorization = { id: newAuthorizationId(), ...request };
-    const sealed = await sealAuthorization(config, authorization);
-    const clientName = clientOf(config, authorization.clientId)!.name;
-    return showPage(c, { authorization: { sealed, authorization, clientName, issuer } });
+    return authorizationPage(c, new URLSearchParams(await c.req.text()));
   })
   .onError((err, c) => errorPage(c, err));
 
@@ -119,24 +133,31 @@ const S256 = async (verifier: string) => toBase64Url(new Uint8Array(await crypto
 
 /** The token endpoint: a code for an ID token and an access token, once. */
 export const token = new Hono<AppEnv>()
+  .use(clientCors(["POST"]))
   .post("/", describeRoute("token"), limitBody, withStorage("oidc"), async (c) => {
     noStore(c);
     const config = c.get("config");
     if (c.get("configProblems").length > 0 || !config.oidc.configured || !config.oidc.signingKey) {
-      throw new OAuthError("temporarily_unavailable", 503, "not_configured");
+      throw new OAuthError("temporarily_unavailable", 503, "identity verification is not configured on this server");
     }
     const form = await formOf(c);
     const auth = await authenticateClient(config, c.req.header("Authorization"), form);
-    if (!auth.ok) throw new OAuthError(auth.error, auth.error === "invalid_client" ? 401 : 400, undefined, auth.basic);
+    if (!auth.ok) {
+      const why =
+        auth.error === "invalid_client"
+          ? "client authentication failed: an unknown client, a wrong secret, or no credentials"
+          : "use one client authentication method: HTTP Basic or client_secret in the form, not both";
+      throw new OAuthError(auth.error, auth.error === "invalid_client" ? 401 : 400, why, auth.basic);
+    }
     const grantType = form.get("grant_type");
     if (!grantType) throw new OAuthError("invalid_request", 400, "grant_type is required");
-    if (grantType !== "authorization_code") throw new OAuthError("unsupported_grant_type");
+    if (grantType !== "authorization_code") throw new OAuthError("unsupported_grant_type", 400, "grant_type must be authorization_code");
     const code = form.get("code");
     const redirectUri = form.get("redirect_uri");
     const verifier = form.get("code_verifier");
     if (!code || !redirectUri || !verifier) throw new OAuthError("invalid_request", 400, "code, redirect_uri and code_verifier are required");
     if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new OAuthError("invalid_grant", 400, "code_verifier does not match");
-    if (code.length > 128) throw new OAuthError("invalid_grant");
+    if (code.length > 128) throw new OAuthError("invalid_grant", 400, "the code is invalid, expired, used, or bound to something else");
     const codeHash = await sha256Hex(code);
     const now = Date.now();
     const person = await redeemCode(c.get("db"), {
@@ -169,9 +190,12 @@ export const token = new Hono<AppEnv>()
       const payloadTooLarge = err instanceof AppError && err.code === "payload_too_large";
       if (!payloadTooLarge && !(err instanceof AppError && err.code === "invalid_request")) logUnexpected(c, err);
       if (err instanceof AppError && (err.code === "invalid_request" || payloadTooLarge)) {
-        return c.json({ error: "invalid_request", error_description: err.code }, 400);
+        return c.json(
+          { error: "invalid_request", error_description: payloadTooLarge ? "the body is larger than 8 KiB" : "the request is malformed" },
+          400,
+        );
       }
-      return c.json({ error: "server_error" }, 500);
+      return c.json({ error: "server_error", error_description: "an unexpected fault on the server; try again" }, 500);
     }
     if (err.status === 401 && err.basic) c.header("WWW-Authenticate", 'Basic realm="token", charset="UTF-8"');
     return c.json({ error: err.error, ...(err.description ? { error_description: err.description } : {}) }, err.status);
@@ -185,15 +209,17 @@ const bearerChallenge = (c: Context, invalid: boolean) => {
 };
 
 /** The UserInfo endpoint: the claims of the granted scopes, while the code that gave the token is not revoked. */
-export const userinfo = new Hono<AppEnv>().on(["GET", "POST"], "/", describeRoute("userinfo"), withStorage("oidc"), async (c) => {
-  const config = c.get("config");
-  if (c.get("configProblems").length > 0 || !config.oidc.configured) throw new AppError("not_configured");
-  const header = c.req.header("Authorization");
-  if (!header) return bearerChallenge(c, false);
-  const given = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header)?.[1];
-  const read = given ? await readAccessToken(config, issuerOf(c), given) : null;
-  const person = read ? await tokenPerson(c.get("db"), read.codeHash, read.clientId) : null;
-  if (!person) return bearerChallenge(c, true);
-  noStore(c);
-  return c.json(claimsOf(person, config.provider.name), 200);
-});
+export const userinfo = new Hono<AppEnv>()
+  .use(clientCors(["GET", "POST"]))
+  .on(["GET", "POST"], "/", describeRoute("userinfo"), withStorage("oidc"), async (c) => {
+    const config = c.get("config");
+    if (c.get("configProblems").length > 0 || !config.oidc.configured) throw new AppError("not_configured");
+    const header = c.req.header("Authorization");
+    if (!header) return bearerChallenge(c, false);
+    const given = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header)?.[1];
+    const read = given ? await readAccessToken(config, issuerOf(c), given) : null;
+    const person = read ? await tokenPerson(c.get("db"), read.codeHash, read.clientId) : null;
+    if (!person) return bearerChallenge(c, true);
+    noStore(c);
+    return c.json(claimsOf(person, config.provider.name), 200);
+  });

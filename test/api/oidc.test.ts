@@ -136,31 +136,70 @@ describe("OIDC: /authorize", () => {
     }
   });
 
-  it("other request errors go back to redirect_uri with error, state and iss, and nothing else", async () => {
+  it("other request errors go back to redirect_uri with error, error_description (why), state and iss, and nothing else", async () => {
     const h = harness(vars);
     const rp = relyingParty(h);
-    const cases: [Record<string, string | null>, string][] = [
-      [{ response_type: "token" }, "unsupported_response_type"],
-      [{ response_type: null }, "invalid_request"],
-      [{ scope: "profile" }, "invalid_scope"],
-      [{ scope: null }, "invalid_scope"],
-      [{ code_challenge: null }, "invalid_request"],
-      [{ code_challenge_method: "plain" }, "invalid_request"],
-      [{ code_challenge_method: null }, "invalid_request"],
-      [{ code_challenge: "short" }, "invalid_request"],
-      [{ prompt: "none" }, "login_required"],
-      [{ request: "eyJ..." }, "request_not_supported"],
-      [{ response_mode: "fragment" }, "invalid_request"],
+    const cases: [Record<string, string | null>, string, string][] = [
+      [{ response_type: "token" }, "unsupported_response_type", "response_type must be code"],
+      [{ response_type: null }, "invalid_request", "response_type is required"],
+      [{ scope: "profile" }, "invalid_scope", "scope must include openid"],
+      [{ scope: null }, "invalid_scope", "scope must include openid"],
+      [{ code_challenge: null }, "invalid_request", "code_challenge is required (PKCE S256)"],
+      [{ code_challenge_method: "plain" }, "invalid_request", "code_challenge_method must be S256"],
+      [{ code_challenge_method: null }, "invalid_request", "code_challenge_method must be S256"],
+      [{ code_challenge: "short" }, "invalid_request", "code_challenge must be the base64url SHA-256 of the verifier (43 characters)"],
+      [{ prompt: "none" }, "login_required", "every sign-in here is a new identity verification: prompt=none cannot be met"],
+      [{ request: "eyJ..." }, "request_not_supported", "request objects are not supported"],
+      [{ response_mode: "fragment" }, "invalid_request", "response_mode must be query"],
+      [{ max_age: "soon" }, "invalid_request", "max_age must be a whole number of seconds"],
     ];
-    for (const [params, error] of cases) {
+    for (const [params, error, description] of cases) {
       const { res, state } = await rp.authorize(h.browser(), params);
       expect(res.status).toBe(303);
       const to = new URL(res.headers.get("Location")!);
       expect(`${to.origin}${to.pathname}`).toBe(rp.redirectUri);
-      expect(Object.fromEntries(to.searchParams)).toEqual({ error, state, iss: ORIGIN });
+      expect(Object.fromEntries(to.searchParams)).toEqual({ error, error_description: description, state, iss: ORIGIN });
     }
     const twice = await h.browser().send(`/authorize?client_id=shop&redirect_uri=${encodeURIComponent(rp.redirectUri)}&scope=openid&scope=openid`);
-    expect(new URL(twice.headers.get("Location")!).searchParams.get("error")).toBe("invalid_request");
+    const refused = new URL(twice.headers.get("Location")!).searchParams;
+    expect([refused.get("error"), refused.get("error_description")]).toEqual(["invalid_request", "scope is given more than once"]);
+  });
+
+  it("accepts max_age: every authorization is a fresh verification", async () => {
+    const h = harness(vars);
+    const { res } = await relyingParty(h).authorize(h.browser(), { max_age: "0" });
+    expect(res.status).toBe(200);
+  });
+
+  it("POST /authorize with a form body is the same request as GET (OpenID Connect Core §3.1.2.1), from the site's own origin", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const query = new URLSearchParams({
+      response_type: "code",
+      client_id: "shop",
+      redirect_uri: rp.redirectUri,
+      scope: "openid profile",
+      state: "s1",
+      code_challenge: await challengeOf(randomText()),
+      code_challenge_method: "S256",
+    });
+    const b = h.browser();
+    const page = await b.send("/authorize", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: "https://shop.example" },
+      body: query.toString(),
+    });
+    expect(page.status).toBe(200);
+    expect(pageConfigOf(await page.text()).authorization).toMatchObject({ sealed: expect.any(String) });
+    query.delete("code_challenge");
+    const refused = await b.send("/authorize", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: query.toString(),
+    });
+    expect(new URL(refused.headers.get("Location")!).searchParams.get("error_description")).toBe("code_challenge is required (PKCE S256)");
+    const json = await b.send("/authorize", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    expect([json.status, await pageErrorOf(json)]).toEqual([400, "invalid_request"]);
   });
 
   it("shows the verification page for the authorization, in ui_locales' language, writing nothing", async () => {
@@ -544,5 +583,64 @@ describe("OIDC: sandbox", () => {
     const doc = (await (await h.request("/.well-known/openid-configuration")).json()) as { issuer: string };
     expect(doc.issuer).toBe(ORIGIN);
     expect(await challengeOf("x")).toHaveLength(43);
+  });
+});
+
+describe("OIDC: what browser apps and every library need", () => {
+  it("every /token error says why in error_description", async () => {
+    const h = harness(vars);
+    const rp = relyingParty(h);
+    const cases: [Response, string][] = [
+      [await rp.token({ grant_type: "password" }), "unsupported_grant_type"],
+      [await rp.token({ code: "x" }), "invalid_request"],
+      [await rp.token({ code: "x", code_verifier: randomText() }, { secret: "wrong-secret-of-at-least-32-characters" }), "invalid_client"],
+      [await rp.token({ code: "unknown", code_verifier: randomText() }), "invalid_grant"],
+    ];
+    for (const [res, error] of cases) {
+      const body = (await res.json()) as { error: string; error_description?: string };
+      expect(body.error).toBe(error);
+      expect(body.error_description, error).toMatch(/^[ -~]{10,}$/);
+    }
+  });
+
+  it("discovery and the JWKS are readable from any origin", async () => {
+    const h = harness(vars);
+    for (const path of ["/.well-known/openid-configuration", "/.well-known/jwks.json"]) {
+      const res = await h.request(path, { headers: { Origin: "https://spa.example" } });
+      expect([res.status, res.headers.get("Access-Control-Allow-Origin")]).toEqual([200, "*"]);
+    }
+  });
+
+  it("/token and /userinfo answer preflights and every answer for the origin of a registered redirect URI, and for no other", async () => {
+    const h = harness(vars);
+    const registered = new URL(CLIENTS[0]!.redirect_uris[0]!).origin;
+    for (const [path, method] of [
+      ["/token", "POST"],
+      ["/userinfo", "GET"],
+    ] as const) {
+      const preflight = await h.request(path, {
+        method: "OPTIONS",
+        headers: { Origin: registered, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": "authorization, content-type" },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe(registered);
+      expect(preflight.headers.get("Access-Control-Allow-Methods")).toContain(method);
+      expect(preflight.headers.get("Access-Control-Allow-Headers")).toBe("Authorization,Content-Type");
+      expect(preflight.headers.get("Access-Control-Allow-Credentials")).toBeNull();
+      const stranger = await h.request(path, {
+        method: "OPTIONS",
+        headers: { Origin: "https://evil.example", "Access-Control-Request-Method": method },
+      });
+      expect(stranger.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    }
+    // An error answer is readable too, so the app can say what went wrong.
+    const failed = await h.request("/token", {
+      method: "POST",
+      headers: { Origin: registered, "Content-Type": "application/x-www-form-urlencoded" },
+      body: "grant_type=authorization_code",
+    });
+    expect([failed.status, failed.headers.get("Access-Control-Allow-Origin")]).toEqual([401, registered]);
+    const denied = await h.request("/userinfo", { headers: { Origin: registered } });
+    expect([denied.status, denied.headers.get("Access-Control-Allow-Origin")]).toEqual([401, registered]);
   });
 });

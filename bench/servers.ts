@@ -59,6 +59,8 @@ const APP_VARS = {
   IMP_TIMEOUT_MS: "5000",
   RATE_LIMIT: "off",
   SIGNING_KEY: JSON.stringify({ ...signingJwk, kid: "bench" }),
+  // The client's ID tokens are RS256, the default (what a site that names no algorithm gets).
+  SIGNING_RSA_KEY: JSON.stringify({ ...generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }), kid: "bench-rsa" }),
   PUBLIC_URL: APP_ORIGIN,
   OIDC_CLIENTS: JSON.stringify([{ client_id: BENCH_CLIENT.id, name: "Bench", redirect_uris: [BENCH_CLIENT.redirectUri] }]),
   OIDC_CLIENT_SECRETS: JSON.stringify({ [BENCH_CLIENT.id]: BENCH_CLIENT.secret }),

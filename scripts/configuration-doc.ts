@@ -45,6 +45,8 @@ const MEANINGS: Record<VarName, string> = {
     'JSON object `{ "<client_id>": "<secret of ≥ 32 characters>" }`, one for every client of `OIDC_CLIENTS`, no other; make each with `npm run keygen -- secret` (URL-safe: `client_secret_basic` reads `+` as a space)',
   SIGNING_KEY:
     "a private EC P-256 JWK with a `kid`, as `npm run keygen` prints it; required in live mode with `OIDC_CLIENTS` (sandbox: a built-in key, refused live)",
+  SIGNING_RSA_KEY:
+    "a private RSA JWK (at least 2048 bits) with a `kid`, as `npm run keygen -- rsa` prints it: signs the ID tokens of clients on RS256, the default (`id_token_signed_response_alg`); required in live mode when any client uses RS256 (sandbox: a built-in key, refused live, compared by its modulus)",
   SIGNING_PREVIOUS_KEYS:
     "JSON array of public EC P-256 JWKs (each with its own `kid`) still published after a rotation; never the sandbox's public key in live mode (compared by the key's point, whatever its `kid`)",
   REJOIN_COOLDOWN_DAYS: "whole number, 0–3650: days a person who withdrew is refused a new account",

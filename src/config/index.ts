@@ -14,17 +14,19 @@ import type { AgeRule } from "../verification/age";
 import { needsGuardian } from "../verification/rules";
 import {
   importPublicJwk,
+  importRsaSigningKey,
   importSigningKey,
   type OidcClient,
   type OidcVars,
   type PublicJwk,
+  type RsaPublicJwk,
   readOidcVars,
   SANDBOX_OIDC,
   type SigningKey,
 } from "./oidc";
 import { type ConfigProblem, isOrigin, isServiceUrl, Reader, type Vars } from "./reader";
 
-export type { AgeRule, ConfigProblem, OidcClient, PublicJwk, SigningKey };
+export type { AgeRule, ConfigProblem, OidcClient, PublicJwk, RsaPublicJwk, SigningKey };
 export { isOrigin, isServiceUrl };
 
 export interface Config {
@@ -63,10 +65,12 @@ export interface OidcConfig {
   clients: OidcClient[];
   /** False in live mode without OIDC_CLIENTS: /authorize and the site API answer 503. */
   configured: boolean;
-  /** The key that signs ID tokens and access tokens, imported; absent in live mode without SIGNING_KEY. */
+  /** The EC key that signs access tokens and ES256 clients' ID tokens, imported; absent in live mode without SIGNING_KEY. */
   signingKey?: SigningKey;
+  /** The RSA key that signs RS256 clients' ID tokens (the default), imported; absent without SIGNING_RSA_KEY. */
+  rsaKey?: SigningKey;
   /** SIGNING_PREVIOUS_KEYS, imported: published in the JWKS and still accepted for access tokens. */
-  previousKeys: { jwk: PublicJwk; key: CryptoKey }[];
+  previousKeys: { jwk: PublicJwk | RsaPublicJwk; key: CryptoKey }[];
 }
 
 export interface ConfigResult {
@@ -84,11 +88,11 @@ export const SANDBOX_CREDENTIALS = {
 /** The minimum length of IDENTITY_HMAC_KEY: a short key makes the stored identity keys guessable. */
 const HMAC_KEY_MIN_LENGTH = 32;
 
-/** A public key's point, as Web Crypto exports it (one spelling per key), or null. */
-async function pointOf(key: CryptoKey | null): Promise<string | null> {
+/** A public key's material — an EC point, an RSA modulus and exponent — as Web Crypto exports it (one spelling per key), or null. */
+async function materialOf(key: CryptoKey | null): Promise<string | null> {
   if (!key) return null;
-  const { x, y } = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
-  return `${x}.${y}`;
+  const { x, y, n, e } = (await crypto.subtle.exportKey("jwk", key)) as JsonWebKey;
+  return n ? `${n}.${e}` : `${x}.${y}`;
 }
 
 const HMAC_KEY_ADVICE = "32 random bytes, encoded, as `npm run keygen -- hmac` prints them (or `openssl rand -base64 32`)";
@@ -110,18 +114,32 @@ export async function parseConfig(env: Vars, providers: readonly ProviderConfigu
       config.oidc.signingKey = imported.key;
     }
   }
+  if (oidc.rsaJwk) {
+    const [imported, sandboxKey] = await Promise.all([importRsaSigningKey(oidc.rsaJwk), importRsaSigningKey(SANDBOX_OIDC.rsaKey)]);
+    if (!imported) {
+      reader.fail("SIGNING_RSA_KEY", "a private RSA JWK of at least 2048 bits with a kid that Web Crypto can import (npm run keygen -- rsa)");
+    } else if (!sandbox && imported.n === sandboxKey?.n) {
+      reader.fail("SIGNING_RSA_KEY", "a key of your own: the sandbox's RSA key is public (npm run keygen -- rsa)");
+    } else if (imported.key.kid === config.oidc.signingKey?.kid) {
+      reader.fail("SIGNING_RSA_KEY", "a kid of its own: SIGNING_KEY has this one");
+    } else {
+      config.oidc.rsaKey = imported.key;
+    }
+  }
   const previous = await Promise.all(oidc.previousJwks.map(async (jwk) => ({ jwk, key: await importPublicJwk(jwk) })));
-  const kids = new Set([config.oidc.signingKey?.kid]);
-  // The sandbox's private key is in this repository: published in the JWKS, its public key would make anyone's
-  // forged token verify. Compared by the key's point as Web Crypto exports it, not by how the JWK spells it.
-  const sandboxPoint = await pointOf(await importPublicJwk(SANDBOX_OIDC.signingKey));
-  const points = await Promise.all(previous.map((p) => pointOf(p.key)));
+  const kids = new Set([config.oidc.signingKey?.kid, config.oidc.rsaKey?.kid]);
+  // The sandbox's private keys are in this repository: published in the JWKS, their public halves would make anyone's
+  // forged token verify. Compared by the key's material as Web Crypto exports it, not by how the JWK spells it.
+  const sandboxMaterial = await Promise.all(
+    [importPublicJwk(SANDBOX_OIDC.signingKey), importPublicJwk(SANDBOX_OIDC.rsaKey)].map(async (k) => materialOf(await k)),
+  );
+  const materials = await Promise.all(previous.map((p) => materialOf(p.key)));
   if (previous.some((p) => !p.key || kids.has(p.jwk.kid) || !kids.add(p.jwk.kid))) {
-    reader.fail("SIGNING_PREVIOUS_KEYS", "public EC P-256 JWKs that Web Crypto can import, each with a kid of its own");
-  } else if (!sandbox && points.includes(sandboxPoint)) {
-    reader.fail("SIGNING_PREVIOUS_KEYS", "keys of your own: the sandbox's signing key is public");
+    reader.fail("SIGNING_PREVIOUS_KEYS", "public JWKs (EC P-256 or RSA) that Web Crypto can import, each with a kid of its own");
+  } else if (!sandbox && materials.some((m) => sandboxMaterial.includes(m))) {
+    reader.fail("SIGNING_PREVIOUS_KEYS", "keys of your own: the sandbox's signing keys are public");
   } else {
-    config.oidc.previousKeys = previous as { jwk: PublicJwk; key: CryptoKey }[];
+    config.oidc.previousKeys = previous as { jwk: PublicJwk | RsaPublicJwk; key: CryptoKey }[];
   }
   return { config, problems: reader.problems };
 }

@@ -17,12 +17,17 @@ export interface OidcClient {
   loopback: boolean;
   subjectType: SubjectType;
   secret: string;
+  /** `id_token_signed_response_alg`: RS256 unless the client asks for ES256 (OpenID Connect Registration §2). */
+  idTokenAlg: IdTokenAlg;
 }
 
-/** A signing key, imported once: its public half for the JWKS, its private half for Web Crypto. */
+export type IdTokenAlg = "RS256" | "ES256";
+
+/** A signing key, imported once: its public half for the JWKS, its private half for Web Crypto, and its JWS alg. */
 export interface SigningKey {
   kid: string;
-  publicJwk: PublicJwk;
+  alg: IdTokenAlg;
+  publicJwk: PublicJwk | RsaPublicJwk;
   privateKey: CryptoKey;
 }
 
@@ -32,6 +37,24 @@ export interface PublicJwk {
   x: string;
   y: string;
   kid: string;
+}
+
+/** An RSA public key (RS256), as the JWKS publishes it. */
+export interface RsaPublicJwk {
+  kty: "RSA";
+  n: string;
+  e: string;
+  kid: string;
+}
+
+/** A private RSA JWK (at least 2048 bits), as `npm run keygen -- rsa` prints it. */
+export interface RsaPrivateJwk extends RsaPublicJwk {
+  d: string;
+  p: string;
+  q: string;
+  dp: string;
+  dq: string;
+  qi: string;
 }
 
 /** A private EC P-256 JWK, as `npm run keygen` prints it. */
@@ -50,7 +73,19 @@ export const SANDBOX_OIDC = {
     d: "O5UFhucOOuNCgZsUs3tOuA9p8ekQUo0RDM7INiPvptM",
     kid: "sandbox-signing-key-1",
   },
-} as const satisfies { client: object; signingKey: PrivateJwk };
+  rsaKey: {
+    kty: "RSA",
+    n: "1tczu0HrG5luZo9BjFaOAFfLpSPS0deLgPDQmf-PzH3hVLFTJevDJuCRcM-lyiM70SRzGNRXOZQwkiung_EXrsbh2VhiYr3zft8BnuHYTCQhdNg4hj7cesYpHOObCU4mWJJVph64GeI6jykGItixXtBSoNSphQmIw59iKbWN39HcXg03qQfi4Y3BGFCgmSTkDZPNtTQo_D3RrZUlNHx7iCkbqus6x3vPTERMP55DkF1EsBP54XzL8EkbnPZi7mWmI54dlYiR5vaRD6XHDoNWG9rXUsikkjehR_vz4UjKhcsssFe39pUwQZLBwQnKX0qzmqBHXymwZKj3wQri-DYwfQ",
+    e: "AQAB",
+    d: "BoLAeH3Pnec0WQGHzbSrAM6oU_ZcdriIa6o6Ob7sp2VVm7payzm0XdLAOM6wkKPCgpzCRWMPmHKc8DXh3m-pgixYmG-2kS7kskt-1WC0-RKLowQq3lw8VH1gR8kln_TeC6DpQ8U6Wt2n9nVNts07WHGJ94H9kZPcfa7J8kdxJ79UFERkwl79JLI6liowCgTNjLWMEyI9GhmS62BvI4oB5cpQO5BjObEV367eU7VpEoQGekKsiSBS9gpEk4oeeOLpm0Kv8hka2U4oV82yI5LwE0NwP_0Ecb6JstCWUW1iMRKiZCRnjlBELOR4PnyBU93mxSZut3xt2tDbDm7zrI434Q",
+    p: "7k1eMaNBzgckym98Goh8T7hHs_nYI9fhujaKmsoLe4RZyyzLbqz5LoWf18t3WAoIV39NzsNetHXEBpM5UwQ3aA27lqCHZ9bXROkffkPHZVBuWsg0X9-Vz7okvx6iAQlY5EacQSJEewX0DwVBbvd52f0cpaA_KWWfkWG8fKnweO0",
+    q: "5svHjIr0owOpBua0F86Hj3WZVkOJQgcGshhFIn2Tk_zSfsTpQ0iGUaNRyu7RPtOkzduX1LSy51CZZOAKlB9dcfGZ-9rEid6z6Hr42rgCMgQIdiugNnj9_9Vxskb5yyRAplRcpg3xFOEAFk-r3ojs5-qEJtQMk4t-P16scOm1c9E",
+    dp: "QPH6-uI4e_L8duNdWknaP0vE1ur_mf0q-roEmlz4NiiC5FmH89jWbHRkdMZx9x982IPMa85ZECuMShJzrAlZJFWhy1JitM0bjB9QwvOr8xOxj7JCe-KOjLd5blDl7AxlGomX6jRxn2mm8zUGeTyfC-bsmMMMk7arf064tO0HqZ0",
+    dq: "qDTUlqWfbj94rULu9nrbab73pltKagjc5Gez21NSf4S_lQzGRPdSjaVOM2yiq_tsHWxx1-BqkxO2-EIg85t4a1b-NwRWQXVCAam-PQnm77Toxdc9yPWdiRty5c-8tkURqSfK7msyzVi-y4P9aw64Or482l-pWs9Lj7vcSd7LFEE",
+    qi: "jCZdmjBItbHkDsP9fH-HHnydInwEAkGvxL22_O3mTbcHmGtTVy4S2OSXAS7dE7EUT9MG09Qhi_sVP-12qvs-D1Y6Y5gEOl__q6kFvlj8mqvtWI7NKs_SwJRnhpzCXyJ4f14qliUvLbULBeW6KCYSU_mMYnkHUZnptKgXSoi5OQ4",
+    kid: "sandbox-rsa-key-1",
+  },
+} as const satisfies { client: object; signingKey: PrivateJwk; rsaKey: RsaPrivateJwk };
 
 /** A client secret's minimum length (the same as the identity HMAC key's). */
 export const CLIENT_SECRET_MIN_LENGTH = 32;
@@ -87,12 +122,48 @@ export function jwkOf(value: unknown, withPrivate: boolean): PrivateJwk | Public
 }
 
 const ECDSA_P256 = { name: "ECDSA", namedCurve: "P-256" } as const;
+const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
+/** 2048 bits: 256 bytes of modulus, 342 characters of unpadded base64url. */
+const RSA_MIN_N_CHARS = 342;
 
-/** A public JWK Web Crypto accepts (a point on the curve), or null. */
-export async function importPublicJwk(jwk: PublicJwk): Promise<CryptoKey | null> {
+/** An RSA JWK with a kid (and its private parts when private), by its shape only: importing it proves it. */
+export function rsaJwkOf(value: unknown, withPrivate: boolean): RsaPrivateJwk | RsaPublicJwk | undefined {
+  if (!isRecord(value)) return undefined;
+  const part = (v: unknown): v is string => typeof v === "string" && B64URL.test(v);
+  const { kty, n, e, kid } = value;
+  if (kty !== "RSA" || !part(n) || n.length < RSA_MIN_N_CHARS || !part(e) || typeof kid !== "string" || !kid) return undefined;
+  const { d, p, q, dp, dq, qi } = value;
+  if (!withPrivate) return d === undefined ? { kty, n, e, kid } : undefined;
+  return [d, p, q, dp, dq, qi].every(part) ? ({ kty, n, e, kid, d, p, q, dp, dq, qi } as RsaPrivateJwk) : undefined;
+}
+
+/** A public JWK Web Crypto accepts (a point on the curve, an RSA key), or null. */
+export async function importPublicJwk(jwk: PublicJwk | RsaPublicJwk): Promise<CryptoKey | null> {
   try {
+    if (jwk.kty === "RSA") return await crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e }, RS256, true, ["verify"]);
     const { kty, crv, x, y } = jwk;
     return await crypto.subtle.importKey("jwk", { kty, crv, x, y }, ECDSA_P256, true, ["verify"]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The RSA key, imported and proven to work (it signs, and its own n/e verify it). Its `n` comes back in Web Crypto's
+ * spelling, so keys are compared by their material.
+ */
+export async function importRsaSigningKey(jwk: RsaPrivateJwk): Promise<{ key: SigningKey; n: string } | null> {
+  try {
+    const { kty, n, e, d, p, q, dp, dq, qi } = jwk;
+    const privateKey = await crypto.subtle.importKey("jwk", { kty, n, e, d, p, q, dp, dq, qi }, RS256, true, ["sign"]);
+    const publicKey = await importPublicJwk(jwk);
+    if (!publicKey) return null;
+    const probe = new TextEncoder().encode(jwk.kid);
+    const signature = await crypto.subtle.sign(RS256, privateKey, probe);
+    if (!(await crypto.subtle.verify(RS256, publicKey, signature, probe))) return null;
+    const pub = (await crypto.subtle.exportKey("jwk", publicKey)) as JsonWebKey;
+    if (!pub.n || !pub.e) return null;
+    return { key: { kid: jwk.kid, alg: "RS256", publicJwk: { kty: "RSA", n: pub.n, e: pub.e, kid: jwk.kid }, privateKey }, n: pub.n };
   } catch {
     return null;
   }
@@ -115,7 +186,7 @@ export async function importSigningKey(jwk: PrivateJwk): Promise<{ key: SigningK
     const own = (await crypto.subtle.exportKey("jwk", privateKey)) as JsonWebKey;
     const pub = (await crypto.subtle.exportKey("jwk", publicKey)) as JsonWebKey;
     if (!own.d || !pub.x || !pub.y) return null;
-    return { key: { kid: jwk.kid, publicJwk: { kty: "EC", crv: "P-256", x: pub.x, y: pub.y, kid: jwk.kid }, privateKey }, d: own.d };
+    return { key: { kid: jwk.kid, alg: "ES256", publicJwk: { kty: "EC", crv: "P-256", x: pub.x, y: pub.y, kid: jwk.kid }, privateKey }, d: own.d };
   } catch {
     return null;
   }
@@ -128,7 +199,8 @@ export interface OidcVars {
   /** Set in live mode when OIDC_CLIENTS is: a live deployment without clients answers the OIDC routes 503. */
   configured: boolean;
   signingJwk?: PrivateJwk;
-  previousJwks: PublicJwk[];
+  rsaJwk?: RsaPrivateJwk;
+  previousJwks: (PublicJwk | RsaPublicJwk)[];
 }
 
 const CLIENTS_SHAPE = 'a JSON array of {"client_id", "name", "redirect_uris": [absolute https URLs], "subject_type"?: "public"|"pairwise"}';
@@ -151,7 +223,7 @@ function readClients(r: Reader): ListedClient[] {
   const clients: ListedClient[] = [];
   for (const entry of list) {
     if (!isRecord(entry)) return bad(CLIENTS_SHAPE);
-    const { client_id: id, name, redirect_uris: uris, subject_type: subjectType = "public" } = entry;
+    const { client_id: id, name, redirect_uris: uris, subject_type: subjectType = "public", id_token_signed_response_alg: alg = "RS256" } = entry;
     const label = typeof id === "string" && CLIENT_ID.test(id) ? `client ${id}: ` : "";
     if (typeof id !== "string" || !CLIENT_ID.test(id)) return bad(`${CLIENTS_SHAPE}; client_id of [A-Za-z0-9._-], 1 to 64`);
     if (id === SANDBOX_OIDC.client.id) return bad(`client_id "${id}" is the sandbox's own: choose another`);
@@ -161,7 +233,8 @@ function readClients(r: Reader): ListedClient[] {
       return bad(`${label}redirect_uris: absolute https URLs (http only for localhost/127.0.0.1), without a fragment`);
     }
     if (subjectType !== "public" && subjectType !== "pairwise") return bad(`${label}subject_type: public or pairwise`);
-    clients.push({ id, name, redirectUris: uris as string[], subjectType: subjectType as SubjectType });
+    if (alg !== "RS256" && alg !== "ES256") return bad(`${label}id_token_signed_response_alg: RS256 (the default) or ES256`);
+    clients.push({ id, name, redirectUris: uris as string[], subjectType: subjectType as SubjectType, idTokenAlg: alg });
   }
   return clients;
 }
@@ -210,7 +283,7 @@ export function readOidcVars(r: Reader, sandbox: boolean): OidcVars {
   }
   if (sandbox) {
     const { id, name, secret } = SANDBOX_OIDC.client;
-    clients.push({ id, name, redirectUris: [], loopback: true, subjectType: "public", secret });
+    clients.push({ id, name, redirectUris: [], loopback: true, subjectType: "public", secret, idTokenAlg: "RS256" });
   }
 
   const rawKey = r.text("SIGNING_KEY");
@@ -219,19 +292,33 @@ export function readOidcVars(r: Reader, sandbox: boolean): OidcVars {
     signingJwk = jwkOf(jsonOf(rawKey), true) as PrivateJwk | undefined;
     if (!signingJwk) r.fail("SIGNING_KEY", "a private EC P-256 JWK with a kid, as npm run keygen prints it");
   }
+  const rawRsa = r.text("SIGNING_RSA_KEY");
+  let rsaJwk: RsaPrivateJwk | undefined = sandbox ? SANDBOX_OIDC.rsaKey : undefined;
+  if (rawRsa !== undefined) {
+    rsaJwk = rsaJwkOf(jsonOf(rawRsa), true) as RsaPrivateJwk | undefined;
+    if (!rsaJwk) r.fail("SIGNING_RSA_KEY", "a private RSA JWK of at least 2048 bits with a kid, as npm run keygen -- rsa prints it");
+  }
   const rawPrevious = r.text("SIGNING_PREVIOUS_KEYS");
-  let previousJwks: PublicJwk[] = [];
+  let previousJwks: (PublicJwk | RsaPublicJwk)[] = [];
   if (rawPrevious !== undefined) {
     const list = jsonOf(rawPrevious);
-    const jwks = Array.isArray(list) ? list.map((k) => jwkOf(k, false)) : [];
-    if (!Array.isArray(list) || jwks.some((k) => !k)) r.fail("SIGNING_PREVIOUS_KEYS", "a JSON array of public EC P-256 JWKs, each with a kid (no d)");
-    else previousJwks = jwks as PublicJwk[];
+    const jwks = Array.isArray(list) ? list.map((k) => jwkOf(k, false) ?? rsaJwkOf(k, false)) : [];
+    if (!Array.isArray(list) || jwks.some((k) => !k))
+      r.fail("SIGNING_PREVIOUS_KEYS", "a JSON array of public JWKs (EC P-256 or RSA), each with a kid (no private parts)");
+    else previousJwks = jwks as (PublicJwk | RsaPublicJwk)[];
   }
 
   const configured = sandbox || listed.length > 0;
   if (!sandbox && listed.length > 0) {
     r.require("PUBLIC_URL", publicUrl, "required in live mode with OIDC_CLIENTS: the app's public origin, the issuer");
     r.require("SIGNING_KEY", rawKey, "required in live mode with OIDC_CLIENTS: a private JWK (npm run keygen), a secret");
+    if (listed.some((c) => c.idTokenAlg === "RS256")) {
+      r.require(
+        "SIGNING_RSA_KEY",
+        rawRsa,
+        "required in live mode when a client's ID tokens are RS256 (the default): npm run keygen -- rsa, a secret",
+      );
+    }
   }
-  return { publicUrl, clients, configured, signingJwk, previousJwks };
+  return { publicUrl, clients, configured, signingJwk, rsaJwk, previousJwks };
 }

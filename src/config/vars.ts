@@ -45,6 +45,7 @@ export const VARS = {
   OIDC_CLIENTS: { kind: "text" },
   OIDC_CLIENT_SECRETS: { kind: "text", secret: true },
   SIGNING_KEY: { kind: "text", secret: true },
+  SIGNING_RSA_KEY: { kind: "text", secret: true },
   SIGNING_PREVIOUS_KEYS: { kind: "text" },
   REJOIN_COOLDOWN_DAYS: { kind: "integer", min: 0, max: 3650, default: 0 },
   GUARDIAN_CONSENT_UNDER: { kind: "integer", min: 0, max: 19, default: 14 },

@@ -23,10 +23,16 @@ function decodeJson(part: string): Record<string, unknown> | null {
   }
 }
 
-/** A signed JWT: header `{ alg: "ES256", typ, kid }`, these claims. */
-export async function signJwt(privateKey: CryptoKey, header: { typ: string; kid: string }, claims: Record<string, unknown>): Promise<string> {
-  const input = `${encodeJson({ alg: "ES256", typ: header.typ, kid: header.kid })}.${encodeJson(claims)}`;
-  const signature = await crypto.subtle.sign(ECDSA, privateKey, encoder.encode(input));
+const RS256 = { name: "RSASSA-PKCS1-v1_5" } as const;
+
+/** A signed JWT: header `{ alg, typ, kid }`, these claims — ES256 (ECDSA P-256) or RS256 (RSASSA-PKCS1-v1_5, SHA-256). */
+export async function signJwt(
+  privateKey: CryptoKey,
+  header: { alg: "ES256" | "RS256"; typ: string; kid: string },
+  claims: Record<string, unknown>,
+): Promise<string> {
+  const input = `${encodeJson({ alg: header.alg, typ: header.typ, kid: header.kid })}.${encodeJson(claims)}`;
+  const signature = await crypto.subtle.sign(header.alg === "RS256" ? RS256 : ECDSA, privateKey, encoder.encode(input));
   return `${input}.${toBase64Url(new Uint8Array(signature))}`;
 }
 

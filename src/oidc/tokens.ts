@@ -1,4 +1,4 @@
-import type { Config, SigningKey } from "../config";
+import type { Config, PublicJwk, RsaPublicJwk, SigningKey } from "../config";
 import type { GrantedPerson } from "../db/oidc";
 import { jwsParts, signJwt, verifyJwt } from "./jwt";
 
@@ -58,7 +58,7 @@ export function claimsOf(person: GrantedPerson, provider: string): Claims {
   return claims;
 }
 
-const sign = (key: SigningKey, typ: string, claims: Record<string, unknown>) => signJwt(key.privateKey, { typ, kid: key.kid }, claims);
+const sign = (key: SigningKey, typ: string, claims: Record<string, unknown>) => signJwt(key.privateKey, { alg: key.alg, typ, kid: key.kid }, claims);
 
 export function idToken(key: SigningKey, issuer: string, person: GrantedPerson, provider: string, now = Date.now()) {
   const iat = seconds(now);
@@ -107,13 +107,18 @@ const publicKeys = new WeakMap<SigningKey, Promise<CryptoKey>>();
 function publicKeyOf(key: SigningKey): Promise<CryptoKey> {
   let imported = publicKeys.get(key);
   if (!imported) {
-    const { kty, crv, x, y } = key.publicJwk;
+    // Access tokens are only ever signed with the EC key (SIGNING_KEY), so this is only ever asked for that one.
+    const jwk = key.publicJwk;
+    if (jwk.kty !== "EC") return Promise.reject(new Error("access tokens are ES256"));
+    const { kty, crv, x, y } = jwk;
     imported = crypto.subtle.importKey("jwk", { kty, crv, x, y }, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
     publicKeys.set(key, imported);
   }
   return imported;
 }
 
-/** A public key as the JWKS lists it. */
-export const jwkEntry = (jwk: { kty: "EC"; crv: "P-256"; x: string; y: string; kid: string }) =>
-  ({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid: jwk.kid, alg: "ES256", use: "sig" }) as const;
+/** A public key as the JWKS lists it, with the algorithm it signs with. */
+export const jwkEntry = (jwk: PublicJwk | RsaPublicJwk) =>
+  jwk.kty === "RSA"
+    ? ({ kty: "RSA", n: jwk.n, e: jwk.e, kid: jwk.kid, alg: "RS256", use: "sig" } as const)
+    : ({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid: jwk.kid, alg: "ES256", use: "sig" } as const);

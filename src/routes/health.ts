@@ -15,8 +15,8 @@ export const health = new Hono<AppEnv>().get("/healthz", describeRoute("health")
 
 /** The public keys that verify ID tokens: the current one, then those of a rotation (cacheable: keys change rarely). */
 export const jwks = new Hono<AppEnv>().get("/.well-known/jwks.json", describeRoute("jwks"), publicCors, (c) => {
-  const { signingKey, previousKeys } = c.get("config").oidc;
+  const { signingKey, rsaKey, previousKeys } = c.get("config").oidc;
   c.header("Cache-Control", "public, max-age=300");
-  const keys = [...(signingKey ? [signingKey.publicJwk] : []), ...previousKeys.map((p) => p.jwk)];
+  const keys = [...(signingKey ? [signingKey.publicJwk] : []), ...(rsaKey ? [rsaKey.publicJwk] : []), ...previousKeys.map((p) => p.jwk)];
   return c.json({ keys: keys.map(jwkEntry) }, 200);
 });

@@ -43,7 +43,8 @@ export const discovery = new Hono<AppEnv>().get("/.well-known/openid-configurati
       response_modes_supported: ["query"],
       grant_types_supported: ["authorization_code"],
       subject_types_supported: ["public", "pairwise"],
-      id_token_signing_alg_values_supported: ["ES256"],
+      // OpenID Connect Core §15.1: RS256 is a provider's MUST (and the default for a client that names none).
+      id_token_signing_alg_values_supported: ["RS256", "ES256"],
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
       code_challenge_methods_supported: ["S256"],
       authorization_response_iss_parameter_supported: true,
@@ -171,6 +172,9 @@ export const token = new Hono<AppEnv>()
     // Unknown, expired, used (and now revoked), another client's, or bound to another redirect URI or verifier.
     if (!person) throw new OAuthError("invalid_grant", 400, "the code is invalid, expired, used, or bound to something else");
     const key = config.oidc.signingKey;
+    // The client's ID tokens in the algorithm it registered (RS256 unless it asked for ES256); access tokens are ours alone: ES256.
+    const idTokenKey = auth.client.idTokenAlg === "RS256" ? config.oidc.rsaKey : key;
+    if (!idTokenKey) throw new OAuthError("temporarily_unavailable", 503, "identity verification is not configured on this server");
     const issuer = issuerOf(c);
     const provider = config.provider.name;
     return c.json(
@@ -178,7 +182,7 @@ export const token = new Hono<AppEnv>()
         access_token: await accessToken(key, issuer, person, codeHash, now),
         token_type: "Bearer" as const,
         expires_in: ACCESS_TOKEN_TTL_S,
-        id_token: await idToken(key, issuer, person, provider, now),
+        id_token: await idToken(idTokenKey, issuer, person, provider, now),
         scope: person.scope,
       },
       200,

@@ -124,15 +124,18 @@ export const UserinfoResponse = v.object({
 
 export const JwksResponse = v.object({
   keys: v.array(
-    v.object({
-      kty: v.literal("EC"),
-      crv: v.literal("P-256"),
-      x: v.string(),
-      y: v.string(),
-      kid: v.string(),
-      alg: v.literal("ES256"),
-      use: v.literal("sig"),
-    }),
+    v.union([
+      v.object({
+        kty: v.literal("EC"),
+        crv: v.literal("P-256"),
+        x: v.string(),
+        y: v.string(),
+        kid: v.string(),
+        alg: v.literal("ES256"),
+        use: v.literal("sig"),
+      }),
+      v.object({ kty: v.literal("RSA"), n: v.string(), e: v.string(), kid: v.string(), alg: v.literal("RS256"), use: v.literal("sig") }),
+    ]),
   ),
 });
 

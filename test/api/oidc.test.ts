@@ -6,8 +6,8 @@ import { JwksResponse, UserinfoResponse } from "../../src/routes/responses";
 import { answer } from "../support/answers";
 import { harness, ORIGIN } from "../support/harness";
 import { errorOf, pageErrorOf } from "../support/http";
-import { signingKey } from "../support/keys";
-import { basic, CLIENTS, challengeOf, claimsOfJwt, oidcVars, pageConfigOf, randomText, relyingParty } from "../support/oidc";
+import { rsaSigningKey, signingKey } from "../support/keys";
+import { basic, CLIENTS, challengeOf, claimsOfJwt, oidcVars, pageConfigOf, randomText, relyingParty, SECRETS } from "../support/oidc";
 
 const vars = await oidcVars();
 const count = async (table: string) => (await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table}`).first<number>("n")) ?? 0;
@@ -27,7 +27,7 @@ describe("OIDC: discovery and keys", () => {
       response_types_supported: ["code"],
       grant_types_supported: ["authorization_code"],
       subject_types_supported: ["public", "pairwise"],
-      id_token_signing_alg_values_supported: ["ES256"],
+      id_token_signing_alg_values_supported: ["RS256", "ES256"],
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
       code_challenge_methods_supported: ["S256"],
       authorization_response_iss_parameter_supported: true,
@@ -40,7 +40,7 @@ describe("OIDC: discovery and keys", () => {
     delete old.d;
     const h = harness({ ...vars, SIGNING_PREVIOUS_KEYS: JSON.stringify([old]) });
     const jwks = await answer(await h.request("/.well-known/jwks.json"), JwksResponse);
-    expect(jwks.keys.map((k) => k.kid)).toEqual(["test-key-1", "old-1"]);
+    expect(jwks.keys.map((k) => k.kid)).toEqual(["test-key-1", "test-rsa-1", "old-1"]);
     for (const bad of [
       JSON.stringify([{ ...old, d: "AAAA" }]),
       JSON.stringify([{ ...old, x: "AAAA" }]),
@@ -61,7 +61,7 @@ describe("OIDC: discovery and keys", () => {
       expect(await (await h.request("/healthz")).json()).toMatchObject({ ok: false, problems: ["SIGNING_PREVIOUS_KEYS"] });
       // The JWKS never carries it: a token forged with the sandbox's private key (in this repository) verifies against nothing here.
       const jwks = await answer(await h.request("/.well-known/jwks.json"), JwksResponse);
-      expect(jwks.keys.map((k) => k.x)).not.toContain(sandboxPublic.x);
+      expect(jwks.keys.map((k) => ("x" in k ? k.x : k.n))).not.toContain(sandboxPublic.x);
       const forged = await new SignJWT({ sub: "usr_forged" })
         .setProtectedHeader({ alg: "ES256", kid: spelled.kid })
         .setIssuer(ORIGIN)
@@ -77,7 +77,7 @@ describe("OIDC: discovery and keys", () => {
 
   it("checks the clients: live mode with OIDC_CLIENTS needs PUBLIC_URL, SIGNING_KEY and every secret", async () => {
     const problems = async (v: Record<string, string>) => ((await (await harness(v).request("/healthz")).json()) as { problems?: string[] }).problems;
-    expect(await problems({ OIDC_CLIENTS: vars.OIDC_CLIENTS! })).toEqual(["OIDC_CLIENT_SECRETS", "PUBLIC_URL", "SIGNING_KEY"]);
+    expect(await problems({ OIDC_CLIENTS: vars.OIDC_CLIENTS! })).toEqual(["OIDC_CLIENT_SECRETS", "PUBLIC_URL", "SIGNING_KEY", "SIGNING_RSA_KEY"]);
     expect(await problems({ ...vars, OIDC_CLIENT_SECRETS: JSON.stringify({ shop: "short" }) })).toContain("OIDC_CLIENT_SECRETS");
     expect(
       await problems({ ...vars, OIDC_CLIENT_SECRETS: JSON.stringify({ ...JSON.parse(vars.OIDC_CLIENT_SECRETS!), other: "x".repeat(40) }) }),
@@ -273,7 +273,8 @@ describe("OIDC: the whole flow", () => {
     expect(tokens.token_type).toBe("Bearer");
     const jwks = createLocalJWKSet(await answer(await h.request("/.well-known/jwks.json"), JwksResponse));
     const { payload, protectedHeader } = await jwtVerify(tokens.id_token, jwks, { issuer: ORIGIN, audience: "shop" });
-    expect(protectedHeader).toMatchObject({ alg: "ES256", kid: "test-key-1" });
+    // RS256, the default for a client that names no algorithm (OpenID Connect Registration §2).
+    expect(protectedHeader).toMatchObject({ alg: "RS256", kid: "test-rsa-1" });
     expect(payload).toMatchObject({
       sub: signed.body!.user.id,
       nonce: signed.nonce,
@@ -579,7 +580,7 @@ describe("OIDC: sandbox", () => {
     const bad = await relyingParty(h, "sandbox", "https://example.com/cb").authorize(h.browser());
     expect(bad.res.status).toBe(400);
     const jwks = await answer(await h.request("/.well-known/jwks.json"), JwksResponse);
-    expect(jwks.keys.map((k) => k.kid)).toEqual(["sandbox-signing-key-1"]);
+    expect(jwks.keys.map((k) => k.kid)).toEqual(["sandbox-signing-key-1", "sandbox-rsa-key-1"]);
     const doc = (await (await h.request("/.well-known/openid-configuration")).json()) as { issuer: string };
     expect(doc.issuer).toBe(ORIGIN);
     expect(await challengeOf("x")).toHaveLength(43);
@@ -587,6 +588,40 @@ describe("OIDC: sandbox", () => {
 });
 
 describe("OIDC: what browser apps and every library need", () => {
+  it("ID tokens are RS256 unless the client registered ES256; both keys are in the JWKS and jose verifies each", async () => {
+    const clients = [CLIENTS[0]!, { ...CLIENTS[1]!, id_token_signed_response_alg: "ES256" }];
+    const h = harness({ ...vars, OIDC_CLIENTS: JSON.stringify(clients) });
+    const jwks = createLocalJWKSet(await answer(await h.request("/.well-known/jwks.json"), JwksResponse));
+    for (const [client, alg] of [
+      ["shop", "RS256"],
+      ["app", "ES256"],
+    ] as const) {
+      const rp = relyingParty(h, client, clients.find((c) => c.client_id === client)!.redirect_uris[0]);
+      const signed = await rp.signIn(h.browser());
+      const tokens = await rp.tokens(signed.code, signed.verifier);
+      const { protectedHeader } = await jwtVerify(tokens.id_token, jwks, { issuer: ORIGIN, audience: client });
+      expect(protectedHeader.alg).toBe(alg);
+      // Access tokens are the app's own: ES256 whatever the client's ID tokens.
+      expect(JSON.parse(atob(tokens.access_token.split(".")[0]!.replaceAll("-", "+").replaceAll("_", "/"))).alg).toBe("ES256");
+    }
+  });
+
+  it("refuses an unknown id_token_signed_response_alg, an RSA key under 2048 bits, and the sandbox's RSA key in live mode", async () => {
+    const problemsOf = async (v: Record<string, string>) =>
+      ((await (await harness({ ...vars, ...v }).request("/healthz")).json()) as { problems?: string[] }).problems;
+    expect(await problemsOf({ OIDC_CLIENTS: JSON.stringify([{ ...CLIENTS[0], id_token_signed_response_alg: "HS256" }, CLIENTS[1]]) })).toContain(
+      "OIDC_CLIENTS",
+    );
+    expect(await problemsOf({ SIGNING_RSA_KEY: JSON.stringify(SANDBOX_OIDC.rsaKey) })).toEqual(["SIGNING_RSA_KEY"]);
+    const small = JSON.parse(await rsaSigningKey());
+    expect(await problemsOf({ SIGNING_RSA_KEY: JSON.stringify({ ...small, n: small.n.slice(0, 300) }) })).toEqual(["SIGNING_RSA_KEY"]);
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...sandboxRsaPublic } = SANDBOX_OIDC.rsaKey;
+    expect(await problemsOf({ SIGNING_PREVIOUS_KEYS: JSON.stringify([{ ...sandboxRsaPublic, kid: "renamed" }]) })).toEqual(["SIGNING_PREVIOUS_KEYS"]);
+    // Every client on ES256: no RSA key is needed.
+    const esOnly = JSON.stringify(CLIENTS.map((c) => ({ ...c, id_token_signed_response_alg: "ES256" })));
+    expect(await problemsOf({ OIDC_CLIENTS: esOnly, SIGNING_RSA_KEY: "" })).toBeUndefined();
+  });
+
   it("every /token error says why in error_description", async () => {
     const h = harness(vars);
     const rp = relyingParty(h);

@@ -27,7 +27,8 @@ state = {"pending": None, "last": None}
 
 def validate(id_token, nonce):
     keys = KeySet.import_key_set(requests.get(META["jwks_uri"], timeout=10).json())
-    token = jwt.decode(id_token, keys, algorithms=["ES256"])
+    # RS256: what the sandbox client gets when it names no algorithm (OpenID Connect's default).
+    token = jwt.decode(id_token, keys, algorithms=["RS256"])
     jwt.JWTClaimsRegistry(
         iss={"essential": True, "value": ISSUER},
         aud={"essential": True, "value": CLIENT_ID},

@@ -35,6 +35,18 @@ describe("npm run keygen", () => {
     }
   });
 
+  it("as the docs pipe it into SIGNING_RSA_KEY, prints one private RSA JWK of 2048 bits with a kid that Web Crypto imports for RS256", async () => {
+    const commands = documentedKeygenCommands().filter((c) => c.secret === "SIGNING_RSA_KEY");
+    expect(commands.length).toBeGreaterThan(0);
+    for (const { command } of commands) {
+      const jwk = JSON.parse(run(command));
+      expect(jwk).toMatchObject({ kty: "RSA", kid: expect.any(String) });
+      expect(Buffer.from(jwk.n, "base64url").length * 8).toBeGreaterThanOrEqual(2048);
+      const { kid: _kid, ...key } = jwk;
+      await expect(crypto.subtle.importKey("jwk", key, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"])).resolves.toBeDefined();
+    }
+  });
+
   it("as the docs pipe it into IDENTITY_HMAC_KEY, prints 32 random bytes in base64url that the configuration takes", async () => {
     const commands = documentedKeygenCommands().filter((c) => c.secret === "IDENTITY_HMAC_KEY");
     expect(commands.length).toBeGreaterThan(0);

@@ -54,6 +54,11 @@ const dev = await startWranglerDev((baseUrl) => ({
   OIDC_CLIENTS: JSON.stringify([{ client_id: "site", name: "Site", redirect_uris: ["https://site.example/cb"] }]),
   OIDC_CLIENT_SECRETS: JSON.stringify({ site: SITE_SECRET }),
   SIGNING_KEY: JSON.stringify({ ...signingJwk, kid: "reliability" }),
+  // The client's ID tokens are RS256, the default.
+  SIGNING_RSA_KEY: JSON.stringify({
+    ...generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }),
+    kid: "reliability-rsa",
+  }),
 }));
 const base = dev.baseUrl;
 const browser = () => new HttpClient(base);

@@ -6,7 +6,7 @@ import { TokenResponse } from "../../src/routes/responses";
 import { answer, V1Verification, V2Verification } from "./answers";
 import { type Browser, type harness, ORIGIN } from "./harness";
 import type { StubCertification } from "./iamport-stub";
-import { signingKey } from "./keys";
+import { rsaSigningKey, signingKey } from "./keys";
 import type { StubCustomer } from "./portone-stub";
 
 type Harness = ReturnType<typeof harness>;
@@ -19,7 +19,13 @@ export const SECRETS = { shop: "shop-client-secret-of-at-least-32-chars", app: "
 
 /** Vars of a live deployment with two clients: a web site (public subjects) and an app (pairwise). */
 export async function oidcVars(): Promise<Record<string, string>> {
-  return { PUBLIC_URL: ORIGIN, OIDC_CLIENTS: JSON.stringify(CLIENTS), OIDC_CLIENT_SECRETS: JSON.stringify(SECRETS), SIGNING_KEY: await signingKey() };
+  return {
+    PUBLIC_URL: ORIGIN,
+    OIDC_CLIENTS: JSON.stringify(CLIENTS),
+    OIDC_CLIENT_SECRETS: JSON.stringify(SECRETS),
+    SIGNING_KEY: await signingKey(),
+    SIGNING_RSA_KEY: await rsaSigningKey(),
+  };
 }
 
 const encoder = new TextEncoder();

@@ -28,7 +28,7 @@ async function rawSigned(header: Record<string, unknown>, body: Record<string, u
 
 describe("JWT (ES256 over Web Crypto)", () => {
   it("what the app signs, jose verifies; what jose signs, the app verifies", async () => {
-    const token = await signJwt(privateKey, { typ: "at+jwt", kid: "k1" }, claims());
+    const token = await signJwt(privateKey, { alg: "ES256", typ: "at+jwt", kid: "k1" }, claims());
     const verified = await jwtVerify(token, await importJWK(await exportJWK(publicKey), "ES256"), {
       issuer: expect_.issuer,
       audience: expect_.audience,

@@ -40,9 +40,9 @@ const MEANINGS: Record<VarName, string> = {
   PUBLIC_URL:
     "the app's public origin, `https://…` without a path: the OIDC issuer and every absolute URL handed out; required in live mode with `OIDC_CLIENTS` (sandbox: the page's own origin)",
   OIDC_CLIENTS:
-    'JSON array of `{ "client_id": [A-Za-z0-9._-]{1,64}, "name", "redirect_uris": [absolute https, http only for localhost/127.0.0.1, no fragment], "subject_type"?: "public" or "pairwise", "id_token_signed_response_alg"?: "RS256" (the default) or "ES256" }`: the sites allowed to sign people in (docs/INTEGRATION.md); sandbox mode adds the built-in `sandbox` client',
+    'JSON array of `{ "client_id": [A-Za-z0-9._-]{1,64}, "name", "redirect_uris": [absolute https, http only for localhost/127.0.0.1, no fragment], "subject_type"?: "public" or "pairwise", "id_token_signed_response_alg"?: "RS256" (the default) or "ES256", "token_endpoint_auth_method"?: "client_secret_basic" (the default), "client_secret_post" or "none" (a public client: a browser or mobile app with no secret, PKCE alone, no site API) }`: the sites allowed to sign people in (docs/INTEGRATION.md); sandbox mode adds the built-in `sandbox` client',
   OIDC_CLIENT_SECRETS:
-    'JSON object `{ "<client_id>": "<secret of ≥ 32 characters>" }`, one for every client of `OIDC_CLIENTS`, no other; make each with `npm run keygen -- secret` (URL-safe: `client_secret_basic` reads `+` as a space)',
+    'JSON object `{ "<client_id>": "<secret of ≥ 32 characters>" }`, one for every confidential client of `OIDC_CLIENTS`, none for a public one (unset or `{}` when every client is public), no other; make each with `npm run keygen -- secret` (URL-safe: `client_secret_basic` reads `+` as a space)',
   SIGNING_KEY:
     "a private EC P-256 JWK with a `kid`, as `npm run keygen` prints it; required in live mode with `OIDC_CLIENTS` (sandbox: a built-in key, refused live)",
   SIGNING_RSA_KEY:

@@ -19,6 +19,11 @@ export interface OidcClient {
   secret: string;
   /** `id_token_signed_response_alg`: RS256 unless the client asks for ES256 (OpenID Connect Registration §2). */
   idTokenAlg: IdTokenAlg;
+  /**
+   * `token_endpoint_auth_method: "none"`: a public client (a browser or mobile app) that holds no secret — its code is
+   * bound by PKCE alone — and has no site API.
+   */
+  public: boolean;
 }
 
 export type IdTokenAlg = "RS256" | "ES256";
@@ -223,7 +228,14 @@ function readClients(r: Reader): ListedClient[] {
   const clients: ListedClient[] = [];
   for (const entry of list) {
     if (!isRecord(entry)) return bad(CLIENTS_SHAPE);
-    const { client_id: id, name, redirect_uris: uris, subject_type: subjectType = "public", id_token_signed_response_alg: alg = "RS256" } = entry;
+    const {
+      client_id: id,
+      name,
+      redirect_uris: uris,
+      subject_type: subjectType = "public",
+      id_token_signed_response_alg: alg = "RS256",
+      token_endpoint_auth_method: authMethod = "client_secret_basic",
+    } = entry;
     const label = typeof id === "string" && CLIENT_ID.test(id) ? `client ${id}: ` : "";
     if (typeof id !== "string" || !CLIENT_ID.test(id)) return bad(`${CLIENTS_SHAPE}; client_id of [A-Za-z0-9._-], 1 to 64`);
     if (id === SANDBOX_OIDC.client.id) return bad(`client_id "${id}" is the sandbox's own: choose another`);
@@ -234,7 +246,17 @@ function readClients(r: Reader): ListedClient[] {
     }
     if (subjectType !== "public" && subjectType !== "pairwise") return bad(`${label}subject_type: public or pairwise`);
     if (alg !== "RS256" && alg !== "ES256") return bad(`${label}id_token_signed_response_alg: RS256 (the default) or ES256`);
-    clients.push({ id, name, redirectUris: uris as string[], subjectType: subjectType as SubjectType, idTokenAlg: alg });
+    if (authMethod !== "client_secret_basic" && authMethod !== "client_secret_post" && authMethod !== "none") {
+      return bad(`${label}token_endpoint_auth_method: client_secret_basic (the default), client_secret_post or none (a public client)`);
+    }
+    clients.push({
+      id,
+      name,
+      redirectUris: uris as string[],
+      subjectType: subjectType as SubjectType,
+      idTokenAlg: alg,
+      public: authMethod === "none",
+    });
   }
   return clients;
 }
@@ -268,12 +290,17 @@ export function readOidcVars(r: Reader, sandbox: boolean): OidcVars {
     else r.fail("PUBLIC_URL", "the app's public origin: an absolute https URL without a path (http only for localhost/127.0.0.1)");
   }
   const listed = readClients(r);
+  // A public client holds no secret: one listed for it is a configuration error, as for a client not listed at all.
   const secrets = readSecrets(
     r,
-    listed.map((c) => c.id),
+    listed.filter((c) => !c.public).map((c) => c.id),
   );
   const clients: OidcClient[] = [];
   for (const client of listed) {
+    if (client.public) {
+      clients.push({ ...client, loopback: false, secret: "" });
+      continue;
+    }
     const secret = secrets.get(client.id);
     if (secret === undefined) {
       r.fail("OIDC_CLIENT_SECRETS", `a secret for client ${client.id}`);
@@ -283,7 +310,7 @@ export function readOidcVars(r: Reader, sandbox: boolean): OidcVars {
   }
   if (sandbox) {
     const { id, name, secret } = SANDBOX_OIDC.client;
-    clients.push({ id, name, redirectUris: [], loopback: true, subjectType: "public", secret, idTokenAlg: "RS256" });
+    clients.push({ id, name, redirectUris: [], loopback: true, subjectType: "public", secret, idTokenAlg: "RS256", public: false });
   }
 
   const rawKey = r.text("SIGNING_KEY");

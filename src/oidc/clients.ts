@@ -23,8 +23,9 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   }
 }
 
-/** Secrets compared by their hashes, in constant time: neither their content nor their length shows in the timing. */
+/** Secrets compared by their hashes, in constant time: neither their content nor their length shows in the timing. A public client has none to match. */
 async function secretMatches(client: OidcClient, given: string): Promise<boolean> {
+  if (client.public) return false;
   const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(client.secret)]);
   return sameText(a, b);
 }
@@ -40,7 +41,12 @@ export async function authenticateClient(config: Config, header: string | undefi
   if (basic === null) return { ok: false, basic: true, error: "invalid_client" };
   if (basic && posted) return { ok: false, basic: true, error: "invalid_request" };
   const credentials = basic ?? posted;
-  if (!credentials) return { ok: false, basic: usedBasic, error: "invalid_client" };
+  if (!credentials) {
+    // A public client names itself with client_id and authenticates with nothing (its code is bound by PKCE).
+    const named = form?.get("client_id");
+    const client = named ? clientOf(config, named) : undefined;
+    return client?.public ? { ok: true, client, basic: false } : { ok: false, basic: usedBasic, error: "invalid_client" };
+  }
   // With Basic, a client_id in the form must name the same client.
   if (basic && form?.has("client_id") && form.get("client_id") !== basic.id) return { ok: false, basic: true, error: "invalid_client" };
   const client = clientOf(config, credentials.id);

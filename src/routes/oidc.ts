@@ -45,7 +45,7 @@ export const discovery = new Hono<AppEnv>().get("/.well-known/openid-configurati
       subject_types_supported: ["public", "pairwise"],
       // OpenID Connect Core §15.1: RS256 is a provider's MUST (and the default for a client that names none).
       id_token_signing_alg_values_supported: ["RS256", "ES256"],
-      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
       code_challenge_methods_supported: ["S256"],
       authorization_response_iss_parameter_supported: true,
       scopes_supported: [...SCOPES],

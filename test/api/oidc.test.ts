@@ -28,7 +28,7 @@ describe("OIDC: discovery and keys", () => {
       grant_types_supported: ["authorization_code"],
       subject_types_supported: ["public", "pairwise"],
       id_token_signing_alg_values_supported: ["RS256", "ES256"],
-      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
       code_challenge_methods_supported: ["S256"],
       authorization_response_iss_parameter_supported: true,
       ui_locales_supported: ["ko", "en"],
@@ -584,6 +584,75 @@ describe("OIDC: sandbox", () => {
     const doc = (await (await h.request("/.well-known/openid-configuration")).json()) as { issuer: string };
     expect(doc.issuer).toBe(ORIGIN);
     expect(await challengeOf("x")).toHaveLength(43);
+  });
+});
+
+describe("OIDC: public clients (token_endpoint_auth_method none)", () => {
+  const spa = { client_id: "spa", name: "SPA", redirect_uris: ["http://127.0.0.1:5173/cb"], token_endpoint_auth_method: "none" };
+  const withSpa = () => ({ ...vars, OIDC_CLIENTS: JSON.stringify([...CLIENTS, spa]) });
+
+  it("redeems a code with its client_id and PKCE verifier alone, and refuses a wrong verifier", async () => {
+    const h = harness(withSpa());
+    const rp = relyingParty(h, "spa", spa.redirect_uris[0]);
+    const signed = await rp.signIn(h.browser());
+    const exchange = (verifier: string) =>
+      h.request("/token", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          code: signed.code,
+          redirect_uri: spa.redirect_uris[0]!,
+          code_verifier: verifier,
+          client_id: "spa",
+        }),
+      });
+    const wrong = await exchange(randomText());
+    expect([wrong.status, ((await wrong.json()) as { error: string }).error]).toEqual([400, "invalid_grant"]);
+    const signedAgain = await rp.signIn(h.browser());
+    const ok = await h.request("/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: signedAgain.code,
+        redirect_uri: spa.redirect_uris[0]!,
+        code_verifier: signedAgain.verifier,
+        client_id: "spa",
+      }),
+    });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { id_token: string }).id_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
+  it("a confidential client cannot leave its secret out, and a public client has no site API", async () => {
+    const h = harness(withSpa());
+    const confidential = await h.request("/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: "x",
+        redirect_uri: CLIENTS[0]!.redirect_uris[0]!,
+        code_verifier: randomText(),
+        client_id: "shop",
+      }),
+    });
+    expect([confidential.status, ((await confidential.json()) as { error: string }).error]).toEqual([401, "invalid_client"]);
+    const site = await h.request("/api/users/usr_x", { headers: { Authorization: basic("spa", "") } });
+    expect([site.status, await errorOf(site)]).toEqual([401, "unauthorized"]);
+  });
+
+  it("a public client needs no secret, and a secret listed for one is a configuration error", async () => {
+    const problemsOf = async (v: Record<string, string>) =>
+      ((await (await harness(v).request("/healthz")).json()) as { problems?: string[] }).problems;
+    expect(await problemsOf({ ...vars, OIDC_CLIENTS: JSON.stringify([spa]), OIDC_CLIENT_SECRETS: "" })).toBeUndefined();
+    expect(await problemsOf({ ...vars, OIDC_CLIENTS: JSON.stringify([spa]), OIDC_CLIENT_SECRETS: JSON.stringify({ spa: randomText() }) })).toEqual([
+      "OIDC_CLIENT_SECRETS",
+    ]);
+    expect(await problemsOf({ ...vars, OIDC_CLIENTS: JSON.stringify([{ ...spa, token_endpoint_auth_method: "private_key_jwt" }]) })).toContain(
+      "OIDC_CLIENTS",
+    );
   });
 });
 

@@ -24,6 +24,8 @@ export interface OidcClient {
    * bound by PKCE alone — and has no site API.
    */
   public: boolean;
+  /** `require_pkce` (default true): false lets a confidential client whose library cannot do PKCE leave it out, with a nonce. */
+  requirePkce: boolean;
 }
 
 export type IdTokenAlg = "RS256" | "ES256";
@@ -235,6 +237,7 @@ function readClients(r: Reader): ListedClient[] {
       subject_type: subjectType = "public",
       id_token_signed_response_alg: alg = "RS256",
       token_endpoint_auth_method: authMethod = "client_secret_basic",
+      require_pkce: requirePkce = true,
     } = entry;
     const label = typeof id === "string" && CLIENT_ID.test(id) ? `client ${id}: ` : "";
     if (typeof id !== "string" || !CLIENT_ID.test(id)) return bad(`${CLIENTS_SHAPE}; client_id of [A-Za-z0-9._-], 1 to 64`);
@@ -249,6 +252,9 @@ function readClients(r: Reader): ListedClient[] {
     if (authMethod !== "client_secret_basic" && authMethod !== "client_secret_post" && authMethod !== "none") {
       return bad(`${label}token_endpoint_auth_method: client_secret_basic (the default), client_secret_post or none (a public client)`);
     }
+    if (typeof requirePkce !== "boolean" || (!requirePkce && authMethod === "none")) {
+      return bad(`${label}require_pkce: true (the default), or false for a confidential client only`);
+    }
     clients.push({
       id,
       name,
@@ -256,6 +262,7 @@ function readClients(r: Reader): ListedClient[] {
       subjectType: subjectType as SubjectType,
       idTokenAlg: alg,
       public: authMethod === "none",
+      requirePkce,
     });
   }
   return clients;
@@ -310,7 +317,17 @@ export function readOidcVars(r: Reader, sandbox: boolean): OidcVars {
   }
   if (sandbox) {
     const { id, name, secret } = SANDBOX_OIDC.client;
-    clients.push({ id, name, redirectUris: [], loopback: true, subjectType: "public", secret, idTokenAlg: "RS256", public: false });
+    clients.push({
+      id,
+      name,
+      redirectUris: [],
+      loopback: true,
+      subjectType: "public",
+      secret,
+      idTokenAlg: "RS256",
+      public: false,
+      requirePkce: true,
+    });
   }
 
   const rawKey = r.text("SIGNING_KEY");

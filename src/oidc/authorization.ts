@@ -21,7 +21,7 @@ export interface Authorization {
   scope: string;
   state?: string;
   nonce?: string;
-  /** The PKCE S256 challenge. */
+  /** The PKCE S256 challenge; "" for a client with `require_pkce: false` that sent none (its nonce binds the code instead). */
   challenge: string;
   lang?: Lang;
   /** Epoch ms: an authorization is completed within this time or not at all. */
@@ -140,13 +140,18 @@ export function readAuthorizeRequest(config: Config, query: URLSearchParams, now
   const scopes = (one("scope") ?? "").split(" ").filter(Boolean);
   if (!scopes.includes("openid")) fail("invalid_scope", "scope must include openid");
   const challenge = one("code_challenge");
-  if (!challenge) fail("invalid_request", "code_challenge is required (PKCE S256)");
-  if (!/^[A-Za-z0-9_-]{43}$/.test(challenge!))
+  // PKCE off only for a confidential client registered with require_pkce: false, and only when it sends no
+  // challenge: a request that sends one is always held to it.
+  const withoutPkce = !challenge && !client.requirePkce;
+  if (!challenge && !withoutPkce) fail("invalid_request", "code_challenge is required (PKCE S256)");
+  if (!withoutPkce && !/^[A-Za-z0-9_-]{43}$/.test(challenge!))
     fail("invalid_request", "code_challenge must be the base64url SHA-256 of the verifier (43 characters)");
-  if (one("code_challenge_method") !== "S256") fail("invalid_request", "code_challenge_method must be S256");
+  if (!withoutPkce && one("code_challenge_method") !== "S256") fail("invalid_request", "code_challenge_method must be S256");
   const nonce = one("nonce");
   if (nonce === null || (nonce !== undefined && !VSCHAR.test(nonce)))
     fail("invalid_request", "nonce must be printable ASCII, at most 512 characters");
+  // Without PKCE, the nonce is what binds the code to the browser that asked for it (RFC 9700 §4.5.3.2).
+  if (withoutPkce && !nonce) fail("invalid_request", "nonce is required when code_challenge is left out (require_pkce: false)");
   const maxAge = one("max_age");
   // Every authorization is a fresh verification, so any max_age holds; it must still be a number of seconds.
   if (maxAge === null || (maxAge !== undefined && !/^\d{1,10}$/.test(maxAge))) fail("invalid_request", "max_age must be a whole number of seconds");
@@ -163,7 +168,7 @@ export function readAuthorizeRequest(config: Config, query: URLSearchParams, now
     scope: SCOPES.filter((s) => scopes.includes(s)).join(" "),
     state,
     nonce: nonce ?? undefined,
-    challenge: challenge!,
+    challenge: withoutPkce ? "" : challenge!,
     lang,
     expiresAt: now + AUTHORIZATION_TTL_MS,
   };

@@ -156,8 +156,9 @@ export const token = new Hono<AppEnv>()
     const code = form.get("code");
     const redirectUri = form.get("redirect_uri");
     const verifier = form.get("code_verifier");
-    if (!code || !redirectUri || !verifier) throw new OAuthError("invalid_request", 400, "code, redirect_uri and code_verifier are required");
-    if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new OAuthError("invalid_grant", 400, "code_verifier does not match");
+    if (!code || !redirectUri) throw new OAuthError("invalid_request", 400, "code and redirect_uri are required");
+    // A code without PKCE (require_pkce: false) is redeemed without a verifier; one with PKCE only with its verifier.
+    if (verifier !== null && !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new OAuthError("invalid_grant", 400, "code_verifier does not match");
     if (code.length > 128) throw new OAuthError("invalid_grant", 400, "the code is invalid, expired, used, or bound to something else");
     const codeHash = await sha256Hex(code);
     const now = Date.now();
@@ -165,7 +166,7 @@ export const token = new Hono<AppEnv>()
       codeHash,
       clientId: auth.client.id,
       redirectUri,
-      challenge: await S256(verifier),
+      challenge: verifier === null ? "" : await S256(verifier),
       now,
       exchange: randomToken(12),
     });

@@ -656,6 +656,49 @@ describe("OIDC: public clients (token_endpoint_auth_method none)", () => {
   });
 });
 
+describe("OIDC: PKCE off for a confidential client whose library cannot do it (require_pkce: false)", () => {
+  const legacy = { client_id: "legacy", name: "Legacy", redirect_uris: ["https://legacy.example/cb"], require_pkce: false };
+  const withLegacy = () => ({
+    ...vars,
+    OIDC_CLIENTS: JSON.stringify([...CLIENTS, legacy]),
+    OIDC_CLIENT_SECRETS: JSON.stringify({ ...SECRETS, legacy: "legacy-client-secret-of-at-least-32-chars" }),
+  });
+
+  it("takes an authorization without code_challenge but with a nonce, and redeems its code without a verifier", async () => {
+    const h = harness(withLegacy());
+    const rp = relyingParty(h, "legacy", legacy.redirect_uris[0]);
+    const signed = await rp.signIn(h.browser(), {}, { code_challenge: null, code_challenge_method: null });
+    expect(signed.code).not.toBe("");
+    const res = await rp.token({ code: signed.code }, { secret: "legacy-client-secret-of-at-least-32-chars" });
+    expect(res.status).toBe(200);
+    expect(claimsOfJwt(((await res.json()) as { id_token: string }).id_token)).toMatchObject({ nonce: signed.nonce });
+  });
+
+  it("still needs a nonce without PKCE, holds a request that sends a challenge to it, and keeps PKCE for every other client", async () => {
+    const h = harness(withLegacy());
+    const legacyRp = relyingParty(h, "legacy", legacy.redirect_uris[0]);
+    const noNonce = await legacyRp.authorize(h.browser(), { code_challenge: null, code_challenge_method: null, nonce: null });
+    expect(new URL(noNonce.res.headers.get("Location")!).searchParams.get("error_description")).toBe(
+      "nonce is required when code_challenge is left out (require_pkce: false)",
+    );
+    // With a challenge, its code needs the verifier.
+    const withPkce = await legacyRp.signIn(h.browser());
+    const bare = await legacyRp.token({ code: withPkce.code }, { secret: "legacy-client-secret-of-at-least-32-chars" });
+    expect(((await bare.json()) as { error: string }).error).toBe("invalid_grant");
+    const shop = await relyingParty(h).authorize(h.browser(), { code_challenge: null, code_challenge_method: null });
+    expect(new URL(shop.res.headers.get("Location")!).searchParams.get("error_description")).toBe("code_challenge is required (PKCE S256)");
+  });
+
+  it("refuses require_pkce: false for a public client", async () => {
+    const res = await harness({
+      ...vars,
+      OIDC_CLIENTS: JSON.stringify([{ ...legacy, token_endpoint_auth_method: "none" }]),
+      OIDC_CLIENT_SECRETS: "",
+    }).request("/healthz");
+    expect(((await res.json()) as { problems: string[] }).problems).toContain("OIDC_CLIENTS");
+  });
+});
+
 describe("OIDC: what browser apps and every library need", () => {
   it("ID tokens are RS256 unless the client registered ES256; both keys are in the JWKS and jose verifies each", async () => {
     const clients = [CLIENTS[0]!, { ...CLIENTS[1]!, id_token_signed_response_alg: "ES256" }];
@@ -696,7 +739,7 @@ describe("OIDC: what browser apps and every library need", () => {
     const rp = relyingParty(h);
     const cases: [Response, string][] = [
       [await rp.token({ grant_type: "password" }), "unsupported_grant_type"],
-      [await rp.token({ code: "x" }), "invalid_request"],
+      [await rp.token({ code_verifier: randomText() }), "invalid_request"],
       [await rp.token({ code: "x", code_verifier: randomText() }, { secret: "wrong-secret-of-at-least-32-characters" }), "invalid_client"],
       [await rp.token({ code: "unknown", code_verifier: randomText() }), "invalid_grant"],
     ];

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { SANDBOX_OIDC } from "../../src/config/oidc";
 import { JwksResponse, UserinfoResponse } from "../../src/routes/responses";
 import { answer } from "../support/answers";
-import { harness, ORIGIN } from "../support/harness";
+import { type Browser, harness, ORIGIN } from "../support/harness";
 import { errorOf, pageErrorOf } from "../support/http";
 import { rsaSigningKey, signingKey } from "../support/keys";
 import { basic, CLIENTS, challengeOf, claimsOfJwt, oidcVars, pageConfigOf, randomText, relyingParty, SECRETS } from "../support/oidc";
@@ -215,6 +215,26 @@ describe("OIDC: /authorize", () => {
   });
 });
 
+/**
+ * Any /authorize answers a sealed authorization: the browser takes one of `rp`'s, puts it in the cookie of its
+ * finished attempt and sends the same result again — which is answered without a redirect, and writes no code and
+ * no grant.
+ */
+async function resendWithAuthorizationOf(
+  h: ReturnType<typeof harness>,
+  rp: ReturnType<typeof relyingParty>,
+  b: Browser,
+  finished: { imp_uid: string; merchant_uid: string },
+) {
+  const [codes, grants] = [await count("oidc_codes"), await count("grants")];
+  const { authorization } = await rp.attemptOf((await rp.authorize(h.browser())).res);
+  b.cookie = `${b.cookie}; imp_authz_${finished.merchant_uid}=${authorization!.sealed}`;
+  const again = await b.verify(finished);
+  expect(again.status).toBe(200);
+  expect(((await again.json()) as { redirect_to?: string }).redirect_to).toBeUndefined();
+  expect([await count("oidc_codes"), await count("grants")]).toEqual([codes, grants]);
+}
+
 describe("OIDC: the whole flow", () => {
   it("one verification, one code: re-sent with another client's authorization in its cookie, a finished verification mints nothing", async () => {
     const h = harness(vars);
@@ -223,15 +243,7 @@ describe("OIDC: the whole flow", () => {
     const b = h.browser();
     const first = await shop.signIn(b, { unique_key: `CI-${randomText(8)}` });
     expect(first.code).not.toBe("");
-    const [codes, grants] = [await count("oidc_codes"), await count("grants")];
-    // Any /authorize answers a sealed authorization: the same browser takes one for another client …
-    const { authorization } = await app.attemptOf((await app.authorize(h.browser())).res);
-    // … puts it in the cookie of its finished attempt, and sends the same result again.
-    b.cookie = `${b.cookie}; imp_authz_${first.merchant_uid}=${authorization!.sealed}`;
-    const again = await b.verify({ imp_uid: first.cert.imp_uid, merchant_uid: first.merchant_uid });
-    expect(again.status).toBe(200);
-    expect(((await again.json()) as { redirect_to?: string }).redirect_to).toBeUndefined();
-    expect([await count("oidc_codes"), await count("grants")]).toEqual([codes, grants]);
+    await resendWithAuthorizationOf(h, app, b, { imp_uid: first.cert.imp_uid, merchant_uid: first.merchant_uid });
   });
 
   it("one verification, one code: a verification of the page's own, re-sent with an authorization's cookie, mints nothing", async () => {
@@ -240,13 +252,7 @@ describe("OIDC: the whole flow", () => {
     const b = h.browser();
     const cert = await b.certified({ unique_key: `CI-${randomText(8)}` });
     expect((await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid })).status).toBe(200);
-    const [codes, grants] = [await count("oidc_codes"), await count("grants")];
-    const { authorization } = await shop.attemptOf((await shop.authorize(h.browser())).res);
-    b.cookie = `${b.cookie}; imp_authz_${cert.merchant_uid}=${authorization!.sealed}`;
-    const again = await b.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
-    expect(again.status).toBe(200);
-    expect(((await again.json()) as { redirect_to?: string }).redirect_to).toBeUndefined();
-    expect([await count("oidc_codes"), await count("grants")]).toEqual([codes, grants]);
+    await resendWithAuthorizationOf(h, shop, b, { imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid! });
   });
 
   it("a repeat inside the same authorization still answers with the same code", async () => {

@@ -8,7 +8,7 @@ import { PROVIDERS } from "./providers/registry";
 import { certifications } from "./routes/certifications";
 import { guardian } from "./routes/guardian";
 import { health, jwks } from "./routes/health";
-import { authorize, discovery, token, userinfo } from "./routes/oidc";
+import { authorize, discovery, logout, token, userinfo } from "./routes/oidc";
 import { page } from "./routes/page";
 import { redirect } from "./routes/redirect";
 import { siteApi } from "./routes/site-api";
@@ -55,6 +55,7 @@ export function createApp(options: AppOptions = {}) {
     .route("/authorize", authorize)
     .route("/token", token)
     .route("/userinfo", userinfo)
+    .route("/logout", logout)
     .route("/api", siteApi)
     .route("/guardian", guardian)
     .route("/certifications/redirect", redirect)

@@ -26,6 +26,8 @@ export interface OidcClient {
   public: boolean;
   /** `require_pkce` (default true): false lets a confidential client whose library cannot do PKCE leave it out, with a nonce. */
   requirePkce: boolean;
+  /** `post_logout_redirect_uris`: where RP-Initiated Logout may send the visitor back, exactly (the sandbox's: any loopback). */
+  postLogoutRedirectUris: string[];
 }
 
 export type IdTokenAlg = "RS256" | "ES256";
@@ -238,6 +240,7 @@ function readClients(r: Reader): ListedClient[] {
       id_token_signed_response_alg: alg = "RS256",
       token_endpoint_auth_method: authMethod = "client_secret_basic",
       require_pkce: requirePkce = true,
+      post_logout_redirect_uris: logoutUris = [],
     } = entry;
     const label = typeof id === "string" && CLIENT_ID.test(id) ? `client ${id}: ` : "";
     if (typeof id !== "string" || !CLIENT_ID.test(id)) return bad(`${CLIENTS_SHAPE}; client_id of [A-Za-z0-9._-], 1 to 64`);
@@ -255,10 +258,14 @@ function readClients(r: Reader): ListedClient[] {
     if (typeof requirePkce !== "boolean" || (!requirePkce && authMethod === "none")) {
       return bad(`${label}require_pkce: true (the default), or false for a confidential client only`);
     }
+    if (!Array.isArray(logoutUris) || !logoutUris.every((u) => typeof u === "string" && isRedirectUri(u))) {
+      return bad(`${label}post_logout_redirect_uris: absolute https URLs (http only for localhost/127.0.0.1), without a fragment`);
+    }
     clients.push({
       id,
       name,
       redirectUris: uris as string[],
+      postLogoutRedirectUris: logoutUris as string[],
       subjectType: subjectType as SubjectType,
       idTokenAlg: alg,
       public: authMethod === "none",
@@ -321,6 +328,7 @@ export function readOidcVars(r: Reader, sandbox: boolean): OidcVars {
       id,
       name,
       redirectUris: [],
+      postLogoutRedirectUris: [],
       loopback: true,
       subjectType: "public",
       secret,

@@ -3,7 +3,7 @@ import type { Db } from "./client";
 import { preparedBatch, type Values, value } from "./prepared";
 import { attempts, codes, grants, guardianConsents, users, withdrawals } from "./schema";
 
-/** What an attempt's completion writes for the OIDC authorization it ran: the code, and the client's grant. */
+/** What an attempt's completion writes for the OIDC authorization it ran: its code (the grant follows its redemption). */
 export interface CodeGrant {
   codeHash: string;
   authorizationId: string;
@@ -13,33 +13,30 @@ export interface CodeGrant {
   scope: string;
   nonce: string | null;
   expiresAt: number; // epoch ms
-  /** A pairwise client's new subject, used if the person has no grant for it yet; null: public (the user id). */
+  /** A pairwise client's new subject, used if the person has no grant for it when the code is redeemed; null: public (the user id). */
   pairwiseSub: string | null;
   now: number;
 }
 
 /**
- * The statements that issue an authorization's code in the batch that completes its attempt, so the code exists
- * exactly when the success is stored. Both are INSERT … SELECT from the attempt row this result completed: a
- * repeat finds the grant and the code already there (one code per authorization), and nothing is written for an
- * attempt that did not complete. Prepared (db/prepared.ts): their values are `codeValues`.
+ * The statement that issues an authorization's code in the batch that completes its attempt, so the code exists
+ * exactly when the success is stored: INSERT … SELECT from the attempt row this result completed, so a repeat finds
+ * the code already there (one code per authorization), and nothing is written for an attempt that did not complete.
+ * The client's grant is written when the code is redeemed (`redeemCode`). Prepared (db/prepared.ts): its values are
+ * `codeValues`.
  */
 export function codeStatements(db: Db) {
   const g = (name: keyof CodeGrant) => value(`code_${name}`);
-  // A child whose guardian has not consented yet gets neither: no code, no grant, until the account is active.
+  // A child whose guardian has not consented yet gets no code until the account is active.
   const completed = sql`FROM ${attempts} WHERE ${attempts.attemptId} = ${value("attemptId")} AND ${attempts.resultId} = ${value("resultId")}
     AND ${attempts.userId} IS NOT NULL AND ${attempts.authorizationId} = ${g("authorizationId")}
     AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${attempts.userId} AND ${users.status} = 'active')`;
   return [
     db
-      .insert(grants)
-      .select(sql`SELECT ${g("clientId")}, ${attempts.userId}, COALESCE(${g("pairwiseSub")}, ${attempts.userId}), ${g("now")} ${completed}`)
-      .onConflictDoNothing(),
-    db
       .insert(codes)
       .select(
         sql`SELECT ${g("codeHash")}, ${g("authorizationId")}, ${g("clientId")}, ${g("redirectUri")}, ${g("challenge")}, ${g("scope")}, ${g("nonce")},
-                   ${value("attemptId")}, ${attempts.userId}, ${g("expiresAt")}, NULL, NULL, 0 ${completed}`,
+                   ${value("attemptId")}, ${attempts.userId}, ${g("pairwiseSub")}, ${g("expiresAt")}, NULL, NULL, 0 ${completed}`,
       )
       .onConflictDoNothing(),
   ] as const;
@@ -101,15 +98,16 @@ const selectGranted = (db: Db) =>
 
 /**
  * The exchange of a code, in one batch: it is used only if it is unused, unrevoked, unexpired and bound to this
- * client, redirect URI and challenge; a code that was already used is revoked (with the access token it gave).
- * Returns the person when this exchange used it.
+ * client, redirect URI and challenge; a code that was already used is revoked (with the access token it gave). The
+ * exchange that uses it writes the client's grant (its first, with the code's subject) or brings the grant's last
+ * verification forward. Returns the person when this exchange used it.
  */
 export async function redeemCode(
   db: Db,
   r: { codeHash: string; clientId: string; redirectUri: string; challenge: string; now: number; exchange: string },
 ): Promise<GrantedPerson | null> {
   const mine = and(eq(codes.codeHash, r.codeHash), eq(codes.clientId, r.clientId));
-  const [, , rows] = await db.batch([
+  const [, , , rows] = await db.batch([
     db
       .update(codes)
       .set({ usedAt: r.now, usedBy: r.exchange })
@@ -128,6 +126,18 @@ export async function redeemCode(
       .update(codes)
       .set({ revoked: true })
       .where(and(mine, isNotNull(codes.usedAt), ne(codes.usedBy, r.exchange))),
+    // A grant counts once its code is redeemed: the site API and `outcome` know the person from here on.
+    db
+      .insert(grants)
+      .select(
+        sql`SELECT ${codes.clientId}, ${codes.userId}, COALESCE(${codes.sub}, ${codes.userId}), ${attempts.completedAt}, ${attempts.completedAt}
+            FROM ${codes} JOIN ${attempts} ON ${attempts.attemptId} = ${codes.attemptId}
+            WHERE ${codes.codeHash} = ${r.codeHash} AND ${codes.clientId} = ${r.clientId} AND ${codes.usedBy} = ${r.exchange}`,
+      )
+      .onConflictDoUpdate({
+        target: [grants.clientId, grants.userId],
+        set: { lastVerifiedAt: sql`MAX(COALESCE(${grants.lastVerifiedAt}, 0), excluded.last_verified_at)` },
+      }),
     selectGranted(db).where(and(mine, eq(codes.usedBy, r.exchange))),
   ]);
   return (rows[0] as GrantedPerson | undefined) ?? null;

@@ -2,7 +2,7 @@ import { and, eq, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { type CodeGrant, codeStatements, codeValues } from "./oidc";
 import { preparedBatch, type Values, value } from "./prepared";
-import { type Attempt, attempts, guardianConsents, type User, users, withdrawals } from "./schema";
+import { type Attempt, attempts, grants, guardianConsents, type User, users, withdrawals } from "./schema";
 
 export { type D1Stats, type Db, openDb } from "./client";
 
@@ -184,12 +184,16 @@ function completionStatements(db: Db, s: CompletionShape) {
             WHERE ${free} AND NOT EXISTS (SELECT 1 FROM ${users} WHERE ${current})`,
       )
       .onConflictDoNothing(),
-    // The user row just inserted (or found) tells whether this attempt created it.
+    // The outcome: inside an OIDC authorization, the client's view (new to it until it redeemed a code for the
+    // person); otherwise whether this attempt created the user row just inserted (or found).
     db
       .insert(attempts)
       .select(
         sql`SELECT ${attemptId}, ${resultId}, ${value("browserHash")}, ${value("createdAt")}, ${value("expiresAt")}, ${userId},
-                   (SELECT CASE WHEN ${users.createdByAttemptId} = ${attemptId} THEN 'new_user' ELSE 'existing_user' END
+                   (SELECT CASE WHEN ${value("clientId")} IS NULL
+                      THEN CASE WHEN ${users.createdByAttemptId} = ${attemptId} THEN 'new_user' ELSE 'existing_user' END
+                      WHEN EXISTS (SELECT 1 FROM ${grants} WHERE ${grants.clientId} = ${value("clientId")} AND ${grants.userId} = ${userId})
+                      THEN 'existing_user' ELSE 'new_user' END
                     FROM ${users} WHERE ${users.id} = ${userId}),
                    ${value("certifiedAt")}, ${value("age")}, ${now}, ${value("authorizationId")}
             WHERE ${free} AND ${userId} IS NOT NULL`,
@@ -256,6 +260,7 @@ function completionValues(c: Completion): Values {
     pendingUntil: c.pending?.until ?? null,
     consentId: c.pending?.consentId ?? null,
     authorizationId: c.grant?.authorizationId ?? null,
+    clientId: c.grant?.clientId ?? null,
     ...(c.grant ? codeValues(c, c.grant) : {}),
   };
 }
@@ -273,7 +278,7 @@ function completionValues(c: Completion): Values {
 export async function completeAttempt(db: Db, c: Completion, forget = false): Promise<CompletionResult> {
   const shape = { ...shapeOf(c), forget };
   const results = await completion(db, shape, completionValues(c));
-  const rows = results[results.length - (shape.grant ? 3 : 1)] as unknown as (Omit<AttemptWithUser, "attempt"> & {
+  const rows = results[results.length - (shape.grant ? 2 : 1)] as unknown as (Omit<AttemptWithUser, "attempt"> & {
     attempt: Attempt | null;
     cooldownUntil: number | null;
     owners: number;

@@ -102,8 +102,10 @@ export const withdrawals = sqliteTable(
 
 /**
  * Which OIDC clients a person authorized, and the subject each knows them by: the user id for a `public` client, a
- * random id of its own for a `pairwise` one (stable, since it is stored). The site API shows a client only the
- * people it holds a grant for; when the last grant goes, so does the account.
+ * random id of its own for a `pairwise` one (stable, since it is stored). A grant is written when the client redeems
+ * a code at /token (a code never redeemed leaves none), so `outcome` is the client's view: `new_user` until it holds
+ * one. The site API shows a client only the people it holds a grant for, with this grant's times; when the last
+ * grant goes, so does the account.
  */
 export const grants = sqliteTable(
   "grants",
@@ -112,6 +114,11 @@ export const grants = sqliteTable(
     userId: text("user_id").notNull(),
     sub: text("sub").notNull(),
     createdAt: integer("created_at").notNull(), // epoch ms
+    /**
+     * When the last verification this client redeemed for the person completed (epoch ms; `created_at`: the first);
+     * null: written before it was kept.
+     */
+    lastVerifiedAt: integer("last_verified_at"),
   },
   (t) => [
     primaryKey({ columns: [t.clientId, t.userId] }),
@@ -122,7 +129,7 @@ export const grants = sqliteTable(
 
 /**
  * Authorization codes: one per OIDC authorization (`authorization_id` UNIQUE), written in the batch that completes
- * its attempt, found by the SHA-256 of the code (never the code itself). Single-use: `used_at` is set by the
+ * its attempt (redeeming one writes the client's grant), found by the SHA-256 of the code (never the code itself). Single-use: `used_at` is set by the
  * exchange; a second exchange sets `revoked`, which also voids the access token issued with it. Kept until the
  * access token would have expired, then deleted by the daily cron.
  */
@@ -138,6 +145,8 @@ export const codes = sqliteTable(
     nonce: text("nonce"),
     attemptId: text("merchant_uid").notNull(),
     userId: text("user_id").notNull(),
+    /** A pairwise client's subject for the person if its grant is new when the code is redeemed; null: the user id. */
+    sub: text("sub"),
     expiresAt: integer("expires_at").notNull(), // epoch ms
     usedAt: integer("used_at"), // epoch ms
     /** The exchange that used it (random), so a replay is told from the first use inside one batch. */

@@ -82,3 +82,18 @@ export async function bindBrowser<E extends AppEnv>(c: Context<E>): Promise<stri
   setCookie(c, browserCookieName(c), token, attemptCookie(c));
   return token;
 }
+
+/** The app's own cookies as this origin spells them: the binding cookie and those named after an attempt. */
+const OWN_COOKIE = /^(?:__Host-)?imp_(?:browser|authz_[\w.-]+|consent_[\w.-]+)$/;
+
+/**
+ * RP-Initiated Logout: every cookie of ours this request carries expires now. The app keeps no login session, so
+ * nothing else ties this browser to a verification here.
+ */
+export function forgetBrowser<E extends AppEnv>(c: Context<E>) {
+  const names = new Set((c.req.header("Cookie") ?? "").split(";").map((pair) => pair.slice(0, pair.indexOf("=")).trim()));
+  const hostPrefixed = cookieName(c, "") !== "";
+  for (const name of names) {
+    if (OWN_COOKIE.test(name) && name.startsWith("__Host-") === hostPrefixed) setCookie(c, name, "", { ...attemptCookie(c), maxAge: 0 });
+  }
+}

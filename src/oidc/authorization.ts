@@ -49,6 +49,10 @@ export const clientOf = (config: Config, id: string | undefined) => config.oidc.
 /** A redirect URI this client registered (exactly), or, for the sandbox's client, any loopback http URI. */
 export const allowsRedirect = (client: OidcClient, uri: string) => (client.loopback ? isLoopbackUri(uri) : client.redirectUris.includes(uri));
 
+/** A post-logout redirect URI this client registered (exactly), or, for the sandbox's client, any loopback http URI. */
+export const allowsLogoutRedirect = (client: OidcClient, uri: string) =>
+  client.loopback ? isLoopbackUri(uri) : client.postLogoutRedirectUris.includes(uri);
+
 /** The sealed form: base64url(JSON).tag. */
 export async function sealAuthorization(config: Config, a: Authorization): Promise<string> {
   const payload = toBase64Url(encoder.encode(JSON.stringify(a)));

@@ -2,8 +2,8 @@ import { fromBase64Url, toBase64Url } from "../lib/encoding";
 
 /**
  * The JWTs this issuer signs and reads back: compact JWS with ES256 (RFC 7515, RFC 7518 §3.4) over Web Crypto,
- * whose ECDSA signature is already JWS's fixed-width r‖s. Only our own tokens are ever read, with our own keys and
- * one algorithm, so the reader refuses everything else outright (RFC 8725): another `alg`, a `crit` header, a
+ * whose ECDSA signature is already JWS's fixed-width r‖s, and RS256 (RSASSA-PKCS1-v1_5). Only our own tokens are ever
+ * read, with our own keys and the algorithm each key signs with, so the reader refuses everything else outright (RFC 8725): another `alg`, a `crit` header, a
  * `typ` other than the one expected, a malformed part.
  */
 
@@ -45,30 +45,34 @@ export function jwsParts(token: string) {
 }
 
 /**
- * The claims of a JWT signed by `key` with ES256, of type `typ`, from `issuer` for `audience`, unexpired at `now`
- * (and not before its `nbf`); null when any of it does not hold.
+ * The claims of a JWT signed by `key` with `alg` (ES256 unless named), of type `typ`, from `issuer` for `audience`
+ * (any audience when none is named), unexpired at `now` unless `expired` allows it (an `id_token_hint` is read past its
+ * expiry: OpenID Connect RP-Initiated Logout §2), and not before its `nbf`; null when any of it does not hold.
  */
 export async function verifyJwt(
   token: string,
   key: CryptoKey,
-  expect: { typ: string; issuer: string; audience: string },
+  expect: { typ: string; issuer: string; audience?: string; alg?: "ES256" | "RS256"; expired?: boolean },
   now = Date.now(),
 ): Promise<Record<string, unknown> | null> {
   const jws = jwsParts(token);
   if (!jws) return null;
   const { header, parts } = jws;
-  if (header.alg !== "ES256" || header.typ !== expect.typ || "crit" in header) return null;
+  const alg = expect.alg ?? "ES256";
+  if (header.alg !== alg || header.typ !== expect.typ || "crit" in header) return null;
   // 64 bytes (r and s) are 86 characters unpadded; any other length is not ours, and some would not even decode.
-  if (parts[2].length !== 86) return null;
+  if (alg === "ES256" && parts[2].length !== 86) return null;
   const signature = fromBase64Url(parts[2]);
-  const signed = await crypto.subtle.verify(ECDSA, key, signature, encoder.encode(`${parts[0]}.${parts[1]}`)).catch(() => false);
+  const signed = await crypto.subtle
+    .verify(alg === "RS256" ? RS256 : ECDSA, key, signature, encoder.encode(`${parts[0]}.${parts[1]}`))
+    .catch(() => false);
   if (!signed) return null;
   const claims = decodeJson(parts[1]);
   if (!claims) return null;
   const seconds = now / 1000;
   const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (claims.iss !== expect.issuer || !audience.includes(expect.audience)) return null;
-  if (typeof claims.exp !== "number" || claims.exp <= seconds) return null;
+  if (claims.iss !== expect.issuer || (expect.audience !== undefined && !audience.includes(expect.audience))) return null;
+  if (typeof claims.exp !== "number" || (!expect.expired && claims.exp <= seconds)) return null;
   if (claims.nbf !== undefined && (typeof claims.nbf !== "number" || claims.nbf > seconds)) return null;
   return claims;
 }

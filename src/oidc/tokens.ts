@@ -1,4 +1,5 @@
 import type { Config, PublicJwk, RsaPublicJwk, SigningKey } from "../config";
+import { importPublicJwk } from "../config/oidc";
 import type { GrantedPerson } from "../db/oidc";
 import { jwsParts, signJwt, verifyJwt } from "./jwt";
 
@@ -101,17 +102,33 @@ export async function readAccessToken(config: Config, issuer: string, token: str
   return { clientId: payload.client_id, codeHash: payload.jti };
 }
 
+/**
+ * An ID token this issuer signed, given back as an `id_token_hint` (RP-Initiated Logout, and an authorization that
+ * asks for the same person): signed with the current key or a previous one of its algorithm, from this issuer, for
+ * one client; its expiry is not held against it. Its client and subject, or null for anything else.
+ */
+export async function readIdTokenHint(config: Config, issuer: string, token: string): Promise<{ clientId: string; sub: string } | null> {
+  const header = jwsParts(token)?.header;
+  if (typeof header?.kid !== "string") return null;
+  const { signingKey, rsaKey, previousKeys } = config.oidc;
+  const current = [signingKey, rsaKey].find((k) => k?.kid === header.kid);
+  const previous = current ? undefined : previousKeys.find((p) => p.jwk.kid === header.kid);
+  const jwk = current?.publicJwk ?? previous?.jwk;
+  if (!jwk) return null;
+  const key = current ? await publicKeyOf(current) : previous!.key;
+  const claims = await verifyJwt(token, key, { typ: "JWT", issuer, alg: jwk.kty === "RSA" ? "RS256" : "ES256", expired: true });
+  const audience = Array.isArray(claims?.aud) && claims.aud.length === 1 ? claims.aud[0] : claims?.aud;
+  if (typeof audience !== "string" || typeof claims?.sub !== "string" || !config.oidc.clients.some((c) => c.id === audience)) return null;
+  return { clientId: audience, sub: claims.sub };
+}
+
 const publicKeys = new WeakMap<SigningKey, Promise<CryptoKey>>();
 
-/** The verifying half of the signing key, imported once. */
+/** The verifying half of a signing key (EC or RSA), imported once. */
 function publicKeyOf(key: SigningKey): Promise<CryptoKey> {
   let imported = publicKeys.get(key);
   if (!imported) {
-    // Access tokens are only ever signed with the EC key (SIGNING_KEY), so this is only ever asked for that one.
-    const jwk = key.publicJwk;
-    if (jwk.kty !== "EC") return Promise.reject(new Error("access tokens are ES256"));
-    const { kty, crv, x, y } = jwk;
-    imported = crypto.subtle.importKey("jwk", { kty, crv, x, y }, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+    imported = importPublicJwk(key.publicJwk).then((k) => k ?? Promise.reject(new Error(`signing key ${key.kid} has no usable public half`)));
     publicKeys.set(key, imported);
   }
   return imported;

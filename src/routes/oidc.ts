@@ -4,6 +4,7 @@ import { redeemCode, tokenPerson } from "../db/oidc";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
 import { issuerOf } from "../flows/authorization";
+import { forgetBrowser } from "../http/browser";
 import { withStorage } from "../http/context";
 import { clientCors, publicCors } from "../http/cors";
 import { errorPage } from "../http/error-page";
@@ -15,6 +16,7 @@ import { randomToken, sha256Hex } from "../lib/crypto";
 import { toBase64Url } from "../lib/encoding";
 import {
   AuthorizeError,
+  allowsLogoutRedirect,
   clientOf,
   newAuthorizationId,
   readAuthorizeRequest,
@@ -24,7 +26,8 @@ import {
   sealAuthorization,
 } from "../oidc/authorization";
 import { authenticateClient } from "../oidc/clients";
-import { ACCESS_TOKEN_TTL_S, accessToken, CLAIMS_SUPPORTED, claimsOf, idToken, readAccessToken } from "../oidc/tokens";
+import { ACCESS_TOKEN_TTL_S, accessToken, CLAIMS_SUPPORTED, claimsOf, idToken, readAccessToken, readIdTokenHint } from "../oidc/tokens";
+import { signedOutPage } from "../views/result-page";
 import { showPage } from "./page";
 
 /** OpenID Connect Discovery 1.0: what a client library needs to know, under the issuer. */
@@ -38,6 +41,7 @@ export const discovery = new Hono<AppEnv>().get("/.well-known/openid-configurati
       authorization_endpoint: `${issuer}/authorize`,
       token_endpoint: `${issuer}/token`,
       userinfo_endpoint: `${issuer}/userinfo`,
+      end_session_endpoint: `${issuer}/logout`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       response_types_supported: ["code"],
       response_modes_supported: ["query"],
@@ -85,16 +89,56 @@ async function authorizationPage(c: Context<AppEnv>, params: URLSearchParams) {
   return showPage(c, { authorization: { sealed, authorization, clientName, issuer } });
 }
 
-export const authorize = new Hono<AppEnv>()
-  .get("/", requireConfig, (c) => authorizationPage(c, new URL(c.req.url).searchParams))
-  // A navigation from the site's own page: no same-origin rule (that is for the app's own JSON routes).
-  .post("/", requireConfig, limitBody, async (c) => {
-    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(c.req.header("Content-Type") ?? "")) {
-      throw new AppError("invalid_request", "POST /authorize takes a form body");
-    }
-    return authorizationPage(c, new URLSearchParams(await c.req.text()));
-  })
-  .onError((err, c) => errorPage(c, err));
+const isForm = (c: Context) => /^application\/x-www-form-urlencoded\s*(;|$)/i.test(c.req.header("Content-Type") ?? "");
+
+/**
+ * An endpoint a browser navigates to, by GET (its query) or POST (a form body): a navigation from the site's own page,
+ * so no same-origin rule (that is for the app's own JSON routes); its errors are pages.
+ */
+const navigation = (path: string, handle: (c: Context<AppEnv>, params: URLSearchParams) => Promise<Response>) =>
+  new Hono<AppEnv>()
+    .get("/", requireConfig, (c) => handle(c, new URL(c.req.url).searchParams))
+    .post("/", requireConfig, limitBody, async (c) => {
+      if (!isForm(c)) throw new AppError("invalid_request", `POST ${path} takes a form body`);
+      return handle(c, new URLSearchParams(await c.req.text()));
+    })
+    .onError((err, c) => errorPage(c, err));
+
+/** The authorization endpoint, by GET or POST (OpenID Connect Core §3.1.2.1). */
+export const authorize = navigation("/authorize", authorizationPage);
+
+/**
+ * OpenID Connect RP-Initiated Logout 1.0, by GET (the query) or POST (a form): an `id_token_hint` must be an ID token
+ * we issued (its signature checked, its expiry not); a `post_logout_redirect_uri` must be exactly one of the client's
+ * `post_logout_redirect_uris` (the client named by the hint, or by `client_id`, which must agree) → 303 there, with
+ * `state`. Without one, a page says the visitor is signed out. Anything else is a 400 page, never a redirect. The app
+ * keeps no login session: signing out clears its cookies in this browser.
+ */
+async function signOut(c: Context<AppEnv>, params: URLSearchParams) {
+  const config = c.get("config");
+  requireOidc(config);
+  for (const name of ["id_token_hint", "post_logout_redirect_uri", "client_id", "state"]) {
+    if (params.getAll(name).length > 1) throw new AppError("invalid_request", `${name} given twice`);
+  }
+  const hint = params.get("id_token_hint");
+  const uri = params.get("post_logout_redirect_uri");
+  const clientId = params.get("client_id");
+  const hinted = hint ? await readIdTokenHint(config, issuerOf(c), hint) : null;
+  if (hint && !hinted) throw new AppError("invalid_request", "id_token_hint is not an ID token of this issuer");
+  if (hinted && clientId && hinted.clientId !== clientId) throw new AppError("invalid_request", "id_token_hint was issued to another client");
+  let back: string | undefined;
+  if (uri !== null) {
+    const client = clientOf(config, hinted?.clientId ?? clientId ?? undefined);
+    if (!client) throw new AppError("invalid_request", "post_logout_redirect_uri needs id_token_hint or client_id");
+    if (!allowsLogoutRedirect(client, uri)) throw new AppError("invalid_request", "post_logout_redirect_uri is not registered");
+    back = redirectWith(uri, { state: params.get("state") ?? undefined });
+  }
+  forgetBrowser(c);
+  return back ? c.redirect(back, 303) : signedOutPage(c);
+}
+
+/** The end-session endpoint, by GET or POST (RP-Initiated Logout §2). */
+export const logout = navigation("/logout", signOut);
 
 /** An RFC 6749 §5.2 error. */
 class OAuthError extends Error {
@@ -115,7 +159,7 @@ const noStore = (c: Context) => {
 
 /** A form body, each parameter at most once (RFC 6749 §3.2). */
 async function formOf<E extends AppEnv>(c: Context<E>): Promise<URLSearchParams> {
-  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(c.req.header("Content-Type") ?? "")) {
+  if (!isForm(c)) {
     throw new OAuthError("invalid_request", 400, "the body must be application/x-www-form-urlencoded");
   }
   let form: URLSearchParams;

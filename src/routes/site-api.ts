@@ -42,7 +42,8 @@ export const siteApi = new Hono<SiteEnv>()
     const { sub } = c.req.valid("param");
     const found = await grantedUser(c.get("db"), c.get("client").id, sub);
     if (!found) throw new AppError("user_not_found");
-    const { user, consentedAt } = found;
+    // The times are this client's (when it first and last got the person), never another client's activity.
+    const { user, grant, consentedAt } = found;
     return c.json(
       {
         user: {
@@ -50,8 +51,8 @@ export const siteApi = new Hono<SiteEnv>()
           name: user.name,
           gender: user.gender,
           birthday: user.birthday,
-          created_at: new Date(user.createdAt).toISOString(),
-          last_verified_at: iso(user.lastVerifiedAt ?? user.createdAt),
+          created_at: new Date(grant.createdAt).toISOString(),
+          last_verified_at: iso(grant.lastVerifiedAt ?? grant.createdAt),
           guardian_consent: consentedAt === null ? null : { consented_at: new Date(consentedAt).toISOString() },
         },
       },

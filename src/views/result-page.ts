@@ -118,3 +118,35 @@ export function resultPage<E extends AppEnv>(c: Context<E>, shown: Shown, status
   });
   return c.html(page, "error" in shown ? ERRORS[shown.error].status : (status ?? 200));
 }
+
+/**
+ * RP-Initiated Logout's page, when no client's URI was given to go back to: signed out, in the visitor's language
+ * (its switch link names only the language: an `id_token_hint` in the request is never repeated).
+ */
+export function signedOutPage<E extends AppEnv>(c: Context<E>) {
+  c.header("Content-Security-Policy", PAGE_CSP);
+  c.header("Vary", "Accept-Language");
+  const requested = c.req.query("lang") ?? c.req.query("ui_locales")?.split(" ")[0];
+  const lang: Lang = requested === "ko" || requested === "en" ? requested : preferredLang(c.req.header("Accept-Language"));
+  const m = MESSAGES[lang];
+  const other: Lang = lang === "ko" ? "en" : "ko";
+  const config = c.get("config");
+  return c.html(
+    html`${documentStart(lang, titleOf(config, m.signed_out_title))}
+<body>
+<main>
+<header>
+<h1>${m.signed_out_title}</h1>
+<a class="link" href="/logout?lang=${other}" lang="${other}">${m.language}</a>
+</header>
+<div class="card">
+<section class="result info" role="status" data-signed-out="true">
+<p class="message">${m.signed_out}</p>
+</section>
+</div>
+</main>
+</body>
+</html>`,
+    200,
+  );
+}

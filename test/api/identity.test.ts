@@ -114,6 +114,7 @@ describe("identity keys: CI or DI", () => {
     const h = harness({ REJOIN_COOLDOWN_DAYS: "30", ...(await oidcVars()) });
     const rp = relyingParty(h);
     const signed = await rp.signIn(h.browser(), only.di("DI-leaver"));
+    await rp.tokens(signed.code, signed.verifier);
     const del = await rp.site("DELETE", signed.body!.user.id);
     expect(del.status).toBe(200);
     const b = h.browser();

@@ -532,6 +532,7 @@ describe("OIDC: subjects, grants and the site API", () => {
     const shop = relyingParty(h, "shop");
     const signed = await shop.signIn(h.browser(), { name: "최셋", birthday: "1991-03-03" });
     const sub = signed.body!.user.id;
+    await shop.tokens(signed.code, signed.verifier);
     const res = await shop.site("GET", sub);
     expect(await res.json()).toEqual({
       user: {
@@ -539,7 +540,7 @@ describe("OIDC: subjects, grants and the site API", () => {
         name: "최셋",
         gender: "male",
         birthday: "1991-03-03",
-        created_at: signed.body!.user.created_at,
+        created_at: expect.any(String),
         last_verified_at: expect.any(String),
         guardian_consent: null,
       },
@@ -561,6 +562,7 @@ describe("OIDC: subjects, grants and the site API", () => {
     const app = relyingParty(h, "app");
     const person = { unique_key: "CI-two-sites", name: "두사이트" };
     const atShop = await shop.signIn(h.browser(), person);
+    await shop.tokens(atShop.code, atShop.verifier);
     const atApp = await app.signIn(h.browser(), person);
     const appSub = claimsOfJwt((await app.tokens(atApp.code, atApp.verifier)).id_token).sub;
     const shopSub = atShop.body!.user.id;

@@ -15,9 +15,13 @@ function site(extra: Record<string, string> = {}) {
   const h = harness({ ...vars, ...extra });
   const rp = relyingParty(h, "shop");
   const call = (method: string, id: string) => rp.site(method, id);
-  /** A person verified through the site's authorization: returns their user (the sub of a public client is its id). */
+  /**
+   * A person verified through the site's authorization, whose code the site redeemed (a grant counts from then on):
+   * returns their user (the sub of a public client is its id).
+   */
   const person = async (fields: Record<string, unknown> = {}) => {
     const signed = await rp.signIn(h.browser(), fields);
+    if (signed.code) await rp.tokens(signed.code, signed.verifier);
     return { body: signed.body! };
   };
   return { h, call, person };
@@ -46,11 +50,15 @@ describe("site API: users", () => {
         name: "윤하늘",
         gender: "female",
         birthday: "1993-09-09",
-        created_at: body.user.created_at,
+        // This client's times: when it redeemed the person's first code, and their last verification it redeemed.
+        created_at: expect.any(String),
         last_verified_at: expect.any(String),
         guardian_consent: null,
       },
     });
+    const { user } = (await (await call("GET", body.user.id)).json()) as { user: User };
+    expect(Date.parse(user.created_at)).toBeGreaterThanOrEqual(Date.parse(body.user.created_at));
+    expect(Date.parse(user.last_verified_at!)).toBeGreaterThanOrEqual(Date.parse(body.verification.certified_at));
     const unknown = await call("GET", "usr_00000000000000000000000000000000");
     expect([unknown.status, await errorOf(unknown)]).toEqual([404, "user_not_found"]);
     const malformed = await call("GET", "1 OR 1=1");

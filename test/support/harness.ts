@@ -20,7 +20,9 @@ let counter = 0;
  * gets its own REST key, so isolate-wide token caches of different tests never meet.
  */
 /** Vars as strings; bindings (DB, CACHE) may be replaced by a broken one. */
-type Vars = Partial<Record<Exclude<keyof Env, "DB" | "CACHE"> | "SIGNING_KEY" | "OIDC_CLIENT_SECRETS" | "IDENTITY_HMAC_PREVIOUS_KEYS", string>> & {
+type Vars = Partial<
+  Record<Exclude<keyof Env, "DB" | "CACHE"> | "SIGNING_KEY" | "SIGNING_RSA_KEY" | "OIDC_CLIENT_SECRETS" | "IDENTITY_HMAC_PREVIOUS_KEYS", string>
+> & {
   DB?: D1Database;
   CACHE?: KVNamespace;
 };

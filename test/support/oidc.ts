@@ -12,7 +12,12 @@ import type { StubCustomer } from "./portone-stub";
 type Harness = ReturnType<typeof harness>;
 
 export const CLIENTS = [
-  { client_id: "shop", name: "Shop", redirect_uris: ["https://shop.example/auth/callback"] },
+  {
+    client_id: "shop",
+    name: "Shop",
+    redirect_uris: ["https://shop.example/auth/callback"],
+    post_logout_redirect_uris: ["https://shop.example/signed-out"],
+  },
   { client_id: "app", name: "Shop App", redirect_uris: ["https://app.example/cb", "http://127.0.0.1:3000/cb"], subject_type: "pairwise" },
 ];
 export const SECRETS = { shop: "shop-client-secret-of-at-least-32-chars", app: "app-client-secret-of-at-least-32-chars!" };

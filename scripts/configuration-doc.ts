@@ -40,7 +40,7 @@ const MEANINGS: Record<VarName, string> = {
   PUBLIC_URL:
     "the app's public origin, `https://…` without a path: the OIDC issuer and every absolute URL handed out; required in live mode with `OIDC_CLIENTS` (sandbox: the page's own origin)",
   OIDC_CLIENTS:
-    'JSON array of `{ "client_id": [A-Za-z0-9._-]{1,64}, "name", "redirect_uris": [absolute https, http only for localhost/127.0.0.1, no fragment], "subject_type"?: "public" or "pairwise", "id_token_signed_response_alg"?: "RS256" (the default) or "ES256", "token_endpoint_auth_method"?: "client_secret_basic" (the default), "client_secret_post" or "none" (a public client: a browser or mobile app with no secret, PKCE alone, no site API), "require_pkce"?: true (the default) or false (a confidential client whose library cannot do PKCE: its authorization requests must then carry a nonce — the weaker choice), "post_logout_redirect_uris"?: [URLs as redirect_uris: where RP-initiated logout may send the visitor back] }`: the sites allowed to sign people in (docs/INTEGRATION.md); sandbox mode adds the built-in `sandbox` client',
+    'JSON array of `{ "client_id": [A-Za-z0-9._-]{1,64}, "name", "redirect_uris": [absolute https, http only for localhost/127.0.0.1, no fragment], "subject_type"?: "public" or "pairwise", "id_token_signed_response_alg"?: "RS256" (the default) or "ES256", "token_endpoint_auth_method"?: "client_secret_basic" (the default), "client_secret_post" or "none" (a public client: a browser or mobile app with no secret, PKCE alone, no site API), "require_pkce"?: true (the default) or false (a confidential client whose library cannot do PKCE: its authorization requests must then carry a nonce — the weaker choice), "post_logout_redirect_uris"?: [URLs as redirect_uris: where RP-initiated logout may send the visitor back], "webhook_url"?: an https URL for this client’s events (a confidential client only; its secret in `WEBHOOK_SECRETS`, docs/events.md) }`: the sites allowed to sign people in (docs/INTEGRATION.md); sandbox mode adds the built-in `sandbox` client',
   OIDC_CLIENT_SECRETS:
     'JSON object `{ "<client_id>": "<secret of ≥ 32 characters>" }`, one for every confidential client of `OIDC_CLIENTS`, none for a public one (unset or `{}` when every client is public), no other; make each with `npm run keygen -- secret` (URL-safe: `client_secret_basic` reads `+` as a space)',
   SIGNING_KEY:
@@ -55,6 +55,12 @@ const MEANINGS: Record<VarName, string> = {
   GUARDIAN_CONSENT_TTL_SECONDS: "whole number, 600–604800: how long a guardian has to consent; after it nothing of the child is kept",
   VERIFY_METHOD:
     "`window` (the provider's window), `sms` (the in-page SMS form, no window) or `both`; `sms`/`both` need `IMP_PG` (v1) or `PORTONE_PG` (v2) of `danal` or `kcp_v2`",
+  WEBHOOK_SECRETS:
+    'JSON object `{ "<client_id>": "whsec_<base64 of 24 to 64 random bytes>" }`, one for every client with a `webhook_url` in `OIDC_CLIENTS`, no other; make each with `npm run --silent keygen -- webhook`; the sandbox\'s secret is refused in live mode (docs/events.md)',
+  WEBHOOK_RETRY_BASE_SECONDS:
+    "the delay before an event's second try, doubling after each failed try (12 tries; at 30 s the last is 17 hours after the first)",
+  SANDBOX_WEBHOOK_URL:
+    "sandbox mode only: a loopback URL (`http://127.0.0.1:<port>/…` or `http://localhost:<port>/…`) that gets the built-in `sandbox` client's events, signed with the sandbox's public secret; `GET /sandbox/webhooks` lists what was sent",
 };
 
 const INTRO = `# Configuration

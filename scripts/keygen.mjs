@@ -7,6 +7,8 @@
 //   npm run --silent keygen -- secret  32 random bytes, base64url, for a client's secret in OIDC_CLIENT_SECRETS: URL-safe,
 //                                      so `curl -u client:secret` and client_secret_basic's form-decoding (RFC 6749
 //                                      §2.3.1 turns "+" into a space) read it the same way
+//   npm run --silent keygen -- webhook whsec_ and 32 random bytes in base64, for a client's secret in WEBHOOK_SECRETS
+//                                      (Standard Webhooks: what every library of the spec takes)
 import { exportJWK, generateKeyPair } from "jose";
 
 const what = process.argv[2] ?? "signing";
@@ -14,6 +16,8 @@ const randomBase64url = () => Buffer.from(crypto.getRandomValues(new Uint8Array(
 
 if (what === "hmac" || what === "secret") {
   console.log(randomBase64url());
+} else if (what === "webhook") {
+  console.log(`whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64")}`);
 } else if (what === "rsa") {
   const { privateKey } = await generateKeyPair("RS256", { extractable: true, modulusLength: 2048 });
   const { kty, n, e, d, p, q, dp, dq, qi } = await exportJWK(privateKey);
@@ -25,6 +29,6 @@ if (what === "hmac" || what === "secret") {
   const kid = `signing-${new Date().toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;
   console.log(JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d, kid }));
 } else {
-  console.error(`npm run keygen -- [signing|rsa|hmac|secret]: "${what}" is none of them`);
+  console.error(`npm run keygen -- [signing|rsa|hmac|secret|webhook]: "${what}" is none of them`);
   process.exit(2);
 }

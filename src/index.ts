@@ -1,9 +1,13 @@
 import { createApp } from "./app";
+import { readConfig } from "./config";
+import { deleteOldEvents, EVENT_RETENTION_MS, takeOverdueEvents } from "./db/events";
 import { deleteSpentCodes } from "./db/oidc";
 import { deleteEndedCooldowns, deleteExpiredAttempts, deleteLapsedChildren, openDb } from "./db/queries";
 import { deleteSpentSms } from "./db/sms";
+import { deliver, type EventMessage, handOver } from "./flows/events";
 import { logLine } from "./lib/log";
 import { ACCESS_TOKEN_TTL_S } from "./oidc/tokens";
+import { PROVIDERS } from "./providers/registry";
 
 const app = createApp();
 
@@ -25,10 +29,14 @@ export default {
     const children = await deleteLapsedChildren(db, Date.now());
     // SMS flows of attempts that expired, and phone counts of hours gone by: counters only.
     const smsRows = await deleteSpentSms(db, Date.now());
+    // Events whose message was lost (or never sent): the outbox hands them over again.
+    const overdue = await takeOverdueEvents(db, Date.now());
+    await handOver(env.EVENTS, overdue);
     if (controller.cron === LAPSED_CHILDREN_CRON) {
-      logLine("info", "guardian_cleanup", { children_deleted: children, sms_rows_deleted: smsRows });
+      logLine("info", "guardian_cleanup", { children_deleted: children, sms_rows_deleted: smsRows, events_handed_over: overdue.length });
       return;
     }
+    const oldEvents = await deleteOldEvents(db, Date.now() - EVENT_RETENTION_MS);
     const run = await deleteExpiredAttempts(db, Date.now() - RETENTION_AFTER_EXPIRY_MS);
     const cooldowns = await deleteEndedCooldowns(db, Date.now());
     // A code is kept (used or not) as long as an access token from it could be presented, so a replay can revoke it.
@@ -41,6 +49,29 @@ export default {
       codes_deleted: codes,
       children_deleted: children,
       sms_rows_deleted: smsRows,
+      events_handed_over: overdue.length,
+      events_deleted: oldEvents,
     });
   },
-} satisfies ExportedHandler<Env>;
+  /**
+   * The EVENTS queue's consumer: each message is one try of one event (src/flows/events.ts). A failed try sends the
+   * next one, delayed; the last failed try goes to the dead-letter queue too. A message that cannot be handled (D1
+   * unreachable) is retried by the queue, then dead-lettered.
+   */
+  async queue(batch, env) {
+    const { config } = await readConfig(env, PROVIDERS);
+    const db = openDb(env.DB);
+    for (const message of batch.messages) {
+      try {
+        const result = await deliver(db, config, message.body);
+        if (!result.done) await env.EVENTS.send(result.next, { contentType: "json", delaySeconds: result.delaySeconds });
+        else if (result.status === "failed") await env.EVENTS_DEAD.send(message.body, { contentType: "json" });
+        logLine("info", "webhook_delivery", { status: result.done ? (result.status ?? "nothing_to_do") : "retry", tries: message.body.tries + 1 });
+        message.ack();
+      } catch (err) {
+        logLine("error", "webhook_delivery_fault", { error: err instanceof Error ? err.name : typeof err });
+        message.retry();
+      }
+    }
+  },
+} satisfies ExportedHandler<Env, EventMessage>;

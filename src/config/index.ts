@@ -54,6 +54,8 @@ export interface Config {
   guardianConsentTtlSeconds: number;
   /** `VERIFY_METHOD`: the provider's window, the in-page SMS form (the API flow), or both. */
   verifyMethod: "window" | "sms" | "both";
+  /** `WEBHOOK_RETRY_BASE_SECONDS`: the first retry's delay; each next one doubles it. */
+  webhookRetryBaseSeconds: number;
   oidc: OidcConfig;
 }
 
@@ -197,6 +199,7 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     guardianConsentUnder: r.read("GUARDIAN_CONSENT_UNDER"),
     guardianConsentTtlSeconds: r.read("GUARDIAN_CONSENT_TTL_SECONDS"),
     verifyMethod: readVerifyMethod(r, provider.pgProfile, sandbox),
+    webhookRetryBaseSeconds: r.read("WEBHOOK_RETRY_BASE_SECONDS"),
     oidc: { publicUrl: oidc.publicUrl, clients: oidc.clients, configured: oidc.configured, previousKeys: [] },
   };
   if (!sandbox) {

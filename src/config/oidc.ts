@@ -28,6 +28,14 @@ export interface OidcClient {
   requirePkce: boolean;
   /** `post_logout_redirect_uris`: where RP-Initiated Logout may send the visitor back, exactly (the sandbox's: any loopback). */
   postLogoutRedirectUris: string[];
+  /** `webhook_url` and its `WEBHOOK_SECRETS` entry: where this client's events go, signed (Standard Webhooks). */
+  webhook?: Webhook;
+}
+
+/** A client's webhook: its URL and the bytes of its `whsec_…` secret. */
+export interface Webhook {
+  url: string;
+  secret: Uint8Array;
 }
 
 export type IdTokenAlg = "RS256" | "ES256";
@@ -94,7 +102,9 @@ export const SANDBOX_OIDC = {
     qi: "jCZdmjBItbHkDsP9fH-HHnydInwEAkGvxL22_O3mTbcHmGtTVy4S2OSXAS7dE7EUT9MG09Qhi_sVP-12qvs-D1Y6Y5gEOl__q6kFvlj8mqvtWI7NKs_SwJRnhpzCXyJ4f14qliUvLbULBeW6KCYSU_mMYnkHUZnptKgXSoi5OQ4",
     kid: "sandbox-rsa-key-1",
   },
-} as const satisfies { client: object; signingKey: PrivateJwk; rsaKey: RsaPrivateJwk };
+  /** The built-in client's webhook secret (its events go to SANDBOX_WEBHOOK_URL). */
+  webhookSecret: "whsec_c2FuZGJveC13ZWJob29rLXNlY3JldC0wMDAwMDAwMA==",
+} as const satisfies { client: object; signingKey: PrivateJwk; rsaKey: RsaPrivateJwk; webhookSecret: string };
 
 /** A client secret's minimum length (the same as the identity HMAC key's). */
 export const CLIENT_SECRET_MIN_LENGTH = 32;
@@ -215,7 +225,7 @@ export interface OidcVars {
 const CLIENTS_SHAPE = 'a JSON array of {"client_id", "name", "redirect_uris": [absolute https URLs], "subject_type"?: "public"|"pairwise"}';
 
 /** OIDC_CLIENTS: each entry checked; a wrong one is a problem naming the var (and, for a client's own error, which client). */
-type ListedClient = Omit<OidcClient, "loopback" | "secret">;
+type ListedClient = Omit<OidcClient, "loopback" | "secret" | "webhook"> & { webhookUrl?: string };
 
 function readClients(r: Reader): ListedClient[] {
   const raw = r.text("OIDC_CLIENTS");
@@ -241,6 +251,7 @@ function readClients(r: Reader): ListedClient[] {
       token_endpoint_auth_method: authMethod = "client_secret_basic",
       require_pkce: requirePkce = true,
       post_logout_redirect_uris: logoutUris = [],
+      webhook_url: webhookUrl,
     } = entry;
     const label = typeof id === "string" && CLIENT_ID.test(id) ? `client ${id}: ` : "";
     if (typeof id !== "string" || !CLIENT_ID.test(id)) return bad(`${CLIENTS_SHAPE}; client_id of [A-Za-z0-9._-], 1 to 64`);
@@ -261,11 +272,16 @@ function readClients(r: Reader): ListedClient[] {
     if (!Array.isArray(logoutUris) || !logoutUris.every((u) => typeof u === "string" && isRedirectUri(u))) {
       return bad(`${label}post_logout_redirect_uris: absolute https URLs (http only for localhost/127.0.0.1), without a fragment`);
     }
+    if (webhookUrl !== undefined && (typeof webhookUrl !== "string" || !isRedirectUri(webhookUrl))) {
+      return bad(`${label}webhook_url: an absolute https URL (http only for localhost/127.0.0.1), without a fragment`);
+    }
+    if (webhookUrl !== undefined && authMethod === "none") return bad(`${label}webhook_url: a public client has no webhooks (no secret to sign for)`);
     clients.push({
       id,
       name,
       redirectUris: uris as string[],
       postLogoutRedirectUris: logoutUris as string[],
+      webhookUrl: webhookUrl as string | undefined,
       subjectType: subjectType as SubjectType,
       idTokenAlg: alg,
       public: authMethod === "none",
@@ -295,6 +311,46 @@ function readSecrets(r: Reader, ids: string[]): Map<string, string> {
   return secrets;
 }
 
+/** The minimum and maximum length of a webhook secret's bytes (Standard Webhooks: 24 to 64). */
+const WEBHOOK_SECRET_BYTES = { min: 24, max: 64 } as const;
+
+/** The bytes of a `whsec_<base64>` secret, or undefined when it is not one. */
+export function webhookSecretBytes(secret: unknown): Uint8Array | undefined {
+  if (typeof secret !== "string" || !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) return undefined;
+  try {
+    const bytes = Uint8Array.from(atob(secret.slice(6)), (c) => c.charCodeAt(0));
+    return bytes.length >= WEBHOOK_SECRET_BYTES.min && bytes.length <= WEBHOOK_SECRET_BYTES.max ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * WEBHOOK_SECRETS: a `whsec_…` secret for every client with a `webhook_url`, for no other; never the sandbox's, by its
+ * bytes, in live mode.
+ */
+function readWebhookSecrets(r: Reader, ids: string[], sandbox: boolean): Map<string, Uint8Array> {
+  const secrets = new Map<string, Uint8Array>();
+  const raw = r.text("WEBHOOK_SECRETS");
+  const expected = `a JSON object {"<client_id>": "whsec_<base64 of ${WEBHOOK_SECRET_BYTES.min} to ${WEBHOOK_SECRET_BYTES.max} random bytes>"} for every client with a webhook_url (npm run keygen -- webhook)`;
+  if (raw === undefined) return secrets;
+  const value = jsonOf(raw);
+  const bad = (why = ""): Map<string, Uint8Array> => {
+    r.fail("WEBHOOK_SECRETS", `${expected}${why}`);
+    return new Map();
+  };
+  if (!isRecord(value)) return bad();
+  const sandboxBytes = webhookSecretBytes(SANDBOX_OIDC.webhookSecret)!.join();
+  for (const [id, secret] of Object.entries(value)) {
+    if (!ids.includes(id)) return bad("; a secret for a client without a webhook_url");
+    const bytes = webhookSecretBytes(secret);
+    if (!bytes) return bad();
+    if (!sandbox && bytes.join() === sandboxBytes) return bad("; the sandbox's secret is public and refused in live mode");
+    secrets.set(id, bytes);
+  }
+  return secrets;
+}
+
 /** The OIDC vars, read and checked; parseConfig imports the keys. */
 export function readOidcVars(r: Reader, sandbox: boolean): OidcVars {
   const rawUrl = r.text("PUBLIC_URL");
@@ -309,10 +365,22 @@ export function readOidcVars(r: Reader, sandbox: boolean): OidcVars {
     r,
     listed.filter((c) => !c.public).map((c) => c.id),
   );
+  const hooked = listed.filter((c) => c.webhookUrl !== undefined);
+  const webhookSecrets = readWebhookSecrets(
+    r,
+    hooked.map((c) => c.id),
+    sandbox,
+  );
   const clients: OidcClient[] = [];
-  for (const client of listed) {
+  for (const { webhookUrl, ...client } of listed) {
+    let webhook: Webhook | undefined;
+    if (webhookUrl !== undefined) {
+      const secret = webhookSecrets.get(client.id);
+      if (secret === undefined) r.fail("WEBHOOK_SECRETS", `a whsec_ secret for client ${client.id}, which has a webhook_url`);
+      else webhook = { url: webhookUrl, secret };
+    }
     if (client.public) {
-      clients.push({ ...client, loopback: false, secret: "" });
+      clients.push({ ...client, loopback: false, secret: "", webhook });
       continue;
     }
     const secret = secrets.get(client.id);
@@ -320,7 +388,11 @@ export function readOidcVars(r: Reader, sandbox: boolean): OidcVars {
       r.fail("OIDC_CLIENT_SECRETS", `a secret for client ${client.id}`);
       continue;
     }
-    clients.push({ ...client, loopback: false, secret });
+    clients.push({ ...client, loopback: false, secret, webhook });
+  }
+  const sandboxHook = r.text("SANDBOX_WEBHOOK_URL");
+  if (sandboxHook !== undefined && (!sandbox || !isLoopbackUri(sandboxHook))) {
+    r.fail("SANDBOX_WEBHOOK_URL", "sandbox mode only: a loopback URL, http://localhost[:port]/… or http://127.0.0.1[:port]/…");
   }
   if (sandbox) {
     const { id, name, secret } = SANDBOX_OIDC.client;
@@ -335,6 +407,9 @@ export function readOidcVars(r: Reader, sandbox: boolean): OidcVars {
       idTokenAlg: "RS256",
       public: false,
       requirePkce: true,
+      ...(sandboxHook !== undefined && isLoopbackUri(sandboxHook)
+        ? { webhook: { url: sandboxHook, secret: webhookSecretBytes(SANDBOX_OIDC.webhookSecret)! } }
+        : {}),
     });
   }
 

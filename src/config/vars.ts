@@ -51,6 +51,9 @@ export const VARS = {
   GUARDIAN_CONSENT_UNDER: { kind: "integer", min: 0, max: 19, default: 14 },
   GUARDIAN_CONSENT_TTL_SECONDS: { kind: "integer", min: 600, max: 604_800, default: 86_400 },
   VERIFY_METHOD: { kind: "choice", values: ["window", "sms", "both"], default: "window" },
+  WEBHOOK_SECRETS: { kind: "text", secret: true },
+  WEBHOOK_RETRY_BASE_SECONDS: { kind: "integer", min: 1, max: 3600, default: 30 },
+  SANDBOX_WEBHOOK_URL: { kind: "text" },
 } as const satisfies Record<string, VarDecl>;
 
 export type VarName = keyof typeof VARS;

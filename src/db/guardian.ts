@@ -1,5 +1,6 @@
 import { and, eq, or, sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { consentEventStatements, type HookedClient } from "./events";
 import { attempts, guardianConsents, users } from "./schema";
 
 /** A pending (or once pending) child, found by the id in their guardian's link. */
@@ -38,25 +39,28 @@ export interface ConsentCompletion {
   childId: string;
   /** HMAC of the guardian's CI (or DI): never their name or birthday. */
   guardianKey: string;
+  /** Clients with a webhook: the child's authorization's client, if among them, gets its events in this batch. */
+  hooked: HookedClient[];
 }
 
 /**
  * The guardian consents, in one batch: their attempt is stored only while this attempt and result are unused and
  * the child is still pending and within the deadline; then the consent is recorded and the child's account becomes
- * active. Two guardians at once: the first batch wins, the second finds the child active. Returns the consent's
- * time when this batch recorded it.
+ * active, and the events of a client with a webhook are written. Two guardians at once: the first batch wins, the
+ * second finds the child active. Returns the consent's time when this batch recorded it, and the events' ids.
  */
-export async function recordConsent(db: Db, c: ConsentCompletion): Promise<{ consentedAt: number | null; attemptTaken: boolean }> {
+export async function recordConsent(db: Db, c: ConsentCompletion): Promise<{ consentedAt: number | null; attemptTaken: boolean; events: string[] }> {
   const pending = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${c.childId} AND ${users.status} = 'pending_guardian' AND ${users.pendingUntil} > ${c.now})`;
   const free = sql`NOT EXISTS (SELECT 1 FROM ${attempts} WHERE ${or(eq(attempts.attemptId, c.attemptId), eq(attempts.resultId, c.resultId))})`;
   const ours = sql`EXISTS (SELECT 1 FROM ${attempts} WHERE ${attempts.attemptId} = ${c.attemptId} AND ${attempts.resultId} = ${c.resultId}
     AND ${attempts.completedAt} = ${c.now} AND ${attempts.outcome} = 'guardian_consented')`;
-  const [, , , mine, taken] = await db.batch([
+  const eventStatements = consentEventStatements(db, { childId: c.childId, now: c.now, hooked: c.hooked, consented: ours });
+  const results = await db.batch([
     db
       .insert(attempts)
       .select(
         sql`SELECT ${c.attemptId}, ${c.resultId}, ${c.browserHash}, ${c.createdAt}, ${c.expiresAt}, ${c.childId}, 'guardian_consented',
-                   ${c.certifiedAt}, ${c.age}, ${c.now}, NULL
+                   ${c.certifiedAt}, ${c.age}, ${c.now}, NULL, NULL
             WHERE ${free} AND ${pending}`,
       )
       .onConflictDoNothing(),
@@ -65,6 +69,7 @@ export async function recordConsent(db: Db, c: ConsentCompletion): Promise<{ con
       .update(users)
       .set({ status: "active", pendingUntil: null, updatedAt: c.now })
       .where(and(eq(users.id, c.childId), sql`${ours}`)),
+    ...eventStatements,
     db
       .select({ consentedAt: guardianConsents.consentedAt })
       .from(guardianConsents)
@@ -73,8 +78,10 @@ export async function recordConsent(db: Db, c: ConsentCompletion): Promise<{ con
       .select({ one: sql<number>`1` })
       .from(attempts)
       .where(or(eq(attempts.attemptId, c.attemptId), eq(attempts.resultId, c.resultId))),
-  ]);
-  return { consentedAt: mine[0]?.consentedAt ?? null, attemptTaken: taken.length > 0 };
+  ] as unknown as Parameters<Db["batch"]>[0]);
+  const [mine, taken] = results.slice(-2) as [{ consentedAt: number }[], unknown[]];
+  const written = (results.slice(3, 3 + eventStatements.length).slice(1) as { id: string }[][]).flat();
+  return { consentedAt: mine[0]?.consentedAt ?? null, attemptTaken: taken.length > 0, events: written.map((e) => e.id) };
 }
 
 /** How a child's consent stands, as their page asks it: by the binding cookie of the browser they verified in. */

@@ -1,5 +1,6 @@
 import { and, eq, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { eventIdPrefix, verifiedEventStatements } from "./events";
 import { type CodeGrant, codeStatements, codeValues } from "./oidc";
 import { preparedBatch, type Values, value } from "./prepared";
 import { type Attempt, attempts, grants, guardianConsents, type User, users, withdrawals } from "./schema";
@@ -77,8 +78,10 @@ export interface Completion {
   now: number;
   keys: IdentityKeys;
   newUser: Pick<User, "id" | "name" | "gender" | "birthday">;
-  /** The OIDC authorization this attempt runs: its code and grant are written in the same batch. */
+  /** The OIDC authorization this attempt runs: its code is written in the same batch. */
   grant?: CodeGrant;
+  /** The authorization's client has a webhook: its grant and `identity.verified` are written in the batch too. */
+  webhook?: boolean;
   /** A child who needs a guardian's consent: a new account is created pending, with the guardian's link's id. */
   pending?: { consentId: string; until: number };
 }
@@ -90,6 +93,8 @@ export interface CompletionResult {
   cooldownUntil: number | null;
   /** The CI and the DI belong to two different users: nothing was written. */
   conflict: boolean;
+  /** The ids of the events this batch wrote (handed to the queue once it is stored). */
+  events: string[];
 }
 
 /** What changes the text of the completion's SQL: which keys the person has, how many previous keys, an OIDC code. */
@@ -99,6 +104,7 @@ interface CompletionShape {
   previousCi: number;
   previousDi: number;
   grant: boolean;
+  webhook: boolean;
   /** Whether the batch first deletes a child whose guardian did not consent in time and who holds these keys. */
   forget: boolean;
 }
@@ -109,6 +115,7 @@ const shapeOf = (c: Completion): CompletionShape => ({
   previousCi: c.keys.previousCi.length,
   previousDi: c.keys.previousDi.length,
   grant: c.grant !== undefined,
+  webhook: c.grant !== undefined && c.webhook === true,
   forget: false,
 });
 
@@ -195,7 +202,7 @@ function completionStatements(db: Db, s: CompletionShape) {
                       WHEN EXISTS (SELECT 1 FROM ${grants} WHERE ${grants.clientId} = ${value("clientId")} AND ${grants.userId} = ${userId})
                       THEN 'existing_user' ELSE 'new_user' END
                     FROM ${users} WHERE ${users.id} = ${userId}),
-                   ${value("certifiedAt")}, ${value("age")}, ${now}, ${value("authorizationId")}
+                   ${value("certifiedAt")}, ${value("age")}, ${now}, ${value("authorizationId")}, ${value("clientId")}
             WHERE ${free} AND ${userId} IS NOT NULL`,
       )
       .onConflictDoNothing(),
@@ -217,6 +224,8 @@ function completionStatements(db: Db, s: CompletionShape) {
             WHERE ${attempts.attemptId} = ${attemptId} AND ${attempts.resultId} = ${resultId} AND ${attempts.completedAt} = ${now})`,
         ),
       ),
+    ...(s.grant ? codeStatements(db) : []),
+    ...(s.webhook ? verifiedEventStatements(db) : []),
     db
       .select({
         ...attemptWithUser,
@@ -229,11 +238,13 @@ function completionStatements(db: Db, s: CompletionShape) {
       .leftJoin(attempts, or(eq(attempts.attemptId, attemptId), eq(attempts.resultId, resultId)))
       .leftJoin(users, eq(attempts.userId, users.id))
       .leftJoin(guardianConsents, eq(guardianConsents.userId, users.id)),
-    ...(s.grant ? codeStatements(db) : []),
   ];
 }
 
-const completion = preparedBatch(completionStatements, (s) => `${+s.ci}${+s.di}.${s.previousCi}.${s.previousDi}.${+s.grant}.${+s.forget}`);
+const completion = preparedBatch(
+  completionStatements,
+  (s) => `${+s.ci}${+s.di}.${s.previousCi}.${s.previousDi}.${+s.grant}.${+s.webhook}.${+s.forget}`,
+);
 
 /** The values of the completion's placeholders. */
 function completionValues(c: Completion): Values {
@@ -261,6 +272,7 @@ function completionValues(c: Completion): Values {
     consentId: c.pending?.consentId ?? null,
     authorizationId: c.grant?.authorizationId ?? null,
     clientId: c.grant?.clientId ?? null,
+    eventPrefix: eventIdPrefix(c.now),
     ...(c.grant ? codeValues(c, c.grant) : {}),
   };
 }
@@ -278,7 +290,7 @@ function completionValues(c: Completion): Values {
 export async function completeAttempt(db: Db, c: Completion, forget = false): Promise<CompletionResult> {
   const shape = { ...shapeOf(c), forget };
   const results = await completion(db, shape, completionValues(c));
-  const rows = results[results.length - (shape.grant ? 2 : 1)] as unknown as (Omit<AttemptWithUser, "attempt"> & {
+  const rows = results.at(-1) as unknown as (Omit<AttemptWithUser, "attempt"> & {
     attempt: Attempt | null;
     cooldownUntil: number | null;
     owners: number;
@@ -291,6 +303,7 @@ export async function completeAttempt(db: Db, c: Completion, forget = false): Pr
     rows: rows.flatMap(({ attempt, user }) => (attempt ? [withNullUser({ attempt, user })] : [])),
     cooldownUntil: rows[0]?.cooldownUntil ?? null,
     conflict: (rows[0]?.owners ?? 0) > 1,
+    events: shape.webhook ? (results.at(-2) as unknown as { id: string }[]).map((e) => e.id) : [],
   };
 }
 

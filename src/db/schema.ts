@@ -30,6 +30,8 @@ export const attempts = sqliteTable(
      * a repeat with another authorization's cookie mints nothing (null: the page's own flow, or a guardian's).
      */
     authorizationId: text("authorization_id"),
+    /** The OIDC client of that authorization (null: none): a child's events go to it once the guardian consents. */
+    clientId: text("client_id"),
   },
   (t) => [
     uniqueIndex("attempts_imp_uid_unique").on(t.resultId),
@@ -210,3 +212,43 @@ export const smsPhones = sqliteTable(
 
 export type Attempt = typeof attempts.$inferSelect;
 export type User = typeof users.$inferSelect;
+
+/**
+ * Events for the sites' backends (webhooks), and their delivery: an outbox written in the same batch as what it
+ * reports, handed to the EVENTS queue, and kept 30 days. Only what `data` carries — the client's subject, the
+ * outcome, times, the age — never a name, birthday, phone, CI or DI. Ids sort by creation (`evt_<time><random>`).
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    clientId: text("client_id").notNull(),
+    type: text("type", { enum: ["identity.verified", "guardian.consented", "user.deleted"] }).notNull(),
+    createdAt: integer("created_at").notNull(), // epoch ms
+    sub: text("sub").notNull(),
+    outcome: text("outcome", { enum: ["new_user", "existing_user"] }),
+    /** `identity.verified`: when the person verified (epoch s, as the ID token's auth_time). */
+    authTime: integer("auth_time"),
+    age: integer("age"),
+    /** When a guardian consented (epoch ms); null: none was needed. */
+    consentedAt: integer("consented_at"),
+    /** `user.deleted`: why. */
+    reason: text("reason"),
+    status: text("status", { enum: ["pending", "delivered", "failed"] })
+      .notNull()
+      .default("pending"),
+    tries: integer("tries").notNull().default(0),
+    /** The receiver's HTTP status on the last try; 0: no answer (a timeout, a refused or closed connection). */
+    lastStatus: integer("last_status"),
+    lastTryAt: integer("last_try_at"), // epoch ms
+    /** When the next try is due (epoch ms): the cron hands an event over again once this is well past. */
+    nextTryAt: integer("next_try_at").notNull(),
+    /** A delivery in progress holds the event until then (epoch ms), so two copies of its message never both post. */
+    claimedUntil: integer("claimed_until"),
+  },
+  (t) => [
+    index("events_client_idx").on(t.clientId, t.id),
+    index("events_due_idx").on(t.status, t.nextTryAt),
+    index("events_created_at_idx").on(t.createdAt),
+  ],
+);

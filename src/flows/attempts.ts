@@ -11,6 +11,7 @@ import { sealConsent } from "../verification/consent";
 import { issueAttempt, type VerificationResult, verify } from "../verification/verify";
 import { bindAuthorization, boundAuthorization, boundAuthorizationCookie, issuerOf } from "./authorization";
 import { bindConsent, boundConsent } from "./consent";
+import { handOver } from "./events";
 
 /**
  * The HTTP side of an attempt, between the routes and the use-case: the binding cookie, the OIDC authorization an
@@ -92,8 +93,14 @@ export async function runVerification(c: VerifyContext, ref: ResultRef): Promise
   const token = await browserToken(c);
   const consentFor = (attemptId: string) => boundConsent(c, attemptId);
   const db = c.get("db");
-  const result = await verify({ db, config, results: c.get("results") }, { ...ref, browserToken: token, grantFor, consentFor });
+  const hasWebhook = (clientId: string) => clientOf(config, clientId)?.webhook !== undefined;
+  const result = await verify({ db, config, results: c.get("results") }, { ...ref, browserToken: token, grantFor, consentFor, hasWebhook });
   c.get("log").outcome = result.outcome;
+  // The events the success wrote go to the queue after the answer; if that fails, the cron hands them over.
+  if (result.events) {
+    const due = result.events.map((id) => ({ id, tries: 0 }));
+    c.executionCtx.waitUntil(handOver(c.env.EVENTS, due).catch((err) => logUnexpected(c, err)));
+  }
   // The success is stored: nothing after this may turn it into an error answer. A redirect that cannot be made
   // is left out, and the fault logged.
   try {

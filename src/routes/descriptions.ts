@@ -3,6 +3,7 @@ import * as v from "valibot";
 import {
   ConsentGivenResponse,
   DiscoveryResponse,
+  EventsResponse,
   errors,
   GuardianRequiredResponse,
   GuardianStatusResponse,
@@ -11,6 +12,7 @@ import {
   json,
   OAuthErrorResponse,
   PrepareResponse,
+  RedeliverResponse,
   SiteUserResponse,
   SmsSentResponse,
   TokenResponse,
@@ -150,6 +152,16 @@ export const DESCRIPTIONS = {
     summary: "The person leaves this client: its grant goes, and the account with the last grant",
     security: [{ clientCredentials: [] }],
     responses: { 200: json("deleted", WithdrawalResponse), ...errors("invalid_request", "unauthorized", "user_not_found", "not_configured") },
+  },
+  siteEvents: {
+    summary: "This client's events, oldest first, after an event id: to catch up after an outage",
+    security: [{ clientCredentials: [] }],
+    responses: { 200: json("the events", EventsResponse), ...errors("invalid_request", "unauthorized", "not_configured") },
+  },
+  siteEventRedeliver: {
+    summary: "Hands one of this client's events to the queue again (a failed one gets its tries again)",
+    security: [{ clientCredentials: [] }],
+    responses: { 202: json("queued", RedeliverResponse), ...errors("invalid_request", "unauthorized", "not_found", "not_configured") },
   },
   smsSend: {
     summary: "SMS: the provider sends a code to the person's phone for this attempt (no window)",

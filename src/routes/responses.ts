@@ -66,6 +66,26 @@ export const SiteUserResponse = v.object({
   }),
 });
 
+const EventId = v.pipe(v.string(), v.regex(/^evt_[0-9a-z]{25}$/), v.description("the event's id: its `webhook-id` on every delivery"));
+
+export const EventsResponse = v.object({
+  events: v.array(
+    v.object({
+      id: EventId,
+      type: v.picklist(["identity.verified", "guardian.consented", "user.deleted"]),
+      timestamp: IsoTime,
+      data: v.pipe(
+        v.record(v.string(), v.unknown()),
+        v.description("as delivered: `sub` and, by type, `outcome`, `auth_time`, `age`, `guardian_consent`, `consented_at`, `reason`"),
+      ),
+      delivery: v.object({ status: v.picklist(["pending", "delivered", "failed"]), tries: v.pipe(v.number(), v.integer()) }),
+    }),
+  ),
+  has_more: v.boolean(),
+});
+
+export const RedeliverResponse = v.object({ queued: v.literal(true) });
+
 export const WithdrawalResponse = v.object({
   deleted: v.literal(true),
   id: Subject,

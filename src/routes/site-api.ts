@@ -2,9 +2,11 @@ import { createMiddleware } from "hono/factory";
 import { Hono } from "hono/tiny";
 import * as v from "valibot";
 import type { OidcClient } from "../config";
+import { clientEvents, requeueEvent } from "../db/events";
 import { grantedUser, revokeGrant } from "../db/oidc";
 import type { AppEnv } from "../env";
 import { AppError } from "../errors";
+import { eventBody, handOver } from "../flows/events";
 import { type StorageVariables, withStorage } from "../http/context";
 import { describeRoute, validator } from "../http/openapi";
 import { requireConfig } from "../http/security";
@@ -30,6 +32,12 @@ const clientAuth = createMiddleware<SiteEnv>(async (c, next) => {
 });
 
 const bySub = validator("param", v.object({ sub: Subject }));
+const EventId = v.pipe(v.string(), v.regex(/^evt_[0-9a-z]{25}$/));
+const byEventId = validator("param", v.object({ id: EventId }));
+const eventsQuery = validator(
+  "query",
+  v.object({ after: v.optional(EventId), limit: v.optional(v.pipe(v.string(), v.regex(/^(100|[1-9][0-9]?)$/))) }),
+);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The site API: for a client's own backend, server to server, JSON only; it sees only the people who authorized it. */
@@ -69,4 +77,21 @@ export const siteApi = new Hono<SiteEnv>()
     const result = await revokeGrant(db, clientId, found.user.id, days > 0 ? Date.now() + days * DAY_MS : null);
     if (!result.deleted) throw new AppError("user_not_found");
     return c.json({ deleted: true as const, id: sub, account_deleted: result.accountDeleted }, 200);
+  })
+  .get("/events", describeRoute("siteEvents"), eventsQuery, async (c) => {
+    const { after, limit } = c.req.valid("query");
+    const count = limit === undefined ? 100 : Number(limit);
+    const rows = await clientEvents(c.get("db"), c.get("client").id, after, count);
+    const events = rows.slice(0, count).map((e) => ({
+      id: e.id,
+      ...eventBody(e),
+      delivery: { status: e.status, tries: e.tries },
+    }));
+    return c.json({ events, has_more: rows.length > count }, 200);
+  })
+  .post("/events/:id/redeliver", describeRoute("siteEventRedeliver"), byEventId, async (c) => {
+    const queued = await requeueEvent(c.get("db"), c.get("client").id, c.req.valid("param").id, Date.now());
+    if (!queued) throw new AppError("not_found");
+    await handOver(c.env.EVENTS, [queued]);
+    return c.json({ queued: true as const }, 202);
   });

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
+import { recentDeliveries } from "../db/events";
 import type { AppEnv } from "../env";
 import { errorBody } from "../errors";
 import { type StorageVariables, withStorage } from "../http/context";
@@ -69,6 +70,8 @@ export const sandbox = new Hono<AppEnv>()
   // tests; the page itself POSTs the number, so that not even a sandbox number goes into a URL.
   .get("/sms", withStorage("sandbox"), (c) => inbox(c, c.req.query("phone") ?? ""))
   .post("/sms", withStorage("sandbox"), async (c) => inbox(c, (await readBody(c)).phone ?? ""))
+  // The last webhook deliveries the app attempted, so a developer sees them offline (no event's data).
+  .get("/webhooks", withStorage("sandbox"), async (c) => c.json({ deliveries: await recentDeliveries(c.get("db")) }))
   // The SDK shims and the carrier window's page are static files, served only in sandbox mode.
   .get("/*", async (c) => {
     const asset = await c.env.ASSETS.fetch(c.req.raw);

@@ -1,4 +1,5 @@
 import type { Config } from "../config";
+import type { HookedClient } from "../db/events";
 import { childOfConsent, recordConsent } from "../db/guardian";
 import type { CodeGrant } from "../db/oidc";
 import { type AttemptWithUser, completeAttempt, type Db, findAttempt, type IdentityKeys } from "../db/queries";
@@ -23,6 +24,8 @@ export interface PersonResult {
   consentedAt?: number;
   /** The OIDC authorization the attempt completed, fixed when it first completed; null: none (the page's own flow). */
   authorizationId: string | null;
+  /** The events this verification wrote (for a client with a webhook), to hand to the queue. */
+  events?: string[];
 }
 
 /** A guardian verified and consented to a child's account: nothing about the child, nothing about them. */
@@ -30,6 +33,8 @@ export interface ConsentResult {
   outcome: "guardian_consented";
   verification: VerificationRef;
   consentedAt: number;
+  /** The events the consent wrote (the child's client's, when it has a webhook), to hand to the queue. */
+  events?: string[];
 }
 
 export type VerificationResult = PersonResult | ConsentResult;
@@ -61,8 +66,10 @@ export async function verify(
     resultId: string;
     attemptId?: string;
     browserToken?: string;
-    /** The OIDC code and grant to write with the success, for the attempt the result completes. */
+    /** The OIDC code to write with the success, for the attempt the result completes. */
     grantFor?: (attemptId: string) => Promise<CodeGrant | undefined>;
+    /** Whether a client has a webhook: its grant and `identity.verified` are written with the success too. */
+    hasWebhook?: (clientId: string) => boolean;
     /** The guardian's link this attempt was started from: the result is a guardian's consent, not an account. */
     consentFor?: (attemptId: string) => Promise<ConsentLink | undefined>;
   },
@@ -120,22 +127,34 @@ export async function verify(
   }
   const keys = await identityKeysOf(config, identity);
   const completion = { attemptId, resultId: input.resultId, browserHash, ...attempt, certifiedAt: identity.certifiedAt, now };
-  if (consent) return giveConsent(db, consent, identity, keys, completion, () => unlessStored(attemptId, new AppError("imp_uid_reused")));
+  if (consent) {
+    const hooked = config.oidc.clients.filter((c) => c.webhook).map((c) => ({ id: c.id, pairwise: c.subjectType === "pairwise" }));
+    return giveConsent(db, consent, identity, keys, completion, () => unlessStored(attemptId, new AppError("imp_uid_reused")), hooked);
+  }
 
   const grant = await input.grantFor?.(attemptId);
-  const { rows, cooldownUntil, conflict } = await completeAttempt(db, {
+  const {
+    rows,
+    cooldownUntil,
+    conflict,
+    events: written,
+  } = await completeAttempt(db, {
     ...completion,
     age: identity.age,
     keys,
     newUser: { id: `usr_${randomHex(16)}`, name: identity.name, gender: identity.gender, birthday: identity.birthday },
     grant,
+    webhook: grant !== undefined && input.hasWebhook?.(grant.clientId) === true,
     // A child: a new account waits for a guardian's consent (PIPA §22-2), and goes if none comes in time.
     pending: needsGuardian(config, identity.internationalAge)
       ? { consentId: newConsentId(), until: now + config.guardianConsentTtlSeconds * 1000 }
       : undefined,
   });
   const stored = rows.find((row) => row.attempt.attemptId === attemptId);
-  if (stored) return settled(stored, input.resultId, now);
+  if (stored) {
+    const result = settled(stored, input.resultId, now);
+    return written.length > 0 ? { ...result, events: written } : result;
+  }
   if (cooldownUntil !== null) throw new AppError("rejoin_cooldown");
   if (conflict) throw new AppError("identity_conflict");
   // This result completed another attempt (the provider ties each result to one attempt, so only a confused
@@ -154,6 +173,7 @@ async function giveConsent(
   keys: IdentityKeys,
   completion: AttemptWindow & { attemptId: string; resultId: string; browserHash: string; certifiedAt: number; now: number },
   reused: () => Promise<VerificationResult>,
+  hooked: HookedClient[],
 ): Promise<VerificationResult> {
   // The browser the child verified in cannot consent, whoever verifies in it: checked where the consent is given,
   // not only where the guardian's page is shown (the child's browser can prepare an attempt with the link itself).
@@ -176,6 +196,7 @@ async function giveConsent(
     age: 0,
     childId: child.id,
     guardianKey: (keys.ci ?? keys.di)!,
+    hooked,
   });
   if (recorded.consentedAt !== null) {
     const { attemptId, resultId, certifiedAt } = completion;
@@ -183,6 +204,7 @@ async function giveConsent(
       outcome: "guardian_consented",
       verification: { attemptId, resultId, certifiedAt: new Date(certifiedAt).toISOString() },
       consentedAt: recorded.consentedAt,
+      ...(recorded.events.length > 0 ? { events: recorded.events } : {}),
     };
   }
   // Nothing written: this attempt or result was used already (a repeat answers as before), or another guardian,

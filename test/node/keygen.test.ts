@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { webhookSecretBytes } from "../../src/config/oidc.ts";
 import { isRandomKey } from "../../src/lib/key-strength.ts";
 
 /** Every documented `… keygen … | npx wrangler secret put NAME` pipe, as a user would type it: the command and the secret's name. */
@@ -65,5 +66,17 @@ describe("npm run keygen", () => {
       expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(decodeURIComponent(secret.replaceAll("+", " "))).toBe(secret);
     }
+  });
+
+  it("-- webhook prints a whsec_ secret that the configuration takes and the standardwebhooks library signs with", async () => {
+    const secret = run("npm run --silent keygen -- webhook");
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(webhookSecretBytes(secret)).toHaveLength(32);
+    const { Webhook } = await import("standardwebhooks");
+    const hook = new Webhook(secret);
+    const signed = hook.sign("msg_1", new Date(), "{}");
+    expect(
+      hook.verify("{}", { "webhook-id": "msg_1", "webhook-timestamp": String(Math.floor(Date.now() / 1000)), "webhook-signature": signed }),
+    ).toEqual({});
   });
 });

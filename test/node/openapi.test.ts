@@ -18,6 +18,8 @@ describe("the OpenAPI document (static/openapi.json, served at /openapi.json)", 
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/.well-known/jwks.json",
       "/.well-known/openid-configuration",
+      "/api/events",
+      "/api/events/{id}/redeliver",
       "/api/users/{sub}",
       "/certifications",
       "/certifications/guardian-status",
@@ -92,6 +94,11 @@ describe("the OpenAPI document (static/openapi.json, served at /openapi.json)", 
     expect(site.get.responses["200"].content["application/json"].schema.properties.user.required).toEqual(
       expect.arrayContaining(["id", "name", "gender", "birthday", "created_at", "last_verified_at", "guardian_consent"]),
     );
+    const events = doc.paths["/api/events"].get;
+    expect(events.security).toEqual([{ clientCredentials: [] }]);
+    expect(events.parameters.map((p: { name: string }) => p.name).sort()).toEqual(["after", "limit"]);
+    expect(events.responses["200"].content["application/json"].schema.required).toEqual(["events", "has_more"]);
+    expect(Object.keys(doc.paths["/api/events/{id}/redeliver"].post.responses).sort()).toEqual(["202", "400", "401", "404", "503"]);
     const token = doc.paths["/token"].post;
     expect(Object.keys(token.requestBody.content)).toEqual(["application/x-www-form-urlencoded"]);
     expect(token.responses["200"].content["application/json"].schema.required).toEqual(

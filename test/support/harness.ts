@@ -19,12 +19,22 @@ let counter = 0;
  * The real Worker app, in workerd, with the real local D1 and KV, talking to a fresh i'mport stub. Each harness
  * gets its own REST key, so isolate-wide token caches of different tests never meet.
  */
-/** Vars as strings; bindings (DB, CACHE) may be replaced by a broken one. */
+/** Vars as strings; bindings (DB, CACHE, the EVENTS queue) may be replaced by a broken or a recording one. */
 type Vars = Partial<
-  Record<Exclude<keyof Env, "DB" | "CACHE"> | "SIGNING_KEY" | "SIGNING_RSA_KEY" | "OIDC_CLIENT_SECRETS" | "IDENTITY_HMAC_PREVIOUS_KEYS", string>
+  Record<
+    | Exclude<keyof Env, "DB" | "CACHE" | "EVENTS" | "EVENTS_DEAD">
+    | "SIGNING_KEY"
+    | "SIGNING_RSA_KEY"
+    | "OIDC_CLIENT_SECRETS"
+    | "IDENTITY_HMAC_PREVIOUS_KEYS"
+    | "WEBHOOK_SECRETS"
+    | "SANDBOX_WEBHOOK_URL",
+    string
+  >
 > & {
   DB?: D1Database;
   CACHE?: KVNamespace;
+  EVENTS?: Queue;
 };
 
 export function harness(vars: Vars = {}) {

@@ -132,7 +132,10 @@ export function relyingParty(h: Harness, clientId = "shop", redirectUri = CLIENT
   const site = (method: string, sub: string, credentials = basic(clientId, secret)) =>
     h.request(`/api/users/${sub}`, { method, headers: { Authorization: credentials } });
 
-  return { clientId, redirectUri, secret, authorize, attemptOf, signIn, signInV2, token, tokens, site };
+  const events = (query = "") => h.request(`/api/events${query}`, { headers: { Authorization: basic(clientId, secret) } });
+  const redeliver = (id: string) => h.request(`/api/events/${id}/redeliver`, { method: "POST", headers: { Authorization: basic(clientId, secret) } });
+
+  return { clientId, redirectUri, secret, authorize, attemptOf, signIn, signInV2, token, tokens, site, events, redeliver };
 }
 
 /** The claims of a compact JWS, unverified (the tests verify with jose where it matters). */

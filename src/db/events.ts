@@ -189,7 +189,7 @@ export function recentDeliveries(db: Db, limit = 50) {
       last_status: events.lastStatus,
     })
     .from(events)
-    .where(gt(events.tries, 0))
+    .where(gt(events.lastTryAt, 0))
     .orderBy(desc(events.lastTryAt))
     .limit(limit)
     .all();

@@ -250,5 +250,7 @@ export const events = sqliteTable(
     index("events_client_idx").on(t.clientId, t.id),
     index("events_due_idx").on(t.status, t.nextTryAt),
     index("events_created_at_idx").on(t.createdAt),
+    // The sandbox lists the last deliveries attempted.
+    index("events_last_try_at_idx").on(t.lastTryAt),
   ],
 );

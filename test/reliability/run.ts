@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ERRORS } from "../../src/errors.ts";
@@ -958,6 +959,121 @@ try {
   } finally {
     devV2.stop();
     await upstreamV2.close();
+  }
+
+  // ── Events: a receiver that hangs, fails, answers slowly, or closes the connection ─────────────────────────────
+  step("events: a third Worker (wrangler dev, live mode) whose client has a webhook, against a receiver that misbehaves");
+  {
+    const WEBHOOK_SECRET = `whsec_${Buffer.from("reliability-webhook-secret-0123").toString("base64")}`;
+    // Each verification's event meets one kind of trouble on its first tries; the receiver takes it after that.
+    type Trouble = "hang" | "500" | "slow" | "close";
+    const TROUBLES: Trouble[] = ["hang", "500", "slow", "close"];
+    const troubleOf = new Map<string, Trouble>();
+    const deliveries: { id: string; sub: string; status: number }[] = [];
+    const receiverServer = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        const id = String(req.headers["webhook-id"]);
+        const expected = createHmac("sha256", Buffer.from(WEBHOOK_SECRET.slice(6), "base64"))
+          .update(`${id}.${req.headers["webhook-timestamp"]}.${body}`)
+          .digest("base64");
+        if (req.headers["webhook-signature"] !== `v1,${expected}`) return void res.writeHead(400).end();
+        const sub = String((JSON.parse(body) as { data: { sub: string } }).data.sub);
+        if (!troubleOf.has(id)) troubleOf.set(id, TROUBLES[troubleOf.size % TROUBLES.length]!);
+        const nth = deliveries.filter((d) => d.id === id).length + 1;
+        const trouble = nth === 1 ? troubleOf.get(id) : nth === 2 && troubleOf.get(id) === "500" ? "500" : undefined;
+        const answer = (status: number) => {
+          deliveries.push({ id, sub, status });
+          res.writeHead(status).end();
+        };
+        if (trouble === "hang") return void deliveries.push({ id, sub, status: 0 }); // never answers: the app's timeout
+        if (trouble === "500") return answer(500);
+        if (trouble === "close") {
+          deliveries.push({ id, sub, status: 0 });
+          return void req.socket.destroy();
+        }
+        if (trouble === "slow") return void setTimeout(() => answer(204), 3000); // slow, within the 10 s timeout
+        answer(204);
+      });
+    });
+    await new Promise<void>((resolve) => receiverServer.listen(0, "127.0.0.1", resolve));
+    const hookUrl = `http://127.0.0.1:${(receiverServer.address() as { port: number }).port}/hook`;
+    const devEvents = await startWranglerDev((baseUrl) => ({
+      IMP_MODE: "live",
+      IMP_CODE: "imp12345678",
+      IMP_KEY: stub.impKey,
+      IMP_SECRET: stub.impSecret,
+      IDENTITY_HMAC_KEY: HMAC_KEY,
+      IMP_API_BASE: upstream.url,
+      RATE_LIMIT: "off",
+      PUBLIC_URL: baseUrl,
+      OIDC_CLIENTS: JSON.stringify([{ client_id: "site", name: "Site", redirect_uris: ["https://site.example/cb"], webhook_url: hookUrl }]),
+      OIDC_CLIENT_SECRETS: JSON.stringify({ site: SITE_SECRET }),
+      WEBHOOK_SECRETS: JSON.stringify({ site: WEBHOOK_SECRET }),
+      WEBHOOK_RETRY_BASE_SECONDS: "1",
+      SIGNING_KEY: JSON.stringify({ ...signingJwk, kid: "reliability" }),
+      SIGNING_RSA_KEY: JSON.stringify({
+        ...generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }),
+        kid: "reliability-rsa",
+      }),
+    }));
+    try {
+      /** A person verified inside the site's authorization, as a browser does it (every cookie kept); the sub it saw. */
+      const signIn = async (n: number) => {
+        const jar = new Map<string, string>();
+        const send = async (path: string, init: RequestInit = {}) => {
+          const headers = new Headers(init.headers);
+          headers.set("Cookie", [...jar].map(([k, v]) => `${k}=${v}`).join("; "));
+          const res = await fetch(`${devEvents.baseUrl}${path}`, { ...init, headers, redirect: "manual" });
+          for (const set of res.headers.getSetCookie()) {
+            const [pair = ""] = set.split(";");
+            jar.set(pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1));
+          }
+          return res;
+        };
+        const query = new URLSearchParams({
+          response_type: "code",
+          client_id: "site",
+          redirect_uri: "https://site.example/cb",
+          scope: "openid",
+          state: `s${n}`,
+          nonce: `n${n}`,
+          code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+          code_challenge_method: "S256",
+        });
+        const page = await (await send(`/authorize?${query}`)).text();
+        const config = JSON.parse(/<script type="application\/json" id="page-config">([\s\S]*?)<\/script>/.exec(page)![1]!) as {
+          attempt: { merchant_uid: string };
+        };
+        const cert = stub.certify({ merchant_uid: config.attempt.merchant_uid, unique_key: `CI-events-${n}`, name: `이벤트${n}` });
+        const res = await send("/certifications", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Origin: devEvents.baseUrl },
+          body: JSON.stringify({ imp_uid: cert.imp_uid }),
+        });
+        if (res.status !== 200) throw new Error(`events sign-in ${n}: ${res.status} ${await res.text()}`);
+        return ((await res.json()) as { user: { id: string } }).user.id;
+      };
+      const subs = await Promise.all(TROUBLES.map((_, i) => signIn(i)));
+      const deadline = Date.now() + 90_000;
+      const allDelivered = () => subs.every((sub) => deliveries.some((d) => d.sub === sub && d.status >= 200 && d.status < 300));
+      while (!allDelivered() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+      const idsPerSub = subs.map((sub) => new Set(deliveries.filter((d) => d.sub === sub).map((d) => d.id)).size);
+      const rows = devEvents.query<{ status: string; n: number }>("SELECT status, COUNT(*) AS n FROM events GROUP BY status");
+      const kinds = [...new Set(troubleOf.values())].sort().join(", ");
+      record({
+        check: "events through a misbehaving receiver",
+        tried: `${subs.length} verifications; the receiver first ${kinds}, then takes them`,
+        figure: `${subs.filter((sub) => deliveries.some((d) => d.sub === sub && d.status >= 200 && d.status < 300)).length} delivered, ids per verification ${idsPerSub.join("/")}, ${deliveries.length} tries, D1 ${rows.map((r) => `${r.status} ${r.n}`).join(", ")}`,
+        expected: `${subs.length} delivered, 1 id each, D1 all delivered`,
+        ok: allDelivered() && idsPerSub.every((n) => n === 1) && rows.length === 1 && rows[0]!.status === "delivered" && rows[0]!.n === subs.length,
+      });
+    } finally {
+      devEvents.stop();
+      receiverServer.closeAllConnections();
+      receiverServer.close();
+    }
   }
 } finally {
   dev.stop();

@@ -1,8 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { readConfig } from "../../src/config";
+import { clientEvents, deleteOldEvents, recentDeliveries, requeueEvent, takeOverdueEvents } from "../../src/db/events";
 import { deleteSpentCodes } from "../../src/db/oidc";
 import { deleteEndedCooldowns, deleteExpiredAttempts, deleteLapsedChildren, openDb } from "../../src/db/queries";
 import { deleteSpentSms } from "../../src/db/sms";
+import { deliver } from "../../src/flows/events";
+import { PROVIDERS } from "../../src/providers/registry";
+import { hookedVars, recordingQueue, withQueue } from "../support/events";
 import { harness } from "../support/harness";
 import { oidcVars, relyingParty } from "../support/oidc";
 
@@ -63,6 +68,22 @@ describe("query plans", () => {
     await deleteExpiredAttempts(db, Date.now());
     await deleteEndedCooldowns(db, Date.now());
     await deleteSpentCodes(db, Date.now());
+
+    // Events: a webhook client's sign-in (its outbox row), their delivery, the site API, the cron's hand-over.
+    const { queue } = recordingQueue();
+    const hooked = harness({ ...withQueue(await hookedVars(), queue), DB: recording(env.DB, seen) });
+    const hookedDb = openDb(recording(env.DB, seen));
+    const atShop = await relyingParty(hooked, "shop").signIn(hooked.browser(), { unique_key: "CI-plans-events" });
+    expect(atShop.status).toBe(200);
+    const [event] = (await env.DB.prepare("SELECT id FROM events ORDER BY id DESC LIMIT 1").all<{ id: string }>()).results;
+    const config = (await readConfig({ ...env, ...(await hookedVars()) } as Env, PROVIDERS)).config;
+    await deliver(hookedDb, config, { id: event!.id, tries: 0 }, (async () => new Response(null, { status: 500 })) as typeof fetch);
+    await deliver(hookedDb, config, { id: event!.id, tries: 1 }, (async () => new Response(null, { status: 204 })) as typeof fetch);
+    await clientEvents(hookedDb, "shop", event!.id, 10);
+    await requeueEvent(hookedDb, "shop", event!.id, Date.now());
+    await takeOverdueEvents(hookedDb, Date.now());
+    await recentDeliveries(hookedDb);
+    await deleteOldEvents(hookedDb, Date.now() - 1);
 
     expect(seen.size).toBeGreaterThan(5);
     const scanning: Record<string, string[]> = {};

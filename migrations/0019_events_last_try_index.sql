@@ -1,0 +1,1 @@
+CREATE INDEX `events_last_try_at_idx` ON `events` (`last_try_at`);

@@ -28,6 +28,42 @@ function jar(base: string) {
   };
 }
 
+/**
+ * A person verified inside an authorization of `client` (a browser's whole cookie jar): /authorize and the stub's
+ * certification untimed, then POST /certifications timed. The code and verifier to redeem, or null.
+ */
+export async function authorizedVerification(
+  server: Server,
+  client: { id: string; redirectUri: string },
+  uniqueKey: string,
+): Promise<{ ms: number; code: string; verifier: string } | null> {
+  const send = jar(server.url);
+  const verifier = b64url(randomBytes(32));
+  const query = new URLSearchParams({
+    response_type: "code",
+    client_id: client.id,
+    redirect_uri: client.redirectUri,
+    scope: "openid profile",
+    state: b64url(randomBytes(12)),
+    nonce: b64url(randomBytes(12)),
+    code_challenge: b64url(createHash("sha256").update(verifier).digest()),
+    code_challenge_method: "S256",
+  });
+  const html = await (await send(`/authorize?${query}`)).text();
+  const merchant_uid = /"merchant_uid":"([A-Za-z0-9]{40})"/.exec(html)?.[1] ?? "";
+  const cert = server.stub.certify({ merchant_uid, unique_key: uniqueKey, birthday: "1990-01-01", birth: 631119600 });
+  const t0 = performance.now();
+  const verified = await send("/certifications", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ imp_uid: cert.imp_uid, merchant_uid }),
+  });
+  const body = (await verified.json()) as { redirect_to?: string };
+  const ms = performance.now() - t0;
+  const code = body.redirect_to ? new URL(body.redirect_to).searchParams.get("code") : null;
+  return code ? { ms, code, verifier } : null;
+}
+
 export interface OidcCost {
   verifications: number;
   plain_p50_ms: number;
@@ -49,34 +85,13 @@ export async function measureOidc(server: Server, n: number): Promise<OidcCost> 
     if (sample.ok) plain.push(sample.ms);
     else errors++;
 
-    const send = jar(server.url);
-    const verifier = b64url(randomBytes(32));
-    const query = new URLSearchParams({
-      response_type: "code",
-      client_id: BENCH_CLIENT.id,
-      redirect_uri: BENCH_CLIENT.redirectUri,
-      scope: "openid profile",
-      state: b64url(randomBytes(12)),
-      nonce: b64url(randomBytes(12)),
-      code_challenge: b64url(createHash("sha256").update(verifier).digest()),
-      code_challenge_method: "S256",
-    });
-    const html = await (await send(`/authorize?${query}`)).text();
-    const merchant_uid = /"merchant_uid":"([A-Za-z0-9]{40})"/.exec(html)?.[1] ?? "";
-    const cert = server.stub.certify({ merchant_uid, unique_key: `CI-oidc-${i}`, birthday: "1990-01-01", birth: 631119600 });
-    const t0 = performance.now();
-    const verified = await send("/certifications", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ imp_uid: cert.imp_uid, merchant_uid }),
-    });
-    const body = (await verified.json()) as { redirect_to?: string };
-    inAuthorization.push(performance.now() - t0);
-    const code = body.redirect_to ? new URL(body.redirect_to).searchParams.get("code") : null;
-    if (!code) {
+    const done = await authorizedVerification(server, BENCH_CLIENT, `CI-oidc-${i}`);
+    if (!done) {
       errors++;
       continue;
     }
+    inAuthorization.push(done.ms);
+    const { code, verifier } = done;
     codes.push({ code, verifier });
   }
   // The exchanges, one after the other once every code is issued (each lives 60 s), with the Worker's CPU around them.

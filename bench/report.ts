@@ -8,6 +8,7 @@ import type { LogLine, Name, Server } from "./servers.ts";
 import { COUNT, flags, LATENCY_MS, LEVELS, ROUNDS } from "./settings.ts";
 import type { SmsCost } from "./sms.ts";
 import type { Sample } from "./verification.ts";
+import type { WebhookCost } from "./webhooks.ts";
 
 export interface Level {
   concurrency: number;
@@ -30,6 +31,7 @@ export interface Run {
   oidc?: OidcCost;
   sms?: SmsCost;
   cpu?: CpuCost;
+  webhooks?: WebhookCost;
 }
 
 /** The CPU and size targets (issue: what a verification costs), judged in the CPU table. */
@@ -71,6 +73,13 @@ function cpuTable(run: Run): string {
     ["CPU per GET /healthz (ms)", f(c.healthz_ms), "", "", ""],
     ["CPU per OIDC code exchange, POST /token (ms)", f(run.oidc?.token_cpu_ms), "", "", ""],
     ["CPU per SMS confirm, verification included (ms)", f(run.sms?.confirm_cpu_ms), "", "", ""],
+    [
+      "CPU per verification in an authorization: without / with a webhook (its delivery included) (ms)",
+      `${f(run.webhooks?.without_cpu_ms)} / ${f(run.webhooks?.with_cpu_ms)}`,
+      "",
+      run.webhooks ? `${f(run.webhooks.with_cpu_ms / run.webhooks.without_cpu_ms, 2)}×` : "",
+      "",
+    ],
     [
       "deployable bundle, gzip (KiB)",
       f(gzipKiB, 1),
@@ -173,6 +182,7 @@ export function writeReport(run: Run): boolean {
     oidc: run.oidc,
     sms: run.sms,
     cpu: run.cpu,
+    webhooks: run.webhooks,
   };
   writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
 
@@ -245,6 +255,18 @@ export function writeReport(run: Run): boolean {
           ["OIDC: POST /token p50, concurrency 1 (ms)", f(run.oidc.token_p50_ms), "", "–", "", ""],
         ]
       : []),
+    ...(run.webhooks
+      ? [
+          [
+            "Webhooks: verify p50 in an authorization, client without / with a webhook (outbox row in the batch, queue hand-over after the answer), concurrency 1 (ms)",
+            `${f(run.webhooks.without_p50_ms)} / ${f(run.webhooks.with_p50_ms)}`,
+            "",
+            "–",
+            "",
+            `+${f(run.webhooks.with_p50_ms - run.webhooks.without_p50_ms)} ms`,
+          ],
+        ]
+      : []),
     ...(run.sms
       ? [
           [
@@ -274,6 +296,7 @@ export function writeReport(run: Run): boolean {
   const errors = report.flatMap((l) => [l.app.first_error, l.v2.first_error, l.guide.first_error]).filter(Boolean);
   if (run.oidc?.errors) errors.push(`${run.oidc.errors} OIDC errors`);
   if (run.sms?.errors) errors.push(`${run.sms.errors} SMS errors`);
+  if (run.webhooks?.errors) errors.push(`${run.webhooks.errors} webhook errors`);
   if (run.cpu?.errors) errors.push(`${run.cpu.errors} errors in the CPU measures`);
   if (errors.length > 0 || run.storage.pageViewsOk < run.storage.pageViews || run.storage.preparesOk < run.storage.prepares) {
     console.log(`errors, first: ${errors.slice(0, 3).join(" | ")}`);

@@ -15,6 +15,7 @@ import { APP_ORIGIN, appServer, appV2Server, guideServer, type Name, type Server
 import { COUNT, flags, LATENCY_MS, LEVELS, PROBES, ROUNDS, step, tty, WARMUP } from "./settings.ts";
 import { measureSms, type SmsCost } from "./sms.ts";
 import { profileWorker, ready, submit, verifyOnce } from "./verification.ts";
+import { measureWebhooks, type WebhookCost } from "./webhooks.ts";
 
 async function main(): Promise<boolean> {
   const { size, startups } = await measureBuild();
@@ -30,6 +31,7 @@ async function main(): Promise<boolean> {
   let oidc: OidcCost | undefined;
   let sms: SmsCost | undefined;
   let cpu: CpuCost | undefined;
+  let webhooks: WebhookCost | undefined;
   let floorMs = Number.NaN;
   try {
     // A page view and a prepare must cost no storage: served by the same bundle with no D1 and no KV binding at
@@ -135,6 +137,10 @@ async function main(): Promise<boolean> {
       `OpenID Connect: ${oidcRuns} verifications in the page's own flow and ${oidcRuns} inside an authorization, alternating, one at a time; each code exchanged at /token`,
     );
     oidc = await measureOidc(app, oidcRuns);
+    step(
+      `webhooks: ${oidcRuns} verifications inside an authorization of a client without and of one with a webhook, alternating, one at a time; then the CPU of blocks of each, deliveries included`,
+    );
+    webhooks = await measureWebhooks(app as Server<Name> & { receiver: NonNullable<Server["receiver"]> }, oidcRuns, flags.quick ? 2 : 4);
     step(`in-page SMS: ${oidcRuns} verifications by SMS (send, then confirm), one at a time, on a Worker with VERIFY_METHOD=sms`);
     sms = await measureSms(app, oidcRuns);
     const cpuRuns = flags.quick ? 100 : 400;
@@ -157,7 +163,7 @@ async function main(): Promise<boolean> {
     }
   }
 
-  return writeReport({ servers, levels, storage, floorMs, profile, size, startups, oidc, sms, cpu });
+  return writeReport({ servers, levels, storage, floorMs, profile, size, startups, oidc, sms, cpu, webhooks });
 }
 
 if (!(await main())) process.exit(1);

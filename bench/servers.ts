@@ -11,6 +11,7 @@ import { freePort } from "../test/support/wrangler-dev.ts";
 import { spawnedBy } from "./cpu.ts";
 import { BENCH_CLIENT } from "./oidc.ts";
 import { flags, LATENCY_MS, OUT } from "./settings.ts";
+import { HOOKED_CLIENT, type Receiver, startReceiver } from "./webhooks.ts";
 
 export interface LogLine {
   ms: number;
@@ -36,6 +37,8 @@ export interface Server<N extends string = Name | "guide_sqlite"> {
   inspectorPort?: number;
   /** The server's process (workerd for the app; its CPU time is read from /proc). */
   pid: number;
+  /** The app's webhook client's receiver (the V1 app only). */
+  receiver?: Receiver;
 }
 
 const migrations = readdirSync("migrations")
@@ -92,7 +95,15 @@ export async function startApp(options: {
       host: "127.0.0.1",
       port: 0,
       bindings: { ...APP_VARS, IMP_KEY: options.impKey, IMP_SECRET: "bench_secret", IMP_API_BASE: options.apiBase, ...options.vars },
-      ...(options.storage ? { d1Databases: { DB: options.persist ?? "bench-app" }, kvNamespaces: { CACHE: options.persist ?? "bench-app" } } : {}),
+      ...(options.storage
+        ? {
+            d1Databases: { DB: options.persist ?? "bench-app" },
+            kvNamespaces: { CACHE: options.persist ?? "bench-app" },
+            // The events' queue, as wrangler.toml declares it.
+            queueProducers: { EVENTS: "imp-events", EVENTS_DEAD: "imp-events-dead" },
+            queueConsumers: { "imp-events": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "imp-events-dead" } },
+          }
+        : {}),
       handleStructuredLogs: ({ message }) => {
         if (!options.logs || !message.startsWith("{")) return;
         try {
@@ -116,9 +127,23 @@ export async function appServer(): Promise<Server<Name>> {
   const { stub, stubServer } = await newStub("app");
   const logs = new Map<string, LogLine>();
   const inspectorPort = flags.profile ? await freePort() : undefined;
-  const { result, pid } = await spawnedBy(() => startApp({ storage: true, inspectorPort, logs, apiBase: stubServer.url, impKey: stub.impKey }));
+  // Beside the bench client, one with a webhook (bench/webhooks.ts), whose receiver answers every delivery.
+  const receiver = await startReceiver();
+  const vars = {
+    OIDC_CLIENTS: JSON.stringify([
+      { client_id: BENCH_CLIENT.id, name: "Bench", redirect_uris: [BENCH_CLIENT.redirectUri] },
+      { client_id: HOOKED_CLIENT.id, name: "Bench hooked", redirect_uris: [HOOKED_CLIENT.redirectUri], webhook_url: receiver.url },
+    ]),
+    OIDC_CLIENT_SECRETS: JSON.stringify({ [BENCH_CLIENT.id]: BENCH_CLIENT.secret, [HOOKED_CLIENT.id]: HOOKED_CLIENT.secret }),
+    WEBHOOK_SECRETS: JSON.stringify({ [HOOKED_CLIENT.id]: HOOKED_CLIENT.webhookSecret }),
+  };
+  const { result, pid } = await spawnedBy(() => startApp({ storage: true, inspectorPort, logs, apiBase: stubServer.url, impKey: stub.impKey, vars }));
   const { mf, url } = result;
-  return { name: "app", stub, stubServer, url, logs, inspectorPort, pid, stop: () => mf.dispose() };
+  const stop = async () => {
+    await mf.dispose();
+    await receiver.close();
+  };
+  return { name: "app", stub, stubServer, url, logs, inspectorPort, pid, receiver, stop };
 }
 
 /** The same bundle with PORTONE_VERSION=v2, against its own PortOne stub. */

@@ -134,6 +134,16 @@ describe("events: the outbox", () => {
     expect((await eventRows()).length).toBe(before);
   });
 
+  it("a batch that stores nothing (a person in their rejoin cooldown) writes no event either", async () => {
+    const first = await verifiedAtShop({ unique_key: "CI-evt-cooldown" }, { REJOIN_COOLDOWN_DAYS: "30" });
+    expect((await first.shop.site("DELETE", first.signed.body!.user.id)).status).toBe(200);
+    const before = (await eventRows()).length;
+    const again = await verifiedAtShop({ unique_key: "CI-evt-cooldown" }, { REJOIN_COOLDOWN_DAYS: "30" });
+    expect(again.signed.status).toBe(403);
+    expect((await eventRows()).length).toBe(before);
+    expect(again.sent).toEqual([]);
+  });
+
   it("the event's data holds the client's sub, outcome, auth_time, age and guardian_consent — no name, birthday, phone, CI or DI", async () => {
     const { signed, h } = await verifiedAtShop({ unique_key: "CI-evt-data", name: "데이터없음", birthday: "1985-05-05", phone: "01099998888" });
     const { post, got } = receiver();

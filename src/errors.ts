@@ -26,6 +26,10 @@ export const ERRORS = {
   otp_invalid: { status: 422, message: "The SMS code is not the one that was sent." },
   otp_expired: { status: 410, message: "The SMS code's time is over. Ask for a new code." },
   otp_attempts_exceeded: { status: 429, message: "Five wrong SMS codes: this attempt is spent. Please start again." },
+  identity_mismatch: {
+    status: 403,
+    message: "Someone other than the person this site asked for verified (an id_token_hint or claims named who must).",
+  },
   rejoin_cooldown: { status: 403, message: "This person withdrew recently and cannot open a new account yet." },
   unauthorized: { status: 401, message: "The client's own credentials (HTTP Basic: client_id and secret) are required." },
   user_not_found: { status: 404, message: "There is no user with this id." },

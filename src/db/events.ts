@@ -29,6 +29,7 @@ export function verifiedEventStatements(db: Db) {
   const g = (name: string) => value(`code_${name}`);
   const completedNow = sql`${attempts.attemptId} = ${value("attemptId")} AND ${attempts.resultId} = ${value("resultId")}
     AND ${attempts.completedAt} = ${value("now")} AND ${attempts.userId} IS NOT NULL AND ${attempts.authorizationId} = ${g("authorizationId")}
+    AND ${attempts.outcome} <> 'identity_mismatch'
     AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${attempts.userId} AND ${users.status} = 'active')`;
   return [
     db
@@ -67,7 +68,7 @@ export function consentEventStatements(db: Db, c: { childId: string; now: number
   if (c.hooked.length === 0) return [];
   const hooked = JSON.stringify(c.hooked.map((h) => [h.id, h.pairwise ? 1 : 0]));
   const childAttempts = sql`FROM ${attempts} JOIN json_each(${hooked}) AS hook ON json_extract(hook.value, '$[0]') = ${attempts.clientId}
-    WHERE ${attempts.userId} = ${c.childId} AND ${attempts.outcome} <> 'guardian_consented' AND ${c.consented}`;
+    WHERE ${attempts.userId} = ${c.childId} AND ${attempts.outcome} IN ('new_user', 'existing_user') AND ${c.consented}`;
   const prefix = eventIdPrefix(c.now);
   const eventOf = (type: EventType) =>
     sql`SELECT ${newId(sql`${prefix}`)}, ${attempts.clientId}, ${type}, ${c.now}, ${grants.sub},

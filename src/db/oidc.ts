@@ -15,6 +15,8 @@ export interface CodeGrant {
   expiresAt: number; // epoch ms
   /** A pairwise client's new subject, used if the person has no grant for it when the code is redeemed; null: public (the user id). */
   pairwiseSub: string | null;
+  /** A step-up: the subject the person must already be at this client, or nothing is issued (`identity_mismatch`). */
+  expectedSub: string | null;
   now: number;
 }
 
@@ -29,7 +31,7 @@ export function codeStatements(db: Db) {
   const g = (name: keyof CodeGrant) => value(`code_${name}`);
   // A child whose guardian has not consented yet gets no code until the account is active.
   const completed = sql`FROM ${attempts} WHERE ${attempts.attemptId} = ${value("attemptId")} AND ${attempts.resultId} = ${value("resultId")}
-    AND ${attempts.userId} IS NOT NULL AND ${attempts.authorizationId} = ${g("authorizationId")}
+    AND ${attempts.userId} IS NOT NULL AND ${attempts.authorizationId} = ${g("authorizationId")} AND ${attempts.outcome} <> 'identity_mismatch'
     AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${attempts.userId} AND ${users.status} = 'active')`;
   return [
     db

@@ -192,13 +192,16 @@ function completionStatements(db: Db, s: CompletionShape) {
       )
       .onConflictDoNothing(),
     // The outcome: inside an OIDC authorization, the client's view (new to it until it redeemed a code for the
-    // person); otherwise whether this attempt created the user row just inserted (or found).
+    // person) — or, when it asked for a given subject (a step-up) and this person is not it, a mismatch, for which
+    // nothing is issued; otherwise whether this attempt created the user row just inserted (or found).
     db
       .insert(attempts)
       .select(
         sql`SELECT ${attemptId}, ${resultId}, ${value("browserHash")}, ${value("createdAt")}, ${value("expiresAt")}, ${userId},
                    (SELECT CASE WHEN ${value("clientId")} IS NULL
                       THEN CASE WHEN ${users.createdByAttemptId} = ${attemptId} THEN 'new_user' ELSE 'existing_user' END
+                      WHEN ${value("expectedSub")} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${grants} WHERE ${grants.clientId} = ${value("clientId")}
+                        AND ${grants.userId} = ${userId} AND ${grants.sub} = ${value("expectedSub")}) THEN 'identity_mismatch'
                       WHEN EXISTS (SELECT 1 FROM ${grants} WHERE ${grants.clientId} = ${value("clientId")} AND ${grants.userId} = ${userId})
                       THEN 'existing_user' ELSE 'new_user' END
                     FROM ${users} WHERE ${users.id} = ${userId}),
@@ -272,6 +275,7 @@ function completionValues(c: Completion): Values {
     consentId: c.pending?.consentId ?? null,
     authorizationId: c.grant?.authorizationId ?? null,
     clientId: c.grant?.clientId ?? null,
+    expectedSub: c.grant?.expectedSub ?? null,
     eventPrefix: eventIdPrefix(c.now),
     ...(c.grant ? codeValues(c, c.grant) : {}),
   };

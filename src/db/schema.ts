@@ -18,9 +18,12 @@ export const attempts = sqliteTable(
     createdAt: integer("created_at").notNull(), // epoch ms
     expiresAt: integer("expires_at").notNull(), // epoch ms
     userId: text("user_id").references(() => users.id),
-    /** What the completion meant for this person: a new account, or the one they already had. */
-    /** What the completion meant: a new account, the one the person already had, or (a guardian's) a consent given. */
-    outcome: text("outcome", { enum: ["new_user", "existing_user", "guardian_consented"] }).notNull(),
+    /**
+     * What the completion meant: a new account, the one the person already had (inside an authorization: for its
+     * client), (a guardian's) a consent given, or — a step-up that asked for another person — a mismatch, for which
+     * nothing was issued.
+     */
+    outcome: text("outcome", { enum: ["new_user", "existing_user", "guardian_consented", "identity_mismatch"] }).notNull(),
     certifiedAt: integer("certified_at").notNull(), // epoch ms
     /** Age under the rule in force when it completed, so a repeated request returns the same body. */
     age: integer("age").notNull(),

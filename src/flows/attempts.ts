@@ -87,6 +87,7 @@ export async function runVerification(c: VerifyContext, ref: ResultRef): Promise
       nonce: authorization.nonce ?? null,
       expiresAt: now + CODE_TTL_MS,
       pairwiseSub: pairwise ? `p_${randomToken(24)}` : null,
+      expectedSub: authorization.sub ?? null,
       now,
     };
   };

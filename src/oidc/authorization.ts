@@ -4,6 +4,7 @@ import { AppError } from "../errors";
 import { hmacKey, randomToken, sha256Hex } from "../lib/crypto";
 import { fromBase64Url, toBase64Url } from "../lib/encoding";
 import { opens, seal } from "../lib/keyring";
+import { isRecord } from "../lib/records";
 import type { Lang } from "../views/messages";
 
 /**
@@ -26,6 +27,11 @@ export interface Authorization {
   lang?: Lang;
   /** Epoch ms: an authorization is completed within this time or not at all. */
   expiresAt: number;
+  /**
+   * The subject the person who verifies must be at this client (from `id_token_hint`, or the `claims` parameter's
+   * `id_token.sub.value`): a step-up, "is this still the same person?". Someone else gets `identity_mismatch`.
+   */
+  sub?: string;
 }
 
 /** How long an authorization can take, renewals of its attempt included. */
@@ -117,7 +123,11 @@ export class AuthorizeError extends Error {
 }
 
 /** The `/authorize` request, checked in RFC 6749's order: the client and its redirect URI before anything is redirected. */
-export function readAuthorizeRequest(config: Config, query: URLSearchParams, now = Date.now()): Omit<Authorization, "id"> {
+export function readAuthorizeRequest(
+  config: Config,
+  query: URLSearchParams,
+  now = Date.now(),
+): Omit<Authorization, "id"> & { idTokenHint?: string; fail: (error: string, description: string) => never } {
   const one = (name: string) => {
     const values = query.getAll(name);
     return values.length === 1 && values[0] !== "" ? values[0] : values.length > 1 ? null : undefined;
@@ -162,6 +172,9 @@ export function readAuthorizeRequest(config: Config, query: URLSearchParams, now
   const prompt = (one("prompt") ?? "").split(" ");
   // There is no session to reuse: every authorization is a fresh verification.
   if (prompt.includes("none")) fail("login_required", "every sign-in here is a new identity verification: prompt=none cannot be met");
+  const idTokenHint = one("id_token_hint");
+  if (idTokenHint === null || (idTokenHint !== undefined && idTokenHint.length > 8192)) fail("invalid_request", "id_token_hint must be one ID token");
+  const sub = claimedSub(one("claims"), fail);
   const lang = (one("ui_locales") ?? "")
     .split(" ")
     .map((l) => l.split("-")[0])
@@ -175,7 +188,37 @@ export function readAuthorizeRequest(config: Config, query: URLSearchParams, now
     challenge: withoutPkce ? "" : challenge!,
     lang,
     expiresAt: now + AUTHORIZATION_TTL_MS,
+    ...(sub ? { sub } : {}),
+    ...(idTokenHint ? { idTokenHint } : {}),
+    fail,
   };
+}
+
+/**
+ * The `claims` parameter (OpenID Connect Core §5.5): a JSON object with `id_token` and/or `userinfo` members. Asking
+ * for `sub` with a `value` makes a step-up (that person, or nobody); any other claim it names — `verified_claims` as
+ * OpenID Connect for Identity Assurance clients ask for it, or `name`, `birthdate` — is one the scope already grants
+ * or does not, so it is accepted and changes nothing. Anything that is not such an object is `invalid_request`.
+ */
+function claimedSub(raw: string | null | undefined, fail: (error: string, description: string) => never): string | undefined {
+  if (raw === undefined) return undefined;
+  let claims: unknown;
+  try {
+    claims = raw === null || raw.length > 4096 ? undefined : JSON.parse(raw);
+  } catch {
+    claims = undefined;
+  }
+  const members = isRecord(claims) ? Object.entries(claims) : undefined;
+  if (!members?.every(([name, value]) => (name === "id_token" || name === "userinfo") && isRecord(value))) {
+    fail("invalid_request", "claims must be a JSON object of id_token and/or userinfo requests");
+  }
+  const subs = members!.map(([, request]) => (request as Record<string, unknown>).sub).filter((r) => r !== undefined && r !== null);
+  if (subs.some((r) => !isRecord(r) || (r.value !== undefined && (typeof r.value !== "string" || !/^(usr|p)_[A-Za-z0-9_-]{1,64}$/.test(r.value))))) {
+    fail("invalid_request", "claims: sub may only ask for a value, one of this client's subjects");
+  }
+  const values = new Set(subs.map((r) => (r as { value?: string }).value).filter((v): v is string => v !== undefined));
+  if (values.size > 1) fail("invalid_request", "claims: two different sub values");
+  return [...values][0];
 }
 
 export const newAuthorizationId = () => randomToken(16);

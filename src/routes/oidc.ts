@@ -15,6 +15,7 @@ import { limitBody } from "../http/validation";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { toBase64Url } from "../lib/encoding";
 import {
+  type Authorization,
   AuthorizeError,
   allowsLogoutRedirect,
   clientOf,
@@ -54,7 +55,7 @@ export const discovery = new Hono<AppEnv>().get("/.well-known/openid-configurati
       authorization_response_iss_parameter_supported: true,
       scopes_supported: [...SCOPES],
       claims_supported: CLAIMS_SUPPORTED,
-      claims_parameter_supported: false,
+      claims_parameter_supported: true,
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
       ui_locales_supported: ["ko", "en"],
@@ -73,9 +74,18 @@ async function authorizationPage(c: Context<AppEnv>, params: URLSearchParams) {
   const config = c.get("config");
   requireOidc(config);
   const issuer = issuerOf(c);
-  let request: ReturnType<typeof readAuthorizeRequest>;
+  let authorization: Authorization;
   try {
-    request = readAuthorizeRequest(config, params);
+    const { idTokenHint, fail, ...request } = readAuthorizeRequest(config, params);
+    // A step-up names its person with an ID token we issued to this very client (its signature checked, not its expiry).
+    if (idTokenHint !== undefined) {
+      const hinted = await readIdTokenHint(config, issuer, idTokenHint);
+      if (!hinted) fail("invalid_request", "id_token_hint is not an ID token of this issuer");
+      if (hinted!.clientId !== request.clientId) fail("invalid_request", "id_token_hint was issued to another client");
+      if (request.sub !== undefined && request.sub !== hinted!.sub) fail("invalid_request", "id_token_hint and claims name two different subjects");
+      request.sub = hinted!.sub;
+    }
+    authorization = { id: newAuthorizationId(), ...request };
   } catch (err) {
     if (!(err instanceof AuthorizeError) || !err.redirect) throw err;
     return c.redirect(
@@ -83,7 +93,6 @@ async function authorizationPage(c: Context<AppEnv>, params: URLSearchParams) {
       303,
     );
   }
-  const authorization = { id: newAuthorizationId(), ...request };
   const sealed = await sealAuthorization(config, authorization);
   const clientName = clientOf(config, authorization.clientId)!.name;
   return showPage(c, { authorization: { sealed, authorization, clientName, issuer } });

@@ -230,6 +230,8 @@ function resultOf({ attempt, user }: AttemptWithUser, now: number): Verification
     if (user.consentedAt === null) throw new AppError("imp_uid_reused", "the consent's child is gone");
     return { outcome: "guardian_consented", verification, consentedAt: user.consentedAt };
   }
+  // A step-up that asked for another person: nothing was issued for the client, and a repeat says so again.
+  if (attempt.outcome === "identity_mismatch") throw new AppError("identity_mismatch");
   const pending = user.status === "pending_guardian";
   // The guardian's time ran out: nothing of the child is used any more (the next clean-up deletes it).
   if (pending && (user.pendingUntil ?? 0) <= now) throw new AppError("consent_expired");

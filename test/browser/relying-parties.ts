@@ -11,6 +11,8 @@ import * as client from "openid-client";
 export interface SignedIn {
   idToken: Record<string, unknown>;
   userinfo: Record<string, unknown>;
+  /** The ID token itself, as a site keeps it (for an id_token_hint). */
+  idTokenJwt?: string;
 }
 
 export interface RelyingParty {
@@ -63,7 +65,12 @@ async function serve(library: string, flow: Flow): Promise<RelyingParty> {
 const SANDBOX_CLIENT = { id: "sandbox", secret: "sandbox-client-secret" };
 
 /** panva/openid-client (v6): discovery, PKCE, client_secret_basic, ID token and userinfo validation. */
-export async function openidClientParty(issuer: string, scope = "openid profile"): Promise<RelyingParty> {
+export async function openidClientParty(
+  issuer: string,
+  scope = "openid profile",
+  /** Parameters the next sign-in adds (an id_token_hint for a step-up). */
+  extra: () => Record<string, string> = () => ({}),
+): Promise<RelyingParty> {
   const config = await client.discovery(new URL(issuer), SANDBOX_CLIENT.id, undefined, client.ClientSecretBasic(SANDBOX_CLIENT.secret), {
     execute: [client.allowInsecureRequests],
   });
@@ -79,6 +86,7 @@ export async function openidClientParty(issuer: string, scope = "openid profile"
         state: pending.state,
         nonce: pending.nonce,
         ui_locales: "ko",
+        ...extra(),
       }).href;
     },
     async callback(url) {
@@ -90,7 +98,7 @@ export async function openidClientParty(issuer: string, scope = "openid profile"
       });
       const idToken = tokens.claims() as Record<string, unknown>;
       const userinfo = await client.fetchUserInfo(config, tokens.access_token, String(idToken.sub));
-      return { idToken, userinfo: userinfo as Record<string, unknown> };
+      return { idToken, userinfo: userinfo as Record<string, unknown>, idTokenJwt: tokens.id_token };
     },
   });
 }

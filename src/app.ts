@@ -10,6 +10,7 @@ import { guardian } from "./routes/guardian";
 import { health, jwks } from "./routes/health";
 import { authorize, discovery, logout, token, userinfo } from "./routes/oidc";
 import { page } from "./routes/page";
+import { provision } from "./routes/provision";
 import { redirect } from "./routes/redirect";
 import { siteApi } from "./routes/site-api";
 import { sms } from "./routes/sms";
@@ -56,6 +57,7 @@ export function createApp(options: AppOptions = {}) {
     .route("/token", token)
     .route("/userinfo", userinfo)
     .route("/logout", logout)
+    .route("/consent", provision)
     .route("/api", siteApi)
     .route("/guardian", guardian)
     .route("/certifications/redirect", redirect)

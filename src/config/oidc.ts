@@ -30,6 +30,11 @@ export interface OidcClient {
   postLogoutRedirectUris: string[];
   /** `webhook_url` and its `WEBHOOK_SECRETS` entry: where this client's events go, signed (Standard Webhooks). */
   webhook?: Webhook;
+  /**
+   * `consent`: the client is a third party (PIPA §17): the person consents to what it receives, why and for how long,
+   * on a page after the verification and before its code.
+   */
+  consent?: { purpose: string; retention: string };
 }
 
 /** A client's webhook: its URL and the bytes of its `whsec_…` secret. */
@@ -252,6 +257,7 @@ function readClients(r: Reader): ListedClient[] {
       require_pkce: requirePkce = true,
       post_logout_redirect_uris: logoutUris = [],
       webhook_url: webhookUrl,
+      consent,
     } = entry;
     const label = typeof id === "string" && CLIENT_ID.test(id) ? `client ${id}: ` : "";
     if (typeof id !== "string" || !CLIENT_ID.test(id)) return bad(`${CLIENTS_SHAPE}; client_id of [A-Za-z0-9._-], 1 to 64`);
@@ -276,12 +282,17 @@ function readClients(r: Reader): ListedClient[] {
       return bad(`${label}webhook_url: an absolute https URL (http only for localhost/127.0.0.1), without a fragment`);
     }
     if (webhookUrl !== undefined && authMethod === "none") return bad(`${label}webhook_url: a public client has no webhooks (no secret to sign for)`);
+    const text = (v: unknown) => typeof v === "string" && /^[^<>"]{1,300}$/.test(v);
+    if (consent !== undefined && !(isRecord(consent) && text(consent.purpose) && text(consent.retention) && Object.keys(consent).length === 2)) {
+      return bad(`${label}consent: {"purpose", "retention"}, each 1 to 300 characters without < > "`);
+    }
     clients.push({
       id,
       name,
       redirectUris: uris as string[],
       postLogoutRedirectUris: logoutUris as string[],
       webhookUrl: webhookUrl as string | undefined,
+      ...(consent ? { consent: consent as { purpose: string; retention: string } } : {}),
       subjectType: subjectType as SubjectType,
       idTokenAlg: alg,
       public: authMethod === "none",

@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, gt, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { value } from "./prepared";
-import { attempts, events, grants, guardianConsents, users } from "./schema";
+import { type CodeGrant, codeStatements, codeValues, consentHolds, keptConsent } from "./oidc";
+import { preparedBatch, value } from "./prepared";
+import { attempts, codes, events, grants, guardianConsents, users } from "./schema";
 
 /**
  * The events outbox (schema.ts `events`): the statements that write an event in the batch that does what it reports,
@@ -25,20 +26,26 @@ const newId = (prefix: SQL | ReturnType<typeof value>) => sql`${prefix} || lower
  * only for the attempt this very batch completed (`completed_at` = now) for an active person: a repeat, a child
  * waiting for a guardian, or a batch that stored nothing writes no event.
  */
-export function verifiedEventStatements(db: Db) {
+export function verifiedEventStatements(db: Db, agreed = false) {
   const g = (name: string) => value(`code_${name}`);
+  // The completion: the attempt this batch completed, when its code may be issued. The consent page's agreement: the
+  // code this batch issued with the consent.
+  const when = agreed
+    ? sql`EXISTS (SELECT 1 FROM ${codes} WHERE ${codes.authorizationId} = ${g("authorizationId")} AND ${codes.consentedAt} = ${value("now")})`
+    : sql`${attempts.completedAt} = ${value("now")} AND ${consentHolds}`;
   const completedNow = sql`${attempts.attemptId} = ${value("attemptId")} AND ${attempts.resultId} = ${value("resultId")}
-    AND ${attempts.completedAt} = ${value("now")} AND ${attempts.userId} IS NOT NULL AND ${attempts.authorizationId} = ${g("authorizationId")}
+    AND ${attempts.userId} IS NOT NULL AND ${attempts.authorizationId} = ${g("authorizationId")}
     AND ${attempts.outcome} <> 'identity_mismatch'
-    AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${attempts.userId} AND ${users.status} = 'active')`;
+    AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${attempts.userId} AND ${users.status} = 'active') AND ${when}`;
   return [
     db
       .insert(grants)
       .select(
-        sql`SELECT ${g("clientId")}, ${attempts.userId}, COALESCE(${g("pairwiseSub")}, ${attempts.userId}), ${attempts.completedAt}, ${attempts.completedAt}
+        sql`SELECT ${g("clientId")}, ${attempts.userId}, COALESCE(${g("pairwiseSub")}, ${attempts.userId}), ${attempts.completedAt}, ${attempts.completedAt},
+                   ${g("consentScope")}, ${g("consentedAt")}
             FROM ${attempts} WHERE ${completedNow}`,
       )
-      .onConflictDoUpdate({ target: [grants.clientId, grants.userId], set: { lastVerifiedAt: sql`excluded.last_verified_at` } }),
+      .onConflictDoUpdate({ target: [grants.clientId, grants.userId], set: { lastVerifiedAt: sql`excluded.last_verified_at`, ...keptConsent } }),
     db
       .insert(events)
       .select(
@@ -82,7 +89,8 @@ export function consentEventStatements(db: Db, c: { childId: string; now: number
       .insert(grants)
       .select(
         sql`SELECT DISTINCT ${attempts.clientId}, ${c.childId},
-                   CASE WHEN json_extract(hook.value, '$[1]') = 1 THEN 'p_' || lower(hex(randomblob(18))) ELSE ${c.childId} END, ${c.now}, ${c.now}
+                   CASE WHEN json_extract(hook.value, '$[1]') = 1 THEN 'p_' || lower(hex(randomblob(18))) ELSE ${c.childId} END, ${c.now}, ${c.now},
+                   NULL, NULL
             ${childAttempts}`,
       )
       .onConflictDoNothing(),
@@ -200,4 +208,23 @@ export function recentDeliveries(db: Db, limit = 50) {
 export async function deleteOldEvents(db: Db, before: number): Promise<number> {
   const result = await db.delete(events).where(lt(events.createdAt, before)).run();
   return result.meta.changes ?? 0;
+}
+
+const agreedBatch = preparedBatch(
+  (db: Db, webhook: boolean) => [...codeStatements(db), ...(webhook ? verifiedEventStatements(db, true) : [])],
+  (webhook) => String(webhook),
+);
+
+/**
+ * The consent page's agreement, in one batch: the code with the consent it carries to the grant, and for a client
+ * with a webhook its grant (with the consent) and `identity.verified`. The ids of the events written.
+ */
+export async function issueConsented(
+  db: Db,
+  attempt: { attemptId: string; resultId: string },
+  grant: CodeGrant,
+  webhook: boolean,
+): Promise<string[]> {
+  const results = await agreedBatch(db, webhook, { ...codeValues(attempt, grant), now: grant.now, eventPrefix: eventIdPrefix(grant.now) });
+  return webhook ? (results.at(-1) as unknown as { id: string }[]).map((e) => e.id) : [];
 }

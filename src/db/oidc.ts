@@ -17,6 +17,15 @@ export interface CodeGrant {
   pairwiseSub: string | null;
   /** A step-up: the subject the person must already be at this client, or nothing is issued (`identity_mismatch`). */
   expectedSub: string | null;
+  /**
+   * A third-party client's consent (PIPA §17): 0 — none needed (or given just now, `consentScope`); 1 — issued only
+   * while the grant's recorded consent covers the scope, else the consent page asks first; 2 — asked again whatever
+   * was recorded (`prompt=consent`).
+   */
+  consent: 0 | 1 | 2;
+  /** The consent given on the consent page for this code (its scope, when): recorded with the grant. */
+  consentScope: string | null;
+  consentedAt: number | null;
   now: number;
 }
 
@@ -32,17 +41,26 @@ export function codeStatements(db: Db) {
   // A child whose guardian has not consented yet gets no code until the account is active.
   const completed = sql`FROM ${attempts} WHERE ${attempts.attemptId} = ${value("attemptId")} AND ${attempts.resultId} = ${value("resultId")}
     AND ${attempts.userId} IS NOT NULL AND ${attempts.authorizationId} = ${g("authorizationId")} AND ${attempts.outcome} <> 'identity_mismatch'
-    AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${attempts.userId} AND ${users.status} = 'active')`;
+    AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${attempts.userId} AND ${users.status} = 'active') AND ${consentHolds}`;
   return [
     db
       .insert(codes)
       .select(
         sql`SELECT ${g("codeHash")}, ${g("authorizationId")}, ${g("clientId")}, ${g("redirectUri")}, ${g("challenge")}, ${g("scope")}, ${g("nonce")},
-                   ${value("attemptId")}, ${attempts.userId}, ${g("pairwiseSub")}, ${g("expiresAt")}, NULL, NULL, 0 ${completed}`,
+                   ${value("attemptId")}, ${attempts.userId}, ${g("pairwiseSub")}, ${g("consentScope")}, ${g("consentedAt")}, ${g("expiresAt")},
+                   NULL, NULL, 0 ${completed}`,
       )
       .onConflictDoNothing(),
   ] as const;
 }
+
+/**
+ * A third-party client's code is issued only with the person's consent: none needed, given just now, or recorded with
+ * the grant for at least this scope (`openid profile` covers `openid`) — unless `prompt=consent` asks again.
+ */
+export const consentHolds = sql`(${value("code_consent")} = 0 OR (${value("code_consent")} = 1 AND EXISTS (SELECT 1 FROM ${grants}
+  WHERE ${grants.clientId} = ${value("code_clientId")} AND ${grants.userId} = ${attempts.userId} AND ${grants.consentScope} IS NOT NULL
+    AND (${value("code_scope")} = 'openid' OR ${grants.consentScope} = 'openid profile'))))`;
 
 /** The values of `codeStatements` for this attempt and grant. */
 export const codeValues = (attempt: { attemptId: string; resultId: string }, grant: CodeGrant): Values => ({
@@ -56,6 +74,17 @@ const codeBatch = preparedBatch(codeStatements, () => "");
 /** Issues the code of an attempt completed earlier (a child's, once the guardian consented): one round-trip. */
 export const issueCode = (db: Db, attempt: { attemptId: string; resultId: string }, grant: CodeGrant) =>
   codeBatch(db, undefined, codeValues(attempt, grant));
+
+/** On a grant written again: a consent given now replaces the one recorded; none given keeps it. */
+export const keptConsent = {
+  consentScope: sql`COALESCE(excluded.consent_scope, ${grants.consentScope})`,
+  consentedAt: sql`CASE WHEN excluded.consent_scope IS NULL THEN ${grants.consentedAt} ELSE excluded.consented_at END`,
+};
+
+/** The code of an authorization, if one was issued (a third-party client's waits for the consent page). */
+export async function codeIssued(db: Db, authorizationId: string): Promise<boolean> {
+  return (await db.select({ one: sql`1` }).from(codes).where(eq(codes.authorizationId, authorizationId)).get()) !== undefined;
+}
 
 /** A code's person, as the tokens describe them. */
 const grantedPerson = {
@@ -132,13 +161,14 @@ export async function redeemCode(
     db
       .insert(grants)
       .select(
-        sql`SELECT ${codes.clientId}, ${codes.userId}, COALESCE(${codes.sub}, ${codes.userId}), ${attempts.completedAt}, ${attempts.completedAt}
+        sql`SELECT ${codes.clientId}, ${codes.userId}, COALESCE(${codes.sub}, ${codes.userId}), ${attempts.completedAt}, ${attempts.completedAt},
+                   ${codes.consentScope}, ${codes.consentedAt}
             FROM ${codes} JOIN ${attempts} ON ${attempts.attemptId} = ${codes.attemptId}
             WHERE ${codes.codeHash} = ${r.codeHash} AND ${codes.clientId} = ${r.clientId} AND ${codes.usedBy} = ${r.exchange}`,
       )
       .onConflictDoUpdate({
         target: [grants.clientId, grants.userId],
-        set: { lastVerifiedAt: sql`MAX(COALESCE(${grants.lastVerifiedAt}, 0), excluded.last_verified_at)` },
+        set: { lastVerifiedAt: sql`MAX(COALESCE(${grants.lastVerifiedAt}, 0), excluded.last_verified_at)`, ...keptConsent },
       }),
     selectGranted(db).where(and(mine, eq(codes.usedBy, r.exchange))),
   ]);

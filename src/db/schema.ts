@@ -124,6 +124,9 @@ export const grants = sqliteTable(
      * null: written before it was kept.
      */
     lastVerifiedAt: integer("last_verified_at"),
+    /** A third-party client's consent (PIPA §17): the scope the person consented to provide, and when; null: none. */
+    consentScope: text("consent_scope"),
+    consentedAt: integer("consented_at"), // epoch ms
   },
   (t) => [
     primaryKey({ columns: [t.clientId, t.userId] }),
@@ -152,6 +155,9 @@ export const codes = sqliteTable(
     userId: text("user_id").notNull(),
     /** A pairwise client's subject for the person if its grant is new when the code is redeemed; null: the user id. */
     sub: text("sub"),
+    /** The consent given on the consent page with this code (its scope, and when), for the grant; null: none given. */
+    consentScope: text("consent_scope"),
+    consentedAt: integer("consented_at"), // epoch ms
     expiresAt: integer("expires_at").notNull(), // epoch ms
     usedAt: integer("used_at"), // epoch ms
     /** The exchange that used it (random), so a replay is told from the first use inside one batch. */

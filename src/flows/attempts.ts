@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import { type CodeGrant, issueCode } from "../db/oidc";
+import type { Config } from "../config";
+import { type CodeGrant, codeIssued, issueCode } from "../db/oidc";
 import type { AppEnv } from "../env";
 import { bindBrowser, browserToken, keepBrowser } from "../http/browser";
 import type { VerificationVariables } from "../http/context";
@@ -62,6 +63,38 @@ export interface Verified {
 type VerifyContext = Context<AppEnv & { Variables: VerificationVariables }>;
 
 /**
+ * What issuing an authorization's code writes: the code (derived from the authorization), bound to its client,
+ * redirect URI and challenge; a pairwise subject should the grant be new; the step-up's subject; and, for a
+ * third-party client, whether its consent page must come first — or, once the person agreed (`agreedAt`), the consent
+ * to record.
+ */
+export async function codeGrantOf(config: Config, authorization: Authorization, agreedAt?: number): Promise<{ code: string; grant: CodeGrant }> {
+  const now = agreedAt ?? Date.now();
+  const client = clientOf(config, authorization.clientId);
+  const issued = await codeOf(config, authorization.id);
+  const consent = !client?.consent || agreedAt !== undefined ? 0 : authorization.askConsent ? 2 : 1;
+  return {
+    code: issued.code,
+    grant: {
+      codeHash: issued.hash,
+      authorizationId: authorization.id,
+      clientId: authorization.clientId,
+      redirectUri: authorization.redirectUri,
+      challenge: authorization.challenge,
+      scope: authorization.scope,
+      nonce: authorization.nonce ?? null,
+      expiresAt: now + CODE_TTL_MS,
+      pairwiseSub: client?.subjectType === "pairwise" ? `p_${randomToken(24)}` : null,
+      expectedSub: authorization.sub ?? null,
+      consent,
+      consentScope: agreedAt === undefined ? null : authorization.scope,
+      consentedAt: agreedAt ?? null,
+      now,
+    },
+  };
+}
+
+/**
  * Runs the use-case with this request's per-request objects and browser, noting the outcome for the log line.
  * When the attempt runs an OIDC authorization, its code and the client's grant are written in the batch that
  * stores the success, and the answer says where the visitor goes with it.
@@ -73,23 +106,9 @@ export async function runVerification(c: VerifyContext, ref: ResultRef): Promise
   const grantFor = async (attemptId: string): Promise<CodeGrant | undefined> => {
     authorization = await boundAuthorization(c, attemptId);
     if (!authorization) return undefined;
-    const now = Date.now();
-    const pairwise = clientOf(config, authorization.clientId)?.subjectType === "pairwise";
-    const issued = await codeOf(config, authorization.id);
-    code = issued.code;
-    return {
-      codeHash: issued.hash,
-      authorizationId: authorization.id,
-      clientId: authorization.clientId,
-      redirectUri: authorization.redirectUri,
-      challenge: authorization.challenge,
-      scope: authorization.scope,
-      nonce: authorization.nonce ?? null,
-      expiresAt: now + CODE_TTL_MS,
-      pairwiseSub: pairwise ? `p_${randomToken(24)}` : null,
-      expectedSub: authorization.sub ?? null,
-      now,
-    };
+    const grant = await codeGrantOf(config, authorization);
+    code = grant.code;
+    return grant.grant;
   };
   const token = await browserToken(c);
   const consentFor = (attemptId: string) => boundConsent(c, attemptId);
@@ -129,6 +148,10 @@ export async function runVerification(c: VerifyContext, ref: ResultRef): Promise
     if (result.consentedAt !== undefined) {
       const grant = await grantFor(attemptId);
       if (grant) await issueCode(db, { attemptId, resultId }, grant);
+    }
+    // A third-party client whose code waits for the person's consent (none recorded for this scope, or prompt=consent).
+    if (clientOf(config, authorization.clientId)?.consent && !(await codeIssued(db, authorization.id))) {
+      return { result, redirectTo: `${issuerOf(c)}/consent?attempt=${encodeURIComponent(attemptId)}` };
     }
     return { result, redirectTo: await successRedirect(config, issuerOf(c), authorization, code) };
   } catch (err) {

@@ -32,6 +32,8 @@ export interface Authorization {
    * `id_token.sub.value`): a step-up, "is this still the same person?". Someone else gets `identity_mismatch`.
    */
   sub?: string;
+  /** `prompt=consent`: a third-party client's consent page is shown again, whatever consent was recorded. */
+  askConsent?: boolean;
 }
 
 /** How long an authorization can take, renewals of its attempt included. */
@@ -189,6 +191,7 @@ export function readAuthorizeRequest(
     lang,
     expiresAt: now + AUTHORIZATION_TTL_MS,
     ...(sub ? { sub } : {}),
+    ...(prompt.includes("consent") ? { askConsent: true } : {}),
     ...(idTokenHint ? { idTokenHint } : {}),
     fail,
   };

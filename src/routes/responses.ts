@@ -63,6 +63,10 @@ export const SiteUserResponse = v.object({
     created_at: IsoTime,
     last_verified_at: v.nullable(IsoTime),
     guardian_consent: v.nullable(v.object({ consented_at: IsoTime })),
+    consent: v.pipe(
+      v.nullable(v.object({ consented_at: IsoTime, items: v.array(v.string()) })),
+      v.description("a third-party client's consent to provision: when, and the claims it covers; null for a client without `consent`"),
+    ),
   }),
 });
 

@@ -16,6 +16,15 @@ import { Subject } from "./schemas";
 
 const DAY_MS = 86_400_000;
 
+/** The claims a consented scope lets the client receive. */
+const consentedClaims = (scope: string) => [
+  "sub",
+  "outcome",
+  "age",
+  "guardian_consent",
+  ...(scope.split(" ").includes("profile") ? ["name", "birthdate", "gender", "verified_claims"] : []),
+];
+
 type SiteEnv = AppEnv & { Variables: StorageVariables & { client: OidcClient } };
 
 /** The client's own credentials (HTTP Basic, as at /token), compared in constant time; no clients configured: 503. */
@@ -62,6 +71,11 @@ export const siteApi = new Hono<SiteEnv>()
           created_at: new Date(grant.createdAt).toISOString(),
           last_verified_at: iso(grant.lastVerifiedAt ?? grant.createdAt),
           guardian_consent: consentedAt === null ? null : { consented_at: new Date(consentedAt).toISOString() },
+          // A third-party client's consent to provision (PIPA §17): when, and which claims; null for a client without one.
+          consent:
+            c.get("client").consent && grant.consentScope && grant.consentedAt !== null
+              ? { consented_at: new Date(grant.consentedAt).toISOString(), items: consentedClaims(grant.consentScope) }
+              : null,
         },
       },
       200,

@@ -128,7 +128,8 @@ export async function verify(
   const keys = await identityKeysOf(config, identity);
   const completion = { attemptId, resultId: input.resultId, browserHash, ...attempt, certifiedAt: identity.certifiedAt, now };
   if (consent) {
-    const hooked = config.oidc.clients.filter((c) => c.webhook).map((c) => ({ id: c.id, pairwise: c.subjectType === "pairwise" }));
+    // A third-party client's events wait for the person's own consent (the consent page), not the guardian's.
+    const hooked = config.oidc.clients.filter((c) => c.webhook && !c.consent).map((c) => ({ id: c.id, pairwise: c.subjectType === "pairwise" }));
     return giveConsent(db, consent, identity, keys, completion, () => unlessStored(attemptId, new AppError("imp_uid_reused")), hooked);
   }
 

@@ -543,6 +543,7 @@ describe("OIDC: subjects, grants and the site API", () => {
         created_at: expect.any(String),
         last_verified_at: expect.any(String),
         guardian_consent: null,
+        consent: null,
       },
     });
     for (const credentials of ["", "Bearer x", basic("shop", "wrong"), basic("app", SECRETS_SHOP), basic("nobody", SECRETS_SHOP)]) {

@@ -54,6 +54,7 @@ describe("site API: users", () => {
         created_at: expect.any(String),
         last_verified_at: expect.any(String),
         guardian_consent: null,
+        consent: null,
       },
     });
     const { user } = (await (await call("GET", body.user.id)).json()) as { user: User };

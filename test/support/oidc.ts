@@ -52,9 +52,12 @@ export function pageConfigOf(htmlText: string): { attempt: Record<string, unknow
 }
 
 /** A relying party of the harness's app: builds authorization requests, and exchanges codes like a site's backend. */
-export function relyingParty(h: Harness, clientId = "shop", redirectUri = CLIENTS.find((c) => c.client_id === clientId)?.redirect_uris[0] ?? "") {
-  const secret = SECRETS[clientId as keyof typeof SECRETS] ?? "sandbox-client-secret";
-
+export function relyingParty(
+  h: Harness,
+  clientId = "shop",
+  redirectUri = CLIENTS.find((c) => c.client_id === clientId)?.redirect_uris[0] ?? "",
+  secret: string = SECRETS[clientId as keyof typeof SECRETS] ?? "sandbox-client-secret",
+) {
   async function authorize(b: Browser, params: Record<string, string | null> = {}) {
     const verifier = randomText();
     const state = randomText(12);

@@ -33,7 +33,7 @@ export function consentPage<E extends AppEnv>(c: Context<E>, shown: ConsentShown
   c.header("Cache-Control", "no-store");
   const self = `/consent?attempt=${encodeURIComponent(shown.attemptId)}`;
   return c.html(
-    html`${documentStart(lang, titleOf(c.get("config"), m.consent_title))}
+    html`${documentStart(lang, titleOf(c.get("config"), m.consent_title), "same-origin")}
 <body>
 <main>
 <header>

@@ -11,13 +11,17 @@ export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' da
 /** A page's title: the site's name as people see it (`SERVICE_NAME`), when set, before what the page is. */
 export const titleOf = (config: Config, title: string) => (config.serviceName ? `${config.serviceName} · ${title}` : title);
 
-/** The opening of every page: no referrer (URLs here can carry an imp_uid), the shared stylesheet and icon. */
-export const documentStart = (lang: Lang, title: string) => html`<!doctype html>
+/**
+ * The opening of every page: no referrer (URLs here can carry an imp_uid) — or `same-origin` for a page whose form
+ * posts back here, so the browser still sends its Origin (under no-referrer a form's Origin is "null") — the shared
+ * stylesheet and icon.
+ */
+export const documentStart = (lang: Lang, title: string, referrer: "no-referrer" | "same-origin" = "no-referrer") => html`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="${referrer}">
 <title>${title}</title>
 <link rel="stylesheet" href="/app.css">
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">

@@ -28,7 +28,7 @@ type Flow = {
   callback: (url: URL, redirectUri: string) => Promise<SignedIn>;
 };
 
-async function serve(library: string, flow: Flow): Promise<RelyingParty> {
+async function serve(library: string, flow: Flow, port = 0): Promise<RelyingParty> {
   let last: SignedIn | { error: string } | undefined;
   let redirectUri = "";
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -51,7 +51,7 @@ async function serve(library: string, flow: Flow): Promise<RelyingParty> {
     res.writeHead(404).end();
   };
   const server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   redirectUri = `${origin}/callback`;
   return {
@@ -70,37 +70,44 @@ export async function openidClientParty(
   scope = "openid profile",
   /** Parameters the next sign-in adds (an id_token_hint for a step-up). */
   extra: () => Record<string, string> = () => ({}),
+  /** A client of OIDC_CLIENTS instead of the sandbox's, and the port its registered redirect URI names. */
+  registered?: { id: string; secret: string; port: number },
 ): Promise<RelyingParty> {
-  const config = await client.discovery(new URL(issuer), SANDBOX_CLIENT.id, undefined, client.ClientSecretBasic(SANDBOX_CLIENT.secret), {
+  const { id, secret } = registered ?? SANDBOX_CLIENT;
+  const config = await client.discovery(new URL(issuer), id, undefined, client.ClientSecretBasic(secret), {
     execute: [client.allowInsecureRequests],
   });
   let pending = { verifier: "", state: "", nonce: "" };
-  return serve("openid-client", {
-    async login(redirectUri) {
-      pending = { verifier: client.randomPKCECodeVerifier(), state: client.randomState(), nonce: client.randomNonce() };
-      return client.buildAuthorizationUrl(config, {
-        redirect_uri: redirectUri,
-        scope,
-        code_challenge: await client.calculatePKCECodeChallenge(pending.verifier),
-        code_challenge_method: "S256",
-        state: pending.state,
-        nonce: pending.nonce,
-        ui_locales: "ko",
-        ...extra(),
-      }).href;
+  return serve(
+    "openid-client",
+    {
+      async login(redirectUri) {
+        pending = { verifier: client.randomPKCECodeVerifier(), state: client.randomState(), nonce: client.randomNonce() };
+        return client.buildAuthorizationUrl(config, {
+          redirect_uri: redirectUri,
+          scope,
+          code_challenge: await client.calculatePKCECodeChallenge(pending.verifier),
+          code_challenge_method: "S256",
+          state: pending.state,
+          nonce: pending.nonce,
+          ui_locales: "ko",
+          ...extra(),
+        }).href;
+      },
+      async callback(url) {
+        const tokens = await client.authorizationCodeGrant(config, url, {
+          pkceCodeVerifier: pending.verifier,
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+          idTokenExpected: true,
+        });
+        const idToken = tokens.claims() as Record<string, unknown>;
+        const userinfo = await client.fetchUserInfo(config, tokens.access_token, String(idToken.sub));
+        return { idToken, userinfo: userinfo as Record<string, unknown>, idTokenJwt: tokens.id_token };
+      },
     },
-    async callback(url) {
-      const tokens = await client.authorizationCodeGrant(config, url, {
-        pkceCodeVerifier: pending.verifier,
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-        idTokenExpected: true,
-      });
-      const idToken = tokens.claims() as Record<string, unknown>;
-      const userinfo = await client.fetchUserInfo(config, tokens.access_token, String(idToken.sub));
-      return { idToken, userinfo: userinfo as Record<string, unknown>, idTokenJwt: tokens.id_token };
-    },
-  });
+    registered?.port,
+  );
 }
 
 /** panva/oauth4webapi, used directly: client_secret_post, the authorization response's iss checked by hand. */

@@ -118,6 +118,17 @@ describe("consent to provision", () => {
     expect(own.code).not.toBe("");
   });
 
+  it("works the same under PortOne V2: the page, then agree → a code", async () => {
+    const h = harness({ ...vars, PORTONE_VERSION: "v2" });
+    const rp = relyingParty(h, "agency", AGENCY.redirect_uris[0], "agency-client-secret-of-at-least-32-chars");
+    const b = h.browser();
+    const signed = await rp.signInV2(b, { ci: "CI-consent-v2" });
+    expect(signed.redirect?.pathname).toBe("/consent");
+    const res = await answer(b, signed.id, "agree");
+    const code = new URL(res.headers.get("Location")!).searchParams.get("code")!;
+    expect((await rp.token({ code, code_verifier: signed.verifier })).status).toBe(200);
+  });
+
   it("a third-party client with a webhook gets its event only once the person agreed", async () => {
     const { queue, sent } = recordingQueue();
     const hooked = {

@@ -148,6 +148,38 @@ describe("guardian consent: a child under 14", () => {
     expect(await rows("SELECT * FROM guardian_consents")).toEqual([]);
   });
 
+  it("for a third-party client, the child's page goes on to the consent page once the guardian consented; agree → a code", async () => {
+    const agency = {
+      client_id: "agency",
+      name: "Partner",
+      redirect_uris: ["https://partner.example/cb"],
+      consent: { purpose: "가입", retention: "탈퇴 시까지" },
+    };
+    const { h, guardian } = site({
+      OIDC_CLIENTS: JSON.stringify([...JSON.parse(vars.OIDC_CLIENTS!), agency]),
+      OIDC_CLIENT_SECRETS: JSON.stringify({ ...JSON.parse(vars.OIDC_CLIENT_SECRETS!), agency: "agency-client-secret-of-at-least-32-chars" }),
+    });
+    const rp = relyingParty(h, "agency", "https://partner.example/cb", "agency-client-secret-of-at-least-32-chars");
+    const b = h.browser();
+    const started = await rp.authorize(b);
+    const { merchant_uid } = v.parse(iamportSchemas.prepare, (await rp.attemptOf(started.res)).attempt);
+    const cert = h.stub.certify({ merchant_uid, ...CHILD });
+    const body = await answer(await b.verify({ imp_uid: cert.imp_uid, merchant_uid }), GuardianRequiredResponse);
+    expect((await guardian(new URL(body.guardian.consent_url).pathname)).res.status).toBe(200);
+    const done = (await (await b.verify({ imp_uid: cert.imp_uid, merchant_uid })).json()) as { redirect_to: string };
+    expect(new URL(done.redirect_to).pathname).toBe("/consent");
+    expect(await rows("SELECT * FROM oidc_codes")).toEqual([]);
+    const agreed = await b.send("/consent", {
+      method: "POST",
+      redirect: "manual",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: new URL(done.redirect_to).origin },
+      body: new URLSearchParams({ attempt: merchant_uid, decision: "agree" }),
+    });
+    const code = new URL(agreed.headers.get("Location")!).searchParams.get("code")!;
+    const tokens = await answer(await rp.token({ code, code_verifier: started.verifier }), TokenResponse);
+    expect(claimsOfJwt(tokens.id_token)).toMatchObject({ sub: body.user.id, guardian_consent: { consented_at: expect.any(String) } });
+  });
+
   it("works the same under PortOne V2", async () => {
     const h = harness({ ...vars, PORTONE_VERSION: "v2" });
     const kid = h.browser();

@@ -68,6 +68,15 @@ describe("step-up: the same person again", () => {
     expect((await rp.signIn(h.browser(), { unique_key: "CI-step-pairwise-x" }, { id_token_hint: idToken })).status).toBe(403);
   });
 
+  it("works the same under PortOne V2", async () => {
+    const h = harness({ ...vars, PORTONE_VERSION: "v2" });
+    const rp = relyingParty(h, "shop");
+    const first = await rp.signInV2(h.browser(), { ci: "CI-step-v2" });
+    const idToken = (await rp.tokens(first.code, first.verifier)).id_token;
+    expect((await rp.signInV2(h.browser(), { ci: "CI-step-v2" }, { id_token_hint: idToken })).status).toBe(200);
+    expect((await rp.signInV2(h.browser(), { ci: "CI-step-v2-other" }, { id_token_hint: idToken })).status).toBe(403);
+  });
+
   it("a mismatch sends no event to a webhook client", async () => {
     const { queue, sent } = recordingQueue();
     const h = harness(withQueue(await hookedVars(), queue));

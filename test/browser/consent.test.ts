@@ -84,4 +84,18 @@ describe("consent to provision in Chromium", () => {
       prompt = "";
     }
   });
+
+  it.each([
+    ["phone", "ko"],
+    ["desktop", "en"],
+  ] as const)("the page on a %s in %s is axe-clean too", async (kind, lang) => {
+    prompt = "consent";
+    try {
+      const page = await start(kind, lang);
+      await page.getByTestId("consent-agree").waitFor({ timeout: 20_000 });
+      expect(await violations(page, `consent-${lang}-${kind}`)).toEqual([]);
+    } finally {
+      prompt = "";
+    }
+  });
 });

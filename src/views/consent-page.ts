@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../env";
-import { type Lang, MESSAGES, preferredLang } from "./messages";
-import { documentStart, PAGE_CSP, titleOf } from "./result-page";
+import { type Lang, MESSAGES } from "./messages";
+import { framedPage, langOf, PAGE_CSP } from "./result-page";
 
 /** What the consent page shows: the client, its purpose and retention, the scope asked for, and where the form posts. */
 export interface ConsentShown {
@@ -22,26 +22,18 @@ export interface ConsentShown {
  * Everything interpolated is escaped by `html`; no script.
  */
 export function consentPage<E extends AppEnv>(c: Context<E>, shown: ConsentShown) {
-  const requested = c.req.query("lang");
-  const lang: Lang = requested === "ko" || requested === "en" ? requested : (shown.lang ?? preferredLang(c.req.header("Accept-Language")));
+  const lang = langOf(c, shown.lang);
   const m = MESSAGES[lang];
-  const other: Lang = lang === "ko" ? "en" : "ko";
   const withClient = (text: string) => text.replaceAll("{client}", shown.clientName);
   const items = [withClient(m.consent_items_openid), ...(shown.scope.split(" ").includes("profile") ? [m.consent_items_profile] : [])];
-  c.header("Content-Security-Policy", PAGE_CSP.replace("form-action 'self'", `form-action 'self' ${shown.clientOrigin}`));
-  c.header("Vary", "Accept-Language");
   c.header("Cache-Control", "no-store");
-  const self = `/consent?attempt=${encodeURIComponent(shown.attemptId)}`;
-  return c.html(
-    html`${documentStart(lang, titleOf(c.get("config"), m.consent_title), "same-origin")}
-<body>
-<main>
-<header>
-<h1>${m.consent_title}</h1>
-<a class="link" href="${self}&amp;lang=${other}" lang="${other}">${m.language}</a>
-</header>
-<div class="card">
-<section class="consent" data-consent="true" aria-labelledby="consent-intro">
+  return framedPage(c, {
+    lang,
+    title: m.consent_title,
+    switchTo: `/consent?attempt=${encodeURIComponent(shown.attemptId)}&lang=${lang === "ko" ? "en" : "ko"}`,
+    csp: PAGE_CSP.replace("form-action 'self'", `form-action 'self' ${shown.clientOrigin}`),
+    referrer: "same-origin",
+    card: html`<section class="consent" data-consent="true" aria-labelledby="consent-intro">
 <p id="consent-intro">${withClient(m.consent_intro)}</p>
 <dl class="consent-terms">
 <dt>${m.consent_recipient}</dt><dd>${shown.clientName}</dd>
@@ -52,15 +44,9 @@ export function consentPage<E extends AppEnv>(c: Context<E>, shown: ConsentShown
 <p class="detail">${withClient(m.consent_refuse)}</p>
 <form method="post" action="/consent">
 <input type="hidden" name="attempt" value="${shown.attemptId}">
-<input type="hidden" name="lang" value="${lang}">
 <p><button class="button wide" type="submit" name="decision" value="agree" data-testid="consent-agree">${m.consent_agree}</button></p>
 <p><button class="button wide secondary" type="submit" name="decision" value="decline" data-testid="consent-decline">${m.consent_decline}</button></p>
 </form>
-</section>
-</div>
-</main>
-</body>
-</html>`,
-    200,
-  );
+</section>`,
+  });
 }

@@ -110,8 +110,7 @@ export function resultPage<E extends AppEnv>(c: Context<E>, shown: Shown, status
   const waiting = "consentUrl" in shown && shown.consentUrl !== undefined;
   c.header("Content-Security-Policy", waiting ? `${PAGE_CSP}; script-src 'self'; connect-src 'self'` : PAGE_CSP);
   c.header("Vary", "Accept-Language");
-  const requested = c.req.query("lang");
-  const lang: Lang = requested === "ko" || requested === "en" ? requested : preferredLang(c.req.header("Accept-Language"));
+  const lang = langOf(c);
   const switchTo = new URL(c.req.url);
   switchTo.searchParams.set("lang", lang === "ko" ? "en" : "ko");
   const self = new URL(c.req.url);
@@ -123,34 +122,54 @@ export function resultPage<E extends AppEnv>(c: Context<E>, shown: Shown, status
   return c.html(page, "error" in shown ? ERRORS[shown.error].status : (status ?? 200));
 }
 
+/** The page's language: `?lang=`, else what the request names (ui_locales, an authorization's), else Accept-Language. */
+export function langOf<E extends AppEnv>(c: Context<E>, named?: string): Lang {
+  const requested = c.req.query("lang") ?? named;
+  return requested === "ko" || requested === "en" ? requested : preferredLang(c.req.header("Accept-Language"));
+}
+
 /**
- * RP-Initiated Logout's page, when no client's URI was given to go back to: signed out, in the visitor's language
- * (its switch link names only the language: an `id_token_hint` in the request is never repeated).
+ * A page of its own, with no script: the document's start, its title and the link to the other language, one card.
+ * `csp` and `referrer` for a page whose form posts (form-action, and an Origin the browser still sends).
  */
-export function signedOutPage<E extends AppEnv>(c: Context<E>) {
-  c.header("Content-Security-Policy", PAGE_CSP);
+export function framedPage<E extends AppEnv>(
+  c: Context<E>,
+  p: { lang: Lang; title: string; switchTo: string; card: ReturnType<typeof html>; csp?: string; referrer?: "same-origin" },
+) {
+  c.header("Content-Security-Policy", p.csp ?? PAGE_CSP);
   c.header("Vary", "Accept-Language");
-  const requested = c.req.query("lang") ?? c.req.query("ui_locales")?.split(" ")[0];
-  const lang: Lang = requested === "ko" || requested === "en" ? requested : preferredLang(c.req.header("Accept-Language"));
-  const m = MESSAGES[lang];
-  const other: Lang = lang === "ko" ? "en" : "ko";
-  const config = c.get("config");
+  const other: Lang = p.lang === "ko" ? "en" : "ko";
   return c.html(
-    html`${documentStart(lang, titleOf(config, m.signed_out_title))}
+    html`${documentStart(p.lang, titleOf(c.get("config"), p.title), p.referrer)}
 <body>
 <main>
 <header>
-<h1>${m.signed_out_title}</h1>
-<a class="link" href="/logout?lang=${other}" lang="${other}">${m.language}</a>
+<h1>${p.title}</h1>
+<a class="link" href="${p.switchTo}" lang="${other}">${MESSAGES[p.lang].language}</a>
 </header>
 <div class="card">
-<section class="result info" role="status" data-signed-out="true">
-<p class="message">${m.signed_out}</p>
-</section>
+${p.card}
 </div>
 </main>
 </body>
 </html>`,
     200,
   );
+}
+
+/**
+ * RP-Initiated Logout's page, when no client's URI was given to go back to: signed out, in the visitor's language
+ * (its switch link names only the language: an `id_token_hint` in the request is never repeated).
+ */
+export function signedOutPage<E extends AppEnv>(c: Context<E>) {
+  const lang = langOf(c, c.req.query("ui_locales")?.split(" ")[0]);
+  const m = MESSAGES[lang];
+  return framedPage(c, {
+    lang,
+    title: m.signed_out_title,
+    switchTo: `/logout?lang=${lang === "ko" ? "en" : "ko"}`,
+    card: html`<section class="result info" role="status" data-signed-out="true">
+<p class="message">${m.signed_out}</p>
+</section>`,
+  });
 }

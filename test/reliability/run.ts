@@ -42,7 +42,8 @@ const stub = new ImpStub("reliability_key", "reliability_secret");
 const upstream = await startStubServer(stub);
 step("starting the Worker (wrangler dev, live mode) against the stub");
 const signingJwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
-const dev = await startWranglerDev((baseUrl) => ({
+/** A live Worker against the i'mport stub, its OIDC client `site` (with `client`'s extra settings) and its keys. */
+const liveVars = (baseUrl: string, client: Record<string, unknown> = {}, extra: Record<string, string> = {}) => ({
   IMP_MODE: "live",
   IMP_CODE: "imp12345678",
   IMP_KEY: stub.impKey,
@@ -52,7 +53,7 @@ const dev = await startWranglerDev((baseUrl) => ({
   IMP_TIMEOUT_MS: "1000",
   RATE_LIMIT: "off",
   PUBLIC_URL: baseUrl,
-  OIDC_CLIENTS: JSON.stringify([{ client_id: "site", name: "Site", redirect_uris: ["https://site.example/cb"] }]),
+  OIDC_CLIENTS: JSON.stringify([{ client_id: "site", name: "Site", redirect_uris: ["https://site.example/cb"], ...client }]),
   OIDC_CLIENT_SECRETS: JSON.stringify({ site: SITE_SECRET }),
   SIGNING_KEY: JSON.stringify({ ...signingJwk, kid: "reliability" }),
   // The client's ID tokens are RS256, the default.
@@ -60,7 +61,9 @@ const dev = await startWranglerDev((baseUrl) => ({
     ...generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }),
     kid: "reliability-rsa",
   }),
-}));
+  ...extra,
+});
+const dev = await startWranglerDev((baseUrl) => liveVars(baseUrl));
 const base = dev.baseUrl;
 const browser = () => new HttpClient(base);
 const snapshot = () =>
@@ -999,25 +1002,14 @@ try {
     });
     await new Promise<void>((resolve) => receiverServer.listen(0, "127.0.0.1", resolve));
     const hookUrl = `http://127.0.0.1:${(receiverServer.address() as { port: number }).port}/hook`;
-    const devEvents = await startWranglerDev((baseUrl) => ({
-      IMP_MODE: "live",
-      IMP_CODE: "imp12345678",
-      IMP_KEY: stub.impKey,
-      IMP_SECRET: stub.impSecret,
-      IDENTITY_HMAC_KEY: HMAC_KEY,
-      IMP_API_BASE: upstream.url,
-      RATE_LIMIT: "off",
-      PUBLIC_URL: baseUrl,
-      OIDC_CLIENTS: JSON.stringify([{ client_id: "site", name: "Site", redirect_uris: ["https://site.example/cb"], webhook_url: hookUrl }]),
-      OIDC_CLIENT_SECRETS: JSON.stringify({ site: SITE_SECRET }),
-      WEBHOOK_SECRETS: JSON.stringify({ site: WEBHOOK_SECRET }),
-      WEBHOOK_RETRY_BASE_SECONDS: "1",
-      SIGNING_KEY: JSON.stringify({ ...signingJwk, kid: "reliability" }),
-      SIGNING_RSA_KEY: JSON.stringify({
-        ...generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }),
-        kid: "reliability-rsa",
-      }),
-    }));
+    // The events' receiver has its own timeout story: the app's provider timeout stays at its default here.
+    const devEvents = await startWranglerDev((baseUrl) =>
+      liveVars(
+        baseUrl,
+        { webhook_url: hookUrl },
+        { IMP_TIMEOUT_MS: "5000", WEBHOOK_SECRETS: JSON.stringify({ site: WEBHOOK_SECRET }), WEBHOOK_RETRY_BASE_SECONDS: "1" },
+      ),
+    );
     try {
       /** A person verified inside the site's authorization, as a browser does it (every cookie kept); the sub it saw. */
       const signIn = async (n: number) => {

@@ -46,6 +46,17 @@ describe("RP-initiated logout", () => {
     expect(res.headers.get("Location")).toBe(`${SIGNED_OUT}?state=st-1`);
   });
 
+  it("an ES256 client's ID token is a hint too (the EC key's signature)", async () => {
+    const clients = (JSON.parse(vars.OIDC_CLIENTS!) as Record<string, unknown>[]).map((c) =>
+      c.client_id === "shop" ? { ...c, id_token_signed_response_alg: "ES256" } : c,
+    );
+    const h = harness({ ...vars, OIDC_CLIENTS: JSON.stringify(clients) });
+    const { token } = await realIdToken(h);
+    expect(JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/"))).alg).toBe("ES256");
+    const res = await logout(h, { id_token_hint: token, post_logout_redirect_uri: SIGNED_OUT });
+    expect(res.status).toBe(303);
+  });
+
   it("clears the app's cookies in this browser: the binding cookie and those of attempts", async () => {
     const h = harness(vars);
     const { token, browser } = await realIdToken(h);

@@ -47,6 +47,22 @@ const PROVIDERS: [string, Adapter][] = [
 ];
 
 describe.each(PROVIDERS)("every provider alike: %s", (_name, provider) => {
+  it("gives 20 simultaneous verifications of one person one account", async () => {
+    const h = harness(provider.vars);
+    const ci = `CI-parity-race-${_name.slice(0, 2)}`;
+    const people = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const b = h.browser();
+        return { b, body: await provider.complete(h, b, { ci }) };
+      }),
+    );
+    const answers = await Promise.all(
+      people.map(async ({ b, body }) => (await b.verify(body)).json() as Promise<{ outcome: string; user: { id: string } }>),
+    );
+    expect(answers.filter((a) => a.outcome === "new_user")).toHaveLength(1);
+    expect(new Set(answers.map((a) => a.user.id)).size).toBe(1);
+  });
+
   it("answers a repeat with the same body and changes nothing", async () => {
     const h = harness(provider.vars);
     const b = h.browser();

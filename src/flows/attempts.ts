@@ -96,8 +96,9 @@ export async function codeGrantOf(config: Config, authorization: Authorization, 
 
 /**
  * Runs the use-case with this request's per-request objects and browser, noting the outcome for the log line.
- * When the attempt runs an OIDC authorization, its code and the client's grant are written in the batch that
- * stores the success, and the answer says where the visitor goes with it.
+ * When the attempt runs an OIDC authorization, its code (and for a client with a webhook, its grant and event) is
+ * written in the batch that stores the success, and the answer says where the visitor goes with it: on to the client,
+ * or first to the consent page of a third-party client.
  */
 export async function runVerification(c: VerifyContext, ref: ResultRef): Promise<Verified> {
   const config = c.get("config");

@@ -61,6 +61,10 @@ const MEANINGS: Record<VarName, string> = {
     "the delay before an event's second try, doubling after each failed try (12 tries; at 30 s the last is 17 hours after the first)",
   SANDBOX_WEBHOOK_URL:
     "sandbox mode only: a loopback URL (`http://127.0.0.1:<port>/…` or `http://localhost:<port>/…`) that gets the built-in `sandbox` client's events, signed with the sandbox's public secret; `GET /sandbox/webhooks` lists what was sent",
+  ADMIN_ACCESS_TEAM_URL:
+    "the Cloudflare Access team domain that guards the operator console `/admin` (`https://<team>.cloudflareaccess.com`, no path; plain `http` only for `localhost`/`127.0.0.1`, for tests); with `ADMIN_ACCESS_AUD`, or neither — without them a live deployment answers `/admin` with 404 (docs/console.md)",
+  ADMIN_ACCESS_AUD:
+    "the Access application's audience tag (`aud`, 64 hex digits, on the application's overview in Zero Trust); the console accepts only Access JWTs issued for it",
 };
 
 const INTRO = `# Configuration

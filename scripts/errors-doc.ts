@@ -29,6 +29,10 @@ const EXPLAINED: Record<ErrorCode, { when: string; todo: string }> = {
     when: "the person is younger than `MIN_AGE` under `AGE_RULE`",
     todo: "nothing: tell the person the service is not available to them",
   },
+  forbidden: {
+    when: "the operator console (`/admin`) without a valid Cloudflare Access application token in `Cf-Access-Jwt-Assertion` (live mode), or from an address other than loopback (sandbox mode) (HTML page)",
+    todo: "sign in through the Access application that guards `/admin`; check `ADMIN_ACCESS_TEAM_URL` and `ADMIN_ACCESS_AUD` (docs/console.md)",
+  },
   identity_mismatch: {
     when: "inside an authorization that asked for a given person (`id_token_hint`, or `claims` with a `sub` value): someone else verified; nothing was issued to the client (HTML page; the client gets `access_denied` with this `error_description`)",
     todo: "the person the site asked for verifies with their own phone; the site decides what to do with the refusal",

@@ -5,6 +5,7 @@ import { errorBody, toAppError } from "./errors";
 import { logUnexpected } from "./http/log";
 import { securityHeaders } from "./http/security";
 import { PROVIDERS } from "./providers/registry";
+import { admin } from "./routes/admin";
 import { certifications } from "./routes/certifications";
 import { guardian } from "./routes/guardian";
 import { health, jwks } from "./routes/health";
@@ -22,6 +23,8 @@ export type UpstreamFor = (env: Env, config: Config) => typeof fetch;
 
 export interface AppOptions {
   upstream?: UpstreamFor;
+  /** Where the console fetches the Cloudflare Access team's keys: the Internet by default, a test's stub otherwise. */
+  accessFetch?: typeof fetch;
 }
 
 export function createApp(options: AppOptions = {}) {
@@ -59,6 +62,7 @@ export function createApp(options: AppOptions = {}) {
     .route("/logout", logout)
     .route("/consent", provision)
     .route("/api", siteApi)
+    .route("/admin", admin(options.accessFetch ?? ((input, init) => fetch(input, init))))
     .route("/guardian", guardian)
     .route("/certifications/redirect", redirect)
     .route("/certifications/sms", sms)

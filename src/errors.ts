@@ -26,6 +26,7 @@ export const ERRORS = {
   otp_invalid: { status: 422, message: "The SMS code is not the one that was sent." },
   otp_expired: { status: 410, message: "The SMS code's time is over. Ask for a new code." },
   otp_attempts_exceeded: { status: 429, message: "Five wrong SMS codes: this attempt is spent. Please start again." },
+  forbidden: { status: 403, message: "The operator console needs a valid Cloudflare Access login." },
   identity_mismatch: {
     status: 403,
     message: "Someone other than the person this site asked for verified (an id_token_hint or claims named who must).",
@@ -49,12 +50,15 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   /** Internal detail for logs only (never PII); the client always gets the table's message. */
   readonly detail?: string;
+  /** The PG's own code for a failed result, when the provider passed one: counted for the console, never shown. */
+  readonly pgCode?: string;
 
-  constructor(code: ErrorCode, detail?: string) {
+  constructor(code: ErrorCode, detail?: string, pgCode?: string) {
     super(detail ? `${code}: ${detail}` : code);
     this.name = "AppError";
     this.code = code;
     this.detail = detail;
+    if (pgCode !== undefined) this.pgCode = pgCode;
   }
 
   get status(): ContentfulStatusCode {

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { readConfig } from "./config";
+import { CONSOLE_RETENTION_MS, deleteOldConsoleRows } from "./db/console";
 import { deleteOldEvents, EVENT_RETENTION_MS, takeOverdueEvents } from "./db/events";
 import { deleteSpentCodes } from "./db/oidc";
 import { deleteEndedCooldowns, deleteExpiredAttempts, deleteLapsedChildren, openDb } from "./db/queries";
@@ -22,7 +23,7 @@ export default {
   /**
    * Every 10 minutes: delete children whose guardian did not consent in time (until then nothing of theirs is used:
    * verification/verify.ts). Daily: completed attempts a day after they expired, in bounded batches, ended rejoin
-   * cooldowns, spent codes.
+   * cooldowns, spent codes, events after 30 days, the console's counts and audit rows after 400.
    */
   async scheduled(controller, env) {
     const db = openDb(env.DB);
@@ -37,6 +38,7 @@ export default {
       return;
     }
     const oldEvents = await deleteOldEvents(db, Date.now() - EVENT_RETENTION_MS);
+    const consoleRows = await deleteOldConsoleRows(db, Date.now() - CONSOLE_RETENTION_MS);
     const run = await deleteExpiredAttempts(db, Date.now() - RETENTION_AFTER_EXPIRY_MS);
     const cooldowns = await deleteEndedCooldowns(db, Date.now());
     // A code is kept (used or not) as long as an access token from it could be presented, so a replay can revoke it.
@@ -51,6 +53,7 @@ export default {
       sms_rows_deleted: smsRows,
       events_handed_over: overdue.length,
       events_deleted: oldEvents,
+      console_rows_deleted: consoleRows,
     });
   },
   /**

@@ -56,6 +56,8 @@ export interface Config {
   verifyMethod: "window" | "sms" | "both";
   /** `WEBHOOK_RETRY_BASE_SECONDS`: the first retry's delay; each next one doubles it. */
   webhookRetryBaseSeconds: number;
+  /** The operator console's Cloudflare Access application (`ADMIN_ACCESS_TEAM_URL`, `ADMIN_ACCESS_AUD`); unset: none. */
+  adminAccess?: { teamUrl: string; aud: string };
   oidc: OidcConfig;
 }
 
@@ -200,6 +202,7 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
     guardianConsentTtlSeconds: r.read("GUARDIAN_CONSENT_TTL_SECONDS"),
     verifyMethod: readVerifyMethod(r, provider.pgProfile, sandbox),
     webhookRetryBaseSeconds: r.read("WEBHOOK_RETRY_BASE_SECONDS"),
+    adminAccess: readAdminAccess(r),
     oidc: { publicUrl: oidc.publicUrl, clients: oidc.clients, configured: oidc.configured, previousKeys: [] },
   };
   if (!sandbox) {
@@ -213,6 +216,24 @@ function parseVars(env: Vars, providers: readonly ProviderConfigurer[]): { confi
   }
   return { config, reader: r, oidc };
 }
+
+/**
+ * The Cloudflare Access application in front of /admin: its team domain (an https origin; plain http only on
+ * loopback, for tests) and its audience tag, both or neither.
+ */
+function readAdminAccess(r: Reader): Config["adminAccess"] {
+  let teamUrl = r.read("ADMIN_ACCESS_TEAM_URL");
+  const aud = r.read("ADMIN_ACCESS_AUD");
+  if (teamUrl !== undefined && new URL(teamUrl).origin !== teamUrl) {
+    r.fail("ADMIN_ACCESS_TEAM_URL", "the Access team domain alone, https://<team>.cloudflareaccess.com, without a path");
+    teamUrl = undefined;
+  }
+  if (r.text("ADMIN_ACCESS_TEAM_URL") === undefined && aud !== undefined) r.require("ADMIN_ACCESS_TEAM_URL", undefined, BOTH);
+  if (r.text("ADMIN_ACCESS_AUD") === undefined && teamUrl !== undefined) r.require("ADMIN_ACCESS_AUD", undefined, BOTH);
+  return teamUrl && aud ? { teamUrl, aud } : undefined;
+}
+
+const BOTH = "ADMIN_ACCESS_TEAM_URL and ADMIN_ACCESS_AUD go together: the console's Access application needs both";
 
 /**
  * The in-page SMS form needs the API flow, which only Danal and KCP have: a PG profile of theirs (V1 `IMP_PG`, V2

@@ -54,6 +54,8 @@ export const VARS = {
   WEBHOOK_SECRETS: { kind: "text", secret: true },
   WEBHOOK_RETRY_BASE_SECONDS: { kind: "integer", min: 1, max: 3600, default: 30 },
   SANDBOX_WEBHOOK_URL: { kind: "text" },
+  ADMIN_ACCESS_TEAM_URL: { kind: "url" },
+  ADMIN_ACCESS_AUD: { kind: "pattern", pattern: /^[0-9a-f]{64}$/, expected: "the Access application's audience tag: 64 hex digits" },
 } as const satisfies Record<string, VarDecl>;
 
 export type VarName = keyof typeof VARS;

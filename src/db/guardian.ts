@@ -1,5 +1,6 @@
 import { and, eq, or, sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { consentCountStatement, type Tally } from "./console";
 import { consentEventStatements, type HookedClient } from "./events";
 import { attempts, guardianConsents, users } from "./schema";
 
@@ -39,6 +40,8 @@ export interface ConsentCompletion {
   childId: string;
   /** HMAC of the guardian's CI (or DI): never their name or birthday. */
   guardianKey: string;
+  /** Where it ran, for the console's daily count of consents. */
+  tally: Tally;
   /** Clients with a webhook: the child's authorization's client, if among them, gets its events in this batch. */
   hooked: HookedClient[];
 }
@@ -70,6 +73,7 @@ export async function recordConsent(db: Db, c: ConsentCompletion): Promise<{ con
       .set({ status: "active", pendingUntil: null, updatedAt: c.now })
       .where(and(eq(users.id, c.childId), sql`${ours}`)),
     ...eventStatements,
+    consentCountStatement(db, c.tally, c.childId, ours),
     db
       .select({ consentedAt: guardianConsents.consentedAt })
       .from(guardianConsents)

@@ -1,5 +1,6 @@
 import { and, eq, inArray, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { completionCountStatement, type Tally, tallyValues } from "./console";
 import { eventIdPrefix, verifiedEventStatements } from "./events";
 import { type CodeGrant, codeStatements, codeValues } from "./oidc";
 import { preparedBatch, type Values, value } from "./prepared";
@@ -84,6 +85,8 @@ export interface Completion {
   webhook?: boolean;
   /** A child who needs a guardian's consent: a new account is created pending, with the guardian's link's id. */
   pending?: { consentId: string; until: number };
+  /** Where it ran, for the console's daily count (written in the batch, for the attempt it stores). */
+  tally: Tally;
 }
 
 export interface CompletionResult {
@@ -227,6 +230,7 @@ function completionStatements(db: Db, s: CompletionShape) {
             WHERE ${attempts.attemptId} = ${attemptId} AND ${attempts.resultId} = ${resultId} AND ${attempts.completedAt} = ${now})`,
         ),
       ),
+    completionCountStatement(db),
     ...(s.grant ? codeStatements(db) : []),
     ...(s.webhook ? verifiedEventStatements(db) : []),
     db
@@ -277,6 +281,7 @@ function completionValues(c: Completion): Values {
     clientId: c.grant?.clientId ?? null,
     expectedSub: c.grant?.expectedSub ?? null,
     eventPrefix: eventIdPrefix(c.now),
+    ...tallyValues(c.tally),
     ...(c.grant ? codeValues(c, c.grant) : {}),
   };
 }

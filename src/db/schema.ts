@@ -263,3 +263,43 @@ export const events = sqliteTable(
     index("events_last_try_at_idx").on(t.lastTryAt),
   ],
 );
+
+/**
+ * The console's counts (src/db/console.ts): verifications per day (Asia/Seoul) by what they came to — an outcome
+ * (`new_user`, `existing_user`, `guardian_required`, `guardian_consented`, `identity_mismatch`) or the error code of a
+ * refusal, with the PG's own code when the provider passed one — per client (`""`: none, or not known for a refusal),
+ * provider and PG (`""`: the PG is not configured). A success is counted in the batch that stores it, a refusal by
+ * one write after the answer. Nothing in a row is about a person. Kept 400 days.
+ */
+export const dailyCounts = sqliteTable(
+  "daily_counts",
+  {
+    day: text("day").notNull(), // YYYY-MM-DD, Asia/Seoul
+    clientId: text("client_id").notNull(),
+    provider: text("provider").notNull(),
+    pg: text("pg").notNull(),
+    outcome: text("outcome").notNull(),
+    pgCode: text("pg_code").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.clientId, t.provider, t.pg, t.outcome, t.pgCode] })],
+);
+
+/**
+ * What operators did on the console: who (the Cloudflare Access identity's email), what, when, and what it acted on
+ * (an event id; for an erasure, the client and the `sub` the operator typed — an identifier that, once erased,
+ * points at nobody). Kept 400 days.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(), // epoch ms
+    actor: text("actor").notNull(),
+    action: text("action", { enum: ["redeliver", "erase"] }).notNull(),
+    target: text("target").notNull(),
+    /** How it ended: `done`, or why nothing was done (`not_found`). */
+    result: text("result").notNull(),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at)],
+);

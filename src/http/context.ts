@@ -1,8 +1,11 @@
 import { createMiddleware } from "hono/factory";
+import { countRefusal } from "../db/console";
 import { type Db, openDb } from "../db/queries";
 import type { AppEnv } from "../env";
+import { toAppError } from "../errors";
 import { logLine } from "../lib/log";
 import type { ResultSource } from "../providers/provider";
+import { tallyOf } from "../verification/verify";
 import { logRequest, newLog, type RequestLog } from "./log";
 
 /**
@@ -19,7 +22,7 @@ function storage(d1: D1Database) {
 }
 
 /** D1 through Drizzle, counted into the request's log line, whose `msg` names the part of the app. */
-export const withStorage = (msg: "site_api" | "sandbox" | "oidc" | "guardian") =>
+export const withStorage = (msg: "site_api" | "sandbox" | "oidc" | "guardian" | "admin") =>
   createMiddleware<AppEnv & { Variables: StorageVariables }>(async (c, next) => {
     const started = Date.now();
     const { log, db } = storage(c.env.DB);
@@ -53,4 +56,15 @@ export const withVerification = createMiddleware<AppEnv & { Variables: Verificat
   );
   await next();
   logRequest(c, "verification", log, started);
+  // A refusal is counted for the console by one write after the answer (a success was counted in its own batch).
+  // The rate limiter's own refusals never get here: a stranger cannot make the app write for each request they send.
+  if (c.error) {
+    const error = toAppError(c.error);
+    if (error.code !== "rate_limited") {
+      const counted = countRefusal(db, tallyOf(c.get("config"), Date.now()), error.code, error.pgCode).catch((err: unknown) =>
+        logLine("error", "count_fault", { request_id: requestId, error: err instanceof Error ? err.name : typeof err }),
+      );
+      c.executionCtx.waitUntil(counted);
+    }
+  }
 });

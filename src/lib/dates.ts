@@ -26,3 +26,6 @@ export function parseDate(value: unknown): CalendarDate | null {
 
 export const formatDate = (d: CalendarDate): string =>
   `${String(d.year).padStart(4, "0")}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`;
+
+/** The day (`YYYY-MM-DD`) in Asia/Seoul at an instant (epoch ms): the console counts by the operators' calendar. */
+export const seoulDay = (ms: number): string => formatDate(seoulDate(new Date(ms)));

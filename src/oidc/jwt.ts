@@ -52,7 +52,7 @@ export function jwsParts(token: string) {
 export async function verifyJwt(
   token: string,
   key: CryptoKey,
-  expect: { typ: string; issuer: string; audience?: string; alg?: "ES256" | "RS256"; expired?: boolean },
+  expect: { typ: string | undefined; issuer: string; audience?: string; alg?: "ES256" | "RS256"; expired?: boolean },
   now = Date.now(),
 ): Promise<Record<string, unknown> | null> {
   const jws = jwsParts(token);

@@ -26,6 +26,8 @@ export interface ProviderResult {
   gender: "male" | "female" | null;
   /** `YYYY-MM-DD` on the Korean calendar. */
   birthday: string | null;
+  /** A failed result's code from the PG, when the provider passes one (V2 `failure.pgCode`): for the console's counts. */
+  pgCode?: string;
 }
 
 /** The provider's API, as the use-case sees it: one result fetched by its id. */

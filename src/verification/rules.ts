@@ -50,7 +50,7 @@ export interface AgePolicy {
 
 /** What the result alone decides (steps 5–7 above, without the window): finished, a usable identity, old enough. */
 export function checkResult(result: ProviderResult, now: number, policy: AgePolicy): CheckedIdentity {
-  if (!result.certified || result.certifiedAt === null) throw new AppError("not_certified", "not certified");
+  if (!result.certified || result.certifiedAt === null) throw new AppError("not_certified", "not certified", result.pgCode);
   // Danal gives a CI only when the contract includes it, KG Inicis never gives a DI: either identifies the person.
   if (!result.ci && !result.di) throw new AppError("identity_unavailable", "neither CI nor DI");
   const birthday = parseDate(result.birthday);
@@ -76,9 +76,11 @@ export function checkResult(result: ProviderResult, now: number, policy: AgePoli
  * Why an attempt that is not stored yet cannot be completed by a result certified at `certifiedAt` (steps 4–5
  * above): its lifetime is over, or the result was certified outside it.
  */
-export function windowFailure(attempt: AttemptWindow, by: { certifiedAt: number | null; now: number }): AppError | null {
+export function windowFailure(attempt: AttemptWindow, by: { certifiedAt: number | null; now: number; pgCode?: string }): AppError | null {
   if (by.now > attempt.expiresAt) return new AppError("session_expired");
-  if (by.certifiedAt === null || !certifiedWithin(attempt, by.certifiedAt)) {
+  // Never certified: the PG's code says why, when the provider passed one.
+  if (by.certifiedAt === null) return new AppError("not_certified", "not certified", by.pgCode);
+  if (!certifiedWithin(attempt, by.certifiedAt)) {
     return new AppError("not_certified", "certified outside the attempt's lifetime");
   }
   return null;

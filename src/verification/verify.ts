@@ -1,10 +1,12 @@
 import type { Config } from "../config";
+import type { Tally } from "../db/console";
 import type { HookedClient } from "../db/events";
 import { childOfConsent, recordConsent } from "../db/guardian";
 import type { CodeGrant } from "../db/oidc";
 import { type AttemptWithUser, completeAttempt, type Db, findAttempt, type IdentityKeys } from "../db/queries";
 import { AppError } from "../errors";
 import { randomHex, sha256Hex } from "../lib/crypto";
+import { seoulDay } from "../lib/dates";
 import type { ProviderResult, ResultSource, VerificationRef } from "../providers/provider";
 import { mintAttemptId, readAttemptId } from "./attempt";
 import { type ConsentLink, newConsentId } from "./consent";
@@ -46,6 +48,13 @@ export interface Deps {
   results: ResultSource;
   now?: () => number;
 }
+
+/** Where a verification runs, for the console's daily counts: the day in Seoul, the provider, the configured PG. */
+export const tallyOf = (config: Config, now: number): Tally => ({
+  day: seoulDay(now),
+  provider: config.provider.name,
+  pg: config.provider.pgProfile ?? "",
+});
 
 /** Issues an attempt for this browser: an id that carries its expiry and proves itself, and nothing stored. */
 export async function issueAttempt(config: Config, browserToken: string, now = Date.now()) {
@@ -115,7 +124,7 @@ export async function verify(
   const attemptId = result.attemptId;
   const { expiresAt } = named ?? (await readAttemptId(secrets, attemptId, input.browserToken));
   const attempt = { createdAt: expiresAt - config.sessionTtlSeconds * 1000, expiresAt };
-  const windowError = windowFailure(attempt, { certifiedAt: result.certifiedAt, now });
+  const windowError = windowFailure(attempt, { certifiedAt: result.certifiedAt, now, pgCode: result.pgCode });
   if (windowError) return unlessStored(attemptId, windowError);
   const consent = await input.consentFor?.(attemptId);
   let identity: CheckedIdentity;
@@ -130,7 +139,15 @@ export async function verify(
   if (consent) {
     // A third-party client's events wait for the person's own consent (the consent page), not the guardian's.
     const hooked = config.oidc.clients.filter((c) => c.webhook && !c.consent).map((c) => ({ id: c.id, pairwise: c.subjectType === "pairwise" }));
-    return giveConsent(db, consent, identity, keys, completion, () => unlessStored(attemptId, new AppError("imp_uid_reused")), hooked);
+    return giveConsent(
+      db,
+      consent,
+      identity,
+      keys,
+      { ...completion, tally: tallyOf(config, now) },
+      () => unlessStored(attemptId, new AppError("imp_uid_reused")),
+      hooked,
+    );
   }
 
   const grant = await input.grantFor?.(attemptId);
@@ -143,6 +160,7 @@ export async function verify(
     ...completion,
     age: identity.age,
     keys,
+    tally: tallyOf(config, now),
     newUser: { id: `usr_${randomHex(16)}`, name: identity.name, gender: identity.gender, birthday: identity.birthday },
     grant,
     webhook: grant !== undefined && input.hasWebhook?.(grant.clientId) === true,
@@ -172,7 +190,7 @@ async function giveConsent(
   link: ConsentLink,
   identity: CheckedIdentity,
   keys: IdentityKeys,
-  completion: AttemptWindow & { attemptId: string; resultId: string; browserHash: string; certifiedAt: number; now: number },
+  completion: AttemptWindow & { attemptId: string; resultId: string; browserHash: string; certifiedAt: number; now: number; tally: Tally },
   reused: () => Promise<VerificationResult>,
   hooked: HookedClient[],
 ): Promise<VerificationResult> {

@@ -14,16 +14,26 @@ export const titleOf = (config: Config, title: string) => (config.serviceName ? 
 /**
  * The opening of every page: no referrer (URLs here can carry an imp_uid) — or `same-origin` for a page whose form
  * posts back here, so the browser still sends its Origin (under no-referrer a form's Origin is "null") — the shared
- * stylesheet and icon.
+ * stylesheet (and a page's own, after it) and icon.
  */
-export const documentStart = (lang: Lang, title: string, referrer: "no-referrer" | "same-origin" = "no-referrer") => html`<!doctype html>
+export const documentStart = (
+  lang: Lang,
+  title: string,
+  referrer: "no-referrer" | "same-origin" = "no-referrer",
+  stylesheet?: string,
+) => html`<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="${referrer}">
 <title>${title}</title>
-<link rel="stylesheet" href="/app.css">
+<link rel="stylesheet" href="/app.css">${
+  stylesheet
+    ? html`
+<link rel="stylesheet" href="${stylesheet}">`
+    : ""
+}
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 </head>`;
 

@@ -37,16 +37,17 @@ type Vars = Partial<
   EVENTS?: Queue;
 };
 
-export function harness(vars: Vars = {}) {
+export function harness(vars: Vars = {}, options: { accessFetch?: typeof fetch } = {}) {
   clearTokenMemory();
   const impKey = `key_${Date.now()}_${counter++}`;
   const stub = new ImpStub(impKey, "test_secret");
   const portone = new PortOneStub(env.PORTONE_API_SECRET);
   const testEnv = { ...env, IMP_KEY: impKey, ...vars } as Env;
   // Sandbox mode keeps the app's own upstream (the simulator); live mode talks to the stub of its provider.
-  const app = createApp(
-    vars.IMP_MODE === "sandbox" ? {} : { upstream: (_env, config) => (config.provider.name === "v2" ? portone.fetch : stub.fetch) },
-  );
+  const app = createApp({
+    ...(vars.IMP_MODE === "sandbox" ? {} : { upstream: (_env, config) => (config.provider.name === "v2" ? portone.fetch : stub.fetch) }),
+    ...options,
+  });
 
   async function request(path: string, init: RequestInit = {}): Promise<Response> {
     const ctx = createExecutionContext();

@@ -135,6 +135,17 @@ export class PortOneClient implements ResultSource {
       name: str(customer?.name),
       gender: GENDERS[customer?.gender as keyof typeof GENDERS] ?? null,
       birthday: parseDate(birthDate) ? birthDate : null,
+      ...pgCodeOf(record),
     };
   }
+}
+
+/**
+ * A FAILED result's `failure.pgCode`, when it looks like a code (letters, digits, `-`, `_`; at most 20): the console
+ * counts refusals by it. Anything else the PG put there (a message, something longer) is left out.
+ */
+function pgCodeOf(record: IdentityVerification): { pgCode?: string } {
+  const failure = record.status === "FAILED" && isRecord(record.failure) ? record.failure : null;
+  const code = str(failure?.pgCode);
+  return code && /^[A-Za-z0-9_-]{1,20}$/.test(code) ? { pgCode: code } : {};
 }

@@ -1,4 +1,4 @@
-import { count, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { count, desc, eq, gt, gte, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { seoulDay } from "../lib/dates";
 import type { Db } from "./client";
 import { eventIdPrefix } from "./events";
@@ -70,20 +70,32 @@ export type CountRow = typeof dailyCounts.$inferSelect;
 
 export interface Overview {
   counts: CountRow[];
-  /** Accounts by the fingerprint of the HMAC key their identity keys are under (`users.key_id`). */
-  accountsByKey: { keyId: string | null; accounts: number }[];
+  /** Accounts whose identity keys are under a previous HMAC key (`users.key_id` not the current key's fingerprint). */
+  previousKeyAccounts: number;
   grantsByClient: { clientId: string; grants: number }[];
   deliveries: { clientId: string; status: "pending" | "failed"; events: number }[];
   failed: { id: string; clientId: string; type: string; tries: number; lastStatus: number | null; lastTryAt: number | null }[];
   audit: (typeof auditLog.$inferSelect)[];
 }
 
-/** Everything the console shows, in one round-trip: the counts since `since` (a day), and the state as it stands. */
-export async function overview(db: Db, since: string): Promise<Overview> {
-  const [counts, accountsByKey, grantsByClient, deliveries, failed, audit] = await db.batch([
-    db.select().from(dailyCounts).where(gte(dailyCounts.day, since)),
-    db.select({ keyId: users.keyId, accounts: count() }).from(users).groupBy(users.keyId),
-    db.select({ clientId: grants.clientId, grants: count() }).from(grants).groupBy(grants.clientId),
+/**
+ * Everything the console shows, in one round-trip: the counts since `since` (a day), and the state as it stands —
+ * each read through an index (test/unit/query-plans.test.ts): accounts under a key other than the current one (a
+ * rotation's remainder: none once it is done), grants of the configured clients, events pending or failed, the last
+ * audit rows.
+ */
+export async function overview(db: Db, o: { since: string; currentKeyId: string; clientIds: string[]; now: number }): Promise<Overview> {
+  const [counts, [previous], grantsByClient, deliveries, failed, audit] = await db.batch([
+    db.select().from(dailyCounts).where(gte(dailyCounts.day, o.since)),
+    db
+      .select({ accounts: count() })
+      .from(users)
+      .where(or(lt(users.keyId, o.currentKeyId), gt(users.keyId, o.currentKeyId), isNull(users.keyId))),
+    db
+      .select({ clientId: grants.clientId, grants: count() })
+      .from(grants)
+      .where(inArray(grants.clientId, o.clientIds.length > 0 ? o.clientIds : [""]))
+      .groupBy(grants.clientId),
     db
       .select({ clientId: events.clientId, status: events.status, events: count() })
       .from(events)
@@ -102,11 +114,16 @@ export async function overview(db: Db, since: string): Promise<Overview> {
       .where(eq(events.status, "failed"))
       .orderBy(desc(events.id))
       .limit(50),
-    db.select().from(auditLog).orderBy(desc(auditLog.at)).limit(50),
+    db
+      .select()
+      .from(auditLog)
+      .where(gte(auditLog.at, o.now - CONSOLE_RETENTION_MS))
+      .orderBy(desc(auditLog.at))
+      .limit(50),
   ]);
   return {
     counts,
-    accountsByKey,
+    previousKeyAccounts: previous?.accounts ?? 0,
     grantsByClient,
     deliveries: deliveries as Overview["deliveries"],
     failed,

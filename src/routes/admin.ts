@@ -71,6 +71,7 @@ export const admin = (accessFetch: typeof fetch) =>
       const days = Array.from({ length: DAYS }, (_, i) => seoulDay(now - (DAYS - 1 - i) * DAY_MS));
       const { signingKey, rsaKey, previousKeys } = config.oidc;
       const done = c.req.query("done");
+      const currentKeyId = await keyIdOf(config.keyring.current);
       c.header("Content-Security-Policy", PAGE_CSP);
       c.header("Vary", "Accept-Language");
       const page = renderConsole({
@@ -78,8 +79,8 @@ export const admin = (accessFetch: typeof fetch) =>
         serviceTitle: (title) => titleOf(config, title),
         sandbox: config.mode === "sandbox",
         days,
-        overview: await overview(c.get("db"), days[0]!),
-        currentKeyId: await keyIdOf(config.keyring.current),
+        overview: await overview(c.get("db"), { since: days[0]!, currentKeyId, clientIds: config.oidc.clients.map((k) => k.id), now }),
+        currentKeyId,
         signingKeys: [
           ...[signingKey, rsaKey].flatMap((k) => (k ? [{ kid: k.kid, alg: k.alg, current: true }] : [])),
           ...previousKeys.map((p) => ({ ...jwkEntry(p.jwk), current: false })),
@@ -106,9 +107,9 @@ export const admin = (accessFetch: typeof fetch) =>
     })
     .post("/erase", consolePosts, limitBody, async (c) => {
       const config = c.get("config");
-      const form = new URLSearchParams(await c.req.text());
-      const sub = form.get("sub")?.trim() ?? "";
-      const client = config.oidc.clients.find((k) => k.id === form.get("client_id"));
+      const form = await c.req.parseBody();
+      const sub = typeof form.sub === "string" ? form.sub.trim() : "";
+      const client = config.oidc.clients.find((k) => k.id === form.client_id);
       if (!client || !v.is(Subject, sub)) return back(c, "erase_invalid", "erase");
       const now = Date.now();
       const days = config.rejoinCooldownDays;

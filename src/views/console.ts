@@ -105,11 +105,11 @@ function dayChart(perDay: [string, Split][]) {
   });
   const first = perDay[0]?.[0] ?? "";
   const last = perDay.at(-1)?.[0] ?? "";
-  return html`<svg class="chart" id="chart-per-day" viewBox="0 0 ${W} ${H + 20}" aria-hidden="true" focusable="false">
-<line class="axis" x1="0" y1="${H}" x2="${W}" y2="${H}"/>${bars}
-<text class="tick" x="0" y="${H + 15}">${first.slice(5)}</text><text class="tick" x="${W}" y="${H + 15}" text-anchor="end">${last.slice(5)}</text>
-<text class="tick" x="${W}" y="12" text-anchor="end">${max}</text>
-</svg>`;
+  // Stretched to the width and height CSS gives it (preserveAspectRatio none): its labels are HTML, not SVG text.
+  return html`<svg class="chart" id="chart-per-day" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" aria-hidden="true" focusable="false">
+<line class="axis" x1="0" y1="${H}" x2="${W}" y2="${H}" vector-effect="non-scaling-stroke"/>${bars}
+</svg>
+<p class="ticks" aria-hidden="true"><span>${first.slice(5)}</span><span>max ${max}</span><span>${last.slice(5)}</span></p>`;
 }
 
 /** A table in a region that scrolls sideways on a narrow screen (focusable, so a keyboard can scroll it). */
@@ -130,15 +130,15 @@ export function renderConsole(v: ConsoleView) {
         html`<tr data-${kind}="${key}"><th scope="row">${label(key)}</th><td class="n">${r.ok}</td><td class="n">${r.refused}</td><td class="n">${percent(r.ok, r.ok + r.refused)}</td><td class="bar-cell">${bar(r, max)}</td></tr>`,
     );
   };
-  const splitTable = (caption: string, head: string, rows: ReturnType<typeof splitRows>) =>
+  const splitTable = (label: string, head: string, rows: ReturnType<typeof splitRows>) =>
     scroll(
-      caption,
-      html`<table><caption>${caption}</caption><thead><tr><th scope="col">${head}</th><th scope="col" class="n">${t.succeeded}</th><th scope="col" class="n">${t.refused}</th><th scope="col" class="n">${t.rate}</th><td></td></tr></thead><tbody>${rows}</tbody></table>`,
+      label,
+      html`<table><thead><tr><th scope="col">${head}</th><th scope="col" class="n">${t.succeeded}</th><th scope="col" class="n">${t.refused}</th><th scope="col" class="n">${t.rate}</th><td></td></tr></thead><tbody>${rows}</tbody></table>`,
     );
   const outcomeMax = Math.max(0, ...s.byOutcome.map(([, n]) => n));
   const errorMax = Math.max(0, ...s.byError.map(([, e]) => e.count));
   const grants = new Map(v.overview.grantsByClient.map((g) => [g.clientId, g.grants]));
-  const previousAccounts = v.overview.accountsByKey.filter((k) => k.keyId !== v.currentKeyId).reduce((n, k) => n + k.accounts, 0);
+  const previousAccounts = v.overview.previousKeyAccounts;
   const deliveries = new Map<string, { pending: number; failed: number }>();
   for (const d of v.overview.deliveries) {
     const entry = deliveries.get(d.clientId) ?? { pending: 0, failed: 0 };
@@ -231,13 +231,7 @@ ${v.problems.length === 0 ? html`<p data-config="ok">${t.config_ok}</p>` : html`
 <section aria-labelledby="keys"><h2 id="keys">${t.keys}</h2>
 <h3>${t.rotation}</h3>
 <p data-rotation-left="${previousAccounts}">${previousAccounts === 0 ? t.rotation_done : t.rotation_left.replace("{n}", String(previousAccounts))}</p>
-${scroll(
-  t.rotation,
-  html`<table><thead><tr><th scope="col">${t.key_id}</th><th scope="col" class="n">${t.accounts}</th></tr></thead><tbody>${v.overview.accountsByKey.map(
-    (k) =>
-      html`<tr><th scope="row"><code>${k.keyId ?? "–"}</code> ${k.keyId === v.currentKeyId ? `(${t.current})` : `(${t.previous})`}</th><td class="n">${k.accounts}</td></tr>`,
-  )}</tbody></table>`,
-)}
+<p>${t.key_id} (${t.current}): <code>${v.currentKeyId}</code></p>
 <h3>${t.signing_keys}</h3>
 ${
   v.signingKeys.length === 0

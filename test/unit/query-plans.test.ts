@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readConfig } from "../../src/config";
+import { deleteOldConsoleRows, erasePerson, overview, redeliverEvent } from "../../src/db/console";
 import { clientEvents, deleteOldEvents, recentDeliveries, requeueEvent, takeOverdueEvents } from "../../src/db/events";
 import { deleteSpentCodes } from "../../src/db/oidc";
 import { deleteEndedCooldowns, deleteExpiredAttempts, deleteLapsedChildren, openDb } from "../../src/db/queries";
@@ -43,7 +44,7 @@ async function scans(query: string): Promise<string[]> {
 }
 
 describe("query plans", () => {
-  it("no statement of a verification, a repeat, a returning person, an OIDC sign-in, its tokens, the site API, a withdrawal or a clean-up scans a table", async () => {
+  it("no statement of a verification, a repeat, a returning person, an OIDC sign-in, its tokens, the site API, a withdrawal, a clean-up or the console scans a table", async () => {
     const seen = new Set<string>();
     const h = harness({ ...(await oidcVars()), DB: recording(env.DB, seen) });
     const b = h.browser();
@@ -84,6 +85,24 @@ describe("query plans", () => {
     await takeOverdueEvents(hookedDb, Date.now());
     await recentDeliveries(hookedDb);
     await deleteOldEvents(hookedDb, Date.now() - 1);
+
+    // The console: a refusal's count, its overview, its two actions, the clean-up of its rows.
+    const young = await b.certified({ unique_key: "CI-plans-young", birthday: "2015-01-01" });
+    expect((await b.verify({ imp_uid: young.imp_uid, merchant_uid: young.merchant_uid })).status).toBe(403);
+    await overview(hookedDb, { since: "2026-01-01", currentKeyId: "0123456789ab", clientIds: ["shop", "app"], now: Date.now() });
+    await redeliverEvent(hookedDb, event!.id, "ops@example.com", Date.now());
+    const [grant] = (await env.DB.prepare("SELECT sub FROM grants WHERE client_id = 'shop' LIMIT 1").all<{ sub: string }>()).results;
+    expect(
+      await erasePerson(hookedDb, {
+        clientId: "shop",
+        sub: grant!.sub,
+        hooked: ["shop"],
+        cooldownUntil: Date.now() + 1000,
+        actor: "ops",
+        now: Date.now(),
+      }),
+    ).not.toBeNull();
+    await deleteOldConsoleRows(hookedDb, Date.now());
 
     expect(seen.size).toBeGreaterThan(5);
     const scanning: Record<string, string[]> = {};

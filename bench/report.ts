@@ -3,6 +3,9 @@ import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { percentile } from "../test/support/http-client.ts";
 import type { CpuCost } from "./cost.ts";
+import type { CountersCost } from "./counters.ts";
+import type { IsolateCost } from "./isolate.ts";
+import type { LighthouseRun, PageScore } from "./lighthouse.ts";
 import type { OidcCost } from "./oidc.ts";
 import type { LogLine, Name, Server } from "./servers.ts";
 import { COUNT, flags, LATENCY_MS, LEVELS, ROUNDS } from "./settings.ts";
@@ -32,6 +35,72 @@ export interface Run {
   sms?: SmsCost;
   cpu?: CpuCost;
   webhooks?: WebhookCost;
+  isolate?: IsolateCost;
+  counters?: CountersCost | { skipped: string };
+  lighthouse?: LighthouseRun;
+}
+
+/** What a verification costs where it runs, and the page on a phone (issue: the Worker's own CPU, Lighthouse). */
+export const EDGE_TARGETS = {
+  isolate_vs_guide_sqlite: 0.4,
+  lighthouse_performance: 95,
+  transfer_vs_seed: 0.5,
+} as const;
+
+/** The isolate's CPU, the console's counts and Lighthouse: a table each, targets judged. */
+function edgeTables(run: Run): string {
+  const f = (x: number | undefined, d = 2) => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(d));
+  const out: string[] = [];
+  const i = run.isolate;
+  if (i) {
+    const ratio = i.worker_isolate_ms / i.guide_sqlite_ms;
+    out.push(
+      "",
+      `The Worker's own CPU (bench/isolate.ts: the app with its D1 in another process, less a baseline Worker doing the same HTTP exchanges; /proc, ${i.verifications} verifications each at concurrency 8, alternating):`,
+      "",
+      "| measure | ms per verification | target |",
+      "|---|---|---|",
+      `| the Worker's isolate (cpu.worker_isolate_ms_per_verification) | ${f(i.worker_isolate_ms)} | ≤ ${EDGE_TARGETS.isolate_vs_guide_sqlite}× the guide+SQLite: ${f(ratio)}×, ${verdict(ratio <= EDGE_TARGETS.isolate_vs_guide_sqlite)} |`,
+      `| the guide's server with its users in SQLite, whole process (cpu.guide_sqlite_ms_per_verification) | ${f(i.guide_sqlite_ms)} | |`,
+      `| the app's workerd process, SQLite elsewhere (whole process) | ${f(i.worker_process_ms)} | |`,
+      `| the baseline Worker's process (workerd's HTTP and I/O alone) | ${f(i.baseline_process_ms)} | |`,
+      `| the D1 host's process (SQLite, and its HTTP) | ${f(i.d1_host_process_ms)} | |`,
+      "",
+      `Where the isolate's time goes (V8 profile, self time, wall-clock samples): ${i.top
+        .slice(0, 8)
+        .map((t) => `${t.key.trim()} ${(100 * t.share).toFixed(1)} %`)
+        .join("; ")}.`,
+    );
+  }
+  const c = run.counters;
+  if (c && "skipped" in c) out.push("", `The console's counts beside the app before them: skipped (${c.skipped}).`);
+  else if (c)
+    out.push(
+      "",
+      `The console's counts (issue 36) beside the app before them (commit ${c.baseline_commit}), ${c.verifications} verifications each: p50 ${f(c.before_p50_ms, 1)} → ${f(c.with_counts_p50_ms, 1)} ms one at a time; CPU ${f(c.before_cpu_ms)} → ${f(c.with_counts_cpu_ms)} ms per verification (whole workerd process, local D1 included).`,
+    );
+  const l = run.lighthouse;
+  if (l) {
+    const row = (name: string, p: PageScore | undefined, target = "") =>
+      p ? `| ${name} | ${p.performance} | ${p.lcp_ms} | ${p.tbt_ms} | ${p.transfer_bytes} | ${target} |` : `| ${name} | – | – | – | – | |`;
+    const transfer = l.app.transfer_bytes / l.seed.transfer_bytes;
+    out.push(
+      "",
+      `The page on a phone: Lighthouse ${"12.2.3"} (mobile preset, simulated slow 4G and a mid-range CPU) in ${l.chromium}, median of 3 alternating runs; transfer without the provider's SDK (the app's stand-in ${l.app.sdk_bytes} B, the seed's ${l.seed.sdk_bytes} B):`,
+      "",
+      "| page | performance | LCP (ms) | TBT (ms) | transfer (bytes) | target |",
+      "|---|---|---|---|---|---|",
+      row(
+        "this app's page (`npm run dev`)",
+        l.app,
+        `performance ≥ ${EDGE_TARGETS.lighthouse_performance}: ${verdict(l.app.performance >= EDGE_TARGETS.lighthouse_performance)}; transfer ≤ ${EDGE_TARGETS.transfer_vs_seed}× the seed's: ${f(transfer)}×, ${verdict(transfer <= EDGE_TARGETS.transfer_vs_seed)}`,
+      ),
+      row("the seed's page (jQuery 1.12.4 + the SDK tag)", l.seed),
+      row("the consent page (once)", l.consent),
+      row("the operator console (once)", l.console),
+    );
+  }
+  return out.join("\n");
 }
 
 /** The CPU and size targets (issue: what a verification costs), judged in the CPU table. */
@@ -181,8 +250,15 @@ export function writeReport(run: Run): boolean {
     profile: run.profile,
     oidc: run.oidc,
     sms: run.sms,
-    cpu: run.cpu,
+    cpu: run.cpu && {
+      ...run.cpu,
+      worker_isolate_ms_per_verification: run.isolate?.worker_isolate_ms,
+      guide_sqlite_ms_per_verification: run.isolate?.guide_sqlite_ms,
+      isolate: run.isolate,
+    },
     webhooks: run.webhooks,
+    counters: run.counters,
+    page: run.lighthouse && { lighthouse: run.lighthouse },
   };
   writeFileSync("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
 
@@ -290,6 +366,7 @@ export function writeReport(run: Run): boolean {
     "",
     `Harness floor (GET /healthz through the same client, one at a time, p50): ${f(run.floorMs)} ms. Deployable bundle: ${f(run.size.raw / 1024)} KiB raw, ${f(run.size.gzip / 1024)} KiB gzip. Startup (wrangler check startup, active CPU, median of 3): ${f(run.startups[1])} ms.${run.profile ? ` Worker CPU per verification (profiled, upper bound): ${f(run.profile.busy_ms_per_verification, 2)} ms.` : ""}`,
     cpuTable(run),
+    edgeTables(run),
   ].join("\n");
   writeFileSync("bench/results.md", `${table}\n`);
   console.log(`\n${table}\n\nresults: bench/results.json, bench/results.md`);
@@ -298,6 +375,8 @@ export function writeReport(run: Run): boolean {
   if (run.sms?.errors) errors.push(`${run.sms.errors} SMS errors`);
   if (run.webhooks?.errors) errors.push(`${run.webhooks.errors} webhook errors`);
   if (run.cpu?.errors) errors.push(`${run.cpu.errors} errors in the CPU measures`);
+  if (run.isolate?.errors) errors.push(`${run.isolate.errors} errors in the isolate's measure`);
+  if (run.counters && "errors" in run.counters && run.counters.errors) errors.push(`${run.counters.errors} errors beside the app before its counts`);
   if (errors.length > 0 || run.storage.pageViewsOk < run.storage.pageViews || run.storage.preparesOk < run.storage.prepares) {
     console.log(`errors, first: ${errors.slice(0, 3).join(" | ")}`);
     return false;

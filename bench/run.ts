@@ -9,6 +9,9 @@
 import { HttpClient, percentile, pool } from "../test/support/http-client.ts";
 import { measureBuild } from "./build.ts";
 import { type CpuCost, measureCpu } from "./cost.ts";
+import { type CountersCost, measureCounters } from "./counters.ts";
+import { type IsolateCost, measureIsolate } from "./isolate.ts";
+import { type LighthouseRun, measureLighthouse } from "./lighthouse.ts";
 import { measureOidc, type OidcCost } from "./oidc.ts";
 import { type Level, type Run, writeReport } from "./report.ts";
 import { APP_ORIGIN, appServer, appV2Server, guideServer, type Name, type Server, startApp } from "./servers.ts";
@@ -32,6 +35,8 @@ async function main(): Promise<boolean> {
   let sms: SmsCost | undefined;
   let cpu: CpuCost | undefined;
   let webhooks: WebhookCost | undefined;
+  let isolate: IsolateCost | undefined;
+  let counters: CountersCost | { skipped: string } | undefined;
   let floorMs = Number.NaN;
   try {
     // A page view and a prepare must cost no storage: served by the same bundle with no D1 and no KV binding at
@@ -151,10 +156,12 @@ async function main(): Promise<boolean> {
     const guideSqlite = await guideServer("sqlite");
     try {
       cpu = await measureCpu([app, servers[2]!, guideSqlite], cpuRuns, cpuRounds);
+      isolate = await measureIsolate(guideSqlite, cpuRuns, Math.max(2, cpuRounds));
     } finally {
       await guideSqlite.stop();
       await guideSqlite.stubServer.close();
     }
+    counters = await measureCounters(oidcRuns, flags.quick ? 1 : 2);
     await new Promise((r) => setTimeout(r, 500)); // let the last log lines arrive
   } finally {
     for (const server of servers) {
@@ -162,8 +169,13 @@ async function main(): Promise<boolean> {
       await server.stubServer.close();
     }
   }
+  // The page on a phone, with the servers above stopped: Lighthouse's own timings are simulated, but its runs are not.
+  step(
+    "the page on a phone: Lighthouse (mobile preset) on the app's page and the seed's, 3 alternating runs each; the consent page and the console once",
+  );
+  const lighthouse: LighthouseRun = await measureLighthouse();
 
-  return writeReport({ servers, levels, storage, floorMs, profile, size, startups, oidc, sms, cpu, webhooks });
+  return writeReport({ servers, levels, storage, floorMs, profile, size, startups, oidc, sms, cpu, webhooks, isolate, counters, lighthouse });
 }
 
 if (!(await main())) process.exit(1);

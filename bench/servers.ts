@@ -23,7 +23,7 @@ export interface LogLine {
 /** The servers of the main rounds. */
 export type Name = "app" | "v2" | "guide";
 
-export interface Server<N extends string = Name | "guide_sqlite"> {
+export interface Server<N extends string = Name | "guide_sqlite" | "app_isolate" | "app_before"> {
   /** This app with i'mport (V1), this app with PortOne V2, the guide's server (users in memory, or in SQLite). */
   name: N;
   stub: ImpStub;
@@ -41,12 +41,16 @@ export interface Server<N extends string = Name | "guide_sqlite"> {
   receiver?: Receiver;
 }
 
-const migrations = readdirSync("migrations")
-  .filter((f) => /^\d+_.*\.sql$/.test(f))
-  .sort()
-  .flatMap((f) => readFileSync(join("migrations", f), "utf8").split("--> statement-breakpoint"))
-  .map((q) => q.trim())
-  .filter(Boolean);
+/** The statements of a migrations folder, in order. */
+export const migrationsOf = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => /^\d+_.*\.sql$/.test(f))
+    .sort()
+    .flatMap((f) => readFileSync(join(dir, f), "utf8").split("--> statement-breakpoint"))
+    .map((q) => q.trim())
+    .filter(Boolean);
+
+export const migrations = migrationsOf("migrations");
 
 // A signing key and a client, as a site's OIDC integration sets them (the verification benchmark itself runs the
 // page's own flow; the OIDC flow's cost is measured on top of it).
@@ -55,7 +59,7 @@ const signingJwk = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey
 /** The app's PUBLIC_URL: the origin its page is served from, which its browsers' POSTs come from. */
 export const APP_ORIGIN = "https://verify.bench.example";
 
-const APP_VARS = {
+export const APP_VARS = {
   IMP_MODE: "live",
   IMP_CODE: "imp12345678",
   IDENTITY_HMAC_KEY: "CYLi0EMF9yR4PNORjIHAF7onXPe0Rmphdcw7zMMfhEk",
@@ -69,7 +73,7 @@ const APP_VARS = {
   OIDC_CLIENT_SECRETS: JSON.stringify({ [BENCH_CLIENT.id]: BENCH_CLIENT.secret }),
 };
 
-async function newStub(name: string) {
+export async function newStub(name: string) {
   const stub = new ImpStub(`bench_${name}`, "bench_secret");
   stub.latencyMs = LATENCY_MS;
   return { stub, stubServer: await startStubServer(stub) };
@@ -84,13 +88,15 @@ export async function startApp(options: {
   impKey: string;
   vars?: Record<string, string>;
   persist?: string;
+  /** Another build of the app (bench/counters.ts: the app before a change), with its own migrations. */
+  build?: { scriptPath: string; migrations: string[] };
 }) {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       name: "app",
       ...(options.inspectorPort ? { inspectorPort: options.inspectorPort, inspectorHost: "127.0.0.1" } : {}),
       modules: true,
-      scriptPath: join(OUT, options.inspectorPort ? "bundle-debug" : "bundle", "index.js"),
+      scriptPath: options.build?.scriptPath ?? join(OUT, options.inspectorPort ? "bundle-debug" : "bundle", "index.js"),
       compatibilityDate: "2026-11-01",
       host: "127.0.0.1",
       port: 0,
@@ -118,7 +124,7 @@ export async function startApp(options: {
   const url = (await mf.ready).toString().replace(/\/$/, "");
   if (options.storage) {
     const db = await mf.getD1Database("DB");
-    for (const q of migrations) await db.prepare(q).run();
+    for (const q of options.build?.migrations ?? migrations) await db.prepare(q).run();
   }
   return { mf, url };
 }

@@ -24,36 +24,9 @@ afterAll(async () => {
   await browser?.close();
 });
 
-export interface Person {
-  name: string;
-  birthday: string;
-  gender?: "male" | "female";
-  carrier?: string;
-  phone?: string;
-}
+export { type Person, passCarrierWindow } from "./carrier.ts";
 
-/** Fills the simulated carrier window, reads the SMS code shown on screen and types it back. */
-export async function passCarrierWindow(win: Page, person: Person) {
-  await win.waitForLoadState();
-  await win.getByLabel(/이름/).fill(person.name);
-  await win.getByLabel(/생년월일/).fill(person.birthday);
-  await win.locator(`input[name=gender][value=${person.gender ?? "female"}]`).check();
-  await win.getByLabel(/통신사/).selectOption(person.carrier ?? "KT_MVNO");
-  await win.getByLabel(/휴대폰 번호/).fill(person.phone ?? "01012345678");
-  await win.getByRole("button", { name: /인증번호 받기/ }).click();
-  await win.locator("#otp-form").waitFor({ state: "visible", timeout: 10_000 });
-  const sms = await win.locator("#sms").textContent({ timeout: 10_000 });
-  const code = /\[(\d{6})\]/.exec(sms ?? "")?.[1];
-  expect(code, `SMS text: ${sms}`).toMatch(/^\d{6}$/);
-  await win.getByLabel(/인증번호 6자리/).fill(code!);
-  // Confirming closes a popup window: tolerate it closing under the click, as cancelWindow does.
-  await win
-    .getByRole("button", { name: /확인/ })
-    .click()
-    .catch((err: Error) => {
-      if (!win.isClosed() && !/closed/.test(err.message)) throw err;
-    });
-}
+import { type Person, passCarrierWindow } from "./carrier.ts";
 
 /** Starts the verification on a page that shows the start button, and passes the carrier window, popup or redirect. */
 export async function verifyOn(page: Page, person: Person, mode: "popup" | "redirect") {

@@ -9,7 +9,7 @@ import { errorOf } from "../support/http";
  * What every provider must do alike, run once per provider: the same suite, so that a rule one provider gains is a
  * rule the other is tested for. Each adapter says how its provider completes an attempt and how it fails.
  */
-type Identity = { ci?: string; di?: string };
+type Identity = { ci?: string; di?: string; birthday?: string };
 
 interface Adapter {
   vars: Record<string, string>;
@@ -17,6 +17,8 @@ interface Adapter {
   complete(h: ReturnType<typeof harness>, b: Browser, identity: Identity, expiresAt?: number): Promise<object>;
   /** The provider fails every call from now on (a 5xx). */
   breakDown(h: ReturnType<typeof harness>): void;
+  /** A verify body for an attempt of this browser whose result the provider does not know. */
+  unknown(b: Browser): Promise<object>;
 }
 
 const PROVIDERS: [string, Adapter][] = [
@@ -24,24 +26,26 @@ const PROVIDERS: [string, Adapter][] = [
     "v1 (i'mport)",
     {
       vars: {},
-      async complete(h, b, { ci, di }, expiresAt) {
+      async complete(h, b, { ci, di, birthday }, expiresAt) {
         const merchant_uid = expiresAt ? await b.mint(expiresAt) : (await b.prepare()).merchant_uid;
-        const cert = h.stub.certify({ merchant_uid, unique_key: ci ?? "", unique_in_site: di ?? null });
+        const cert = h.stub.certify({ merchant_uid, unique_key: ci ?? "", unique_in_site: di ?? null, ...(birthday ? { birthday } : {}) });
         return { imp_uid: cert.imp_uid, merchant_uid };
       },
       breakDown: (h) => h.stub.fail("getCertification", { kind: "status", status: 503 }, 100),
+      unknown: async (b) => ({ imp_uid: "imp_999999999999", merchant_uid: (await b.prepare()).merchant_uid }),
     },
   ],
   [
     "v2 (PortOne)",
     {
       vars: { PORTONE_VERSION: "v2" },
-      async complete(h, b, { ci, di }, expiresAt) {
+      async complete(h, b, { ci, di, birthday }, expiresAt) {
         const id = expiresAt ? await b.mint(expiresAt) : (await b.prepareV2()).identity_verification_id;
-        h.portone.verify(id, { ...(ci ? { ci } : {}), ...(di ? { di } : {}) });
+        h.portone.verify(id, { ...(ci ? { ci } : {}), ...(di ? { di } : {}), ...(birthday ? { birthDate: birthday } : {}) });
         return { identity_verification_id: id };
       },
       breakDown: (h) => h.portone.fail({ kind: "status", status: 503 }, 100),
+      unknown: async (b) => ({ identity_verification_id: (await b.prepareV2()).identity_verification_id }),
     },
   ],
 ];
@@ -61,6 +65,24 @@ describe.each(PROVIDERS)("every provider alike: %s", (_name, provider) => {
     );
     expect(answers.filter((a) => a.outcome === "new_user")).toHaveLength(1);
     expect(new Set(answers.map((a) => a.user.id)).size).toBe(1);
+  });
+
+  it("refuses a minor with age_restricted", async () => {
+    const h = harness(provider.vars);
+    const b = h.browser();
+    const body = await provider.complete(h, b, { ci: `CI-parity-minor-${_name.slice(0, 2)}`, birthday: `${new Date().getFullYear() - 10}-01-01` });
+    const res = await b.verify(body);
+    expect([res.status, await errorOf(res)]).toEqual([403, "age_restricted"]);
+  });
+
+  it("is 404 certification_not_found for a result the provider does not know, and stores nothing", async () => {
+    const h = harness(provider.vars);
+    const b = h.browser();
+    const body = await provider.unknown(b);
+    const before = await snapshot();
+    const res = await b.verify(body);
+    expect([res.status, await errorOf(res)]).toEqual([404, "certification_not_found"]);
+    expect(await snapshot()).toBe(before);
   });
 
   it("answers a repeat with the same body and changes nothing", async () => {

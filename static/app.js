@@ -1,11 +1,13 @@
 // The verification page: it arrives with an attempt already in its HTML (so the popup opens within the click's user
 // activation, with no request before it), renews it through prepare before it expires, runs the provider's SDK
 // through its driver (static/providers/), sends the result's id to the server and shows what the server decided.
-// Both languages' texts (generated from src/views/messages.ts), for every state the page shows and a switch of language.
-import MESSAGES from "/messages.js";
+// The texts (generated from src/views/messages.ts, a module per language): the page's language now, the other one
+// when the person switches.
 import { usePopup } from "/window-mode.js";
 
 const config = JSON.parse(document.getElementById("page-config").textContent);
+const textsOf = async (lang) => (await import(`/messages-${lang}.js`)).default;
+const MESSAGES = { [config.lang]: await textsOf(config.lang) };
 const $ = (id) => document.getElementById(id);
 const ui = {
   back: $("back-to-site"),
@@ -304,8 +306,10 @@ const sms =
 
 ui.start.addEventListener("click", start);
 ui.retry.addEventListener("click", retry);
-ui.language.addEventListener("click", () => {
-  lang = lang === "ko" ? "en" : "ko";
+ui.language.addEventListener("click", async () => {
+  const next = lang === "ko" ? "en" : "ko";
+  MESSAGES[next] ??= await textsOf(next);
+  lang = next;
   render();
   sms?.redraw();
 });

@@ -15,7 +15,8 @@ import { limitBody } from "../http/validation";
 import { seoulDay } from "../lib/dates";
 import { jwkEntry } from "../oidc/tokens";
 import { keyIdOf } from "../verification/identity";
-import { NOTICES, type Notice, renderConsole } from "../views/console";
+import { type ConsoleTexts, NOTICES, type Notice, renderConsole } from "../views/console";
+import type { Lang } from "../views/messages";
 import { langOf, PAGE_CSP, titleOf } from "../views/result-page";
 import { Subject } from "./schemas";
 
@@ -54,6 +55,22 @@ const consolePosts = createMiddleware<AdminEnv>(async (c, next) => {
 const queue = (c: Context<AdminEnv>, due: EventMessage[]) =>
   c.executionCtx.waitUntil(handOver(c.env.EVENTS, due).catch((err: unknown) => logUnexpected(c, err)));
 
+/**
+ * The console's words in both languages: a static asset (static/console-texts.json, `npm run messages`), read once per
+ * isolate through the assets binding, so that they never weigh on the Worker's bundle.
+ */
+let texts: Promise<Record<Lang, ConsoleTexts>> | undefined;
+const consoleTexts = (c: Context<AdminEnv>) => {
+  texts ??= c.env.ASSETS.fetch(new Request(new URL("/console-texts.json", c.req.url))).then((res) => {
+    if (!res.ok) throw new Error(`console-texts.json: ${res.status}`);
+    return res.json() as Promise<Record<Lang, ConsoleTexts>>;
+  });
+  return texts.catch((err: unknown) => {
+    texts = undefined;
+    throw err;
+  });
+};
+
 /** After an action, back to the console (See Other) with what came of it; nothing the operator typed is in the URL. */
 const back = (c: Context<AdminEnv>, notice: Notice, section: string) => c.redirect(`/admin?lang=${langOf(c)}&done=${notice}#${section}`, 303);
 
@@ -74,8 +91,10 @@ export const admin = (accessFetch: typeof fetch) =>
       const currentKeyId = await keyIdOf(config.keyring.current);
       c.header("Content-Security-Policy", PAGE_CSP);
       c.header("Vary", "Accept-Language");
+      const lang = langOf(c);
       const page = renderConsole({
-        lang: langOf(c),
+        lang,
+        texts: (await consoleTexts(c))[lang],
         serviceTitle: (title) => titleOf(config, title),
         sandbox: config.mode === "sandbox",
         days,

@@ -2,7 +2,7 @@ import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { Overview } from "../db/console";
 import { ERRORS, type ErrorCode } from "../errors";
-import { CONSOLE_TEXTS } from "./console-texts";
+import type { CONSOLE_TEXTS } from "./console-texts";
 import type { Lang } from "./messages";
 import { documentStart } from "./result-page";
 
@@ -18,11 +18,21 @@ const SUCCESSES = new Set(["new_user", "existing_user", "guardian_required", "gu
 /** Outcomes that are not error codes (a step-up's mismatch is an outcome of its own, and a refusal). */
 const OUTCOMES = new Set([...SUCCESSES, "identity_mismatch"]);
 
-export type Notice = keyof (typeof CONSOLE_TEXTS)["ko"]["notices"];
-export const NOTICES = Object.keys(CONSOLE_TEXTS.ko.notices) as Notice[];
+/** The console's words in one language: static/console-texts.json (generated from ./console-texts.ts), never bundled. */
+export type ConsoleTexts = (typeof CONSOLE_TEXTS)["ko"];
+
+export const NOTICES = [
+  "redelivered",
+  "redeliver_not_found",
+  "erased",
+  "erase_not_found",
+  "erase_invalid",
+] as const satisfies readonly (keyof ConsoleTexts["notices"])[];
+export type Notice = (typeof NOTICES)[number];
 
 export interface ConsoleView {
   lang: Lang;
+  texts: ConsoleTexts;
   serviceTitle: (title: string) => string;
   sandbox: boolean;
   /** The days shown, oldest first (`YYYY-MM-DD`, Asia/Seoul). */
@@ -117,7 +127,7 @@ const scroll = (label: string, table: HtmlEscapedString | Promise<HtmlEscapedStr
   html`<div class="scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
 
 export function renderConsole(v: ConsoleView) {
-  const t = CONSOLE_TEXTS[v.lang];
+  const t = v.texts;
   const other: Lang = v.lang === "ko" ? "en" : "ko";
   const q = `?lang=${v.lang}`;
   const s = tally(v);

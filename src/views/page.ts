@@ -45,7 +45,7 @@ const CONFIG_SLOT = "\u0000page-config\u0000";
  * The markup of the page around its JSON, per configuration, language, page kind (a guardian's or not) and the
  * OIDC client asking: everything else a page carries is in its JSON. Configured clients are few, so this stays
  * small; it is rebuilt only when the configuration (and so the Config object) changes. It pays: with the texts moved
- * to static/messages.js, a page view went from 1.11 to 0.63 ms of CPU (bench/README.md).
+ * to static/messages-{ko,en}.js, a page view went from 1.11 to 0.63 ms of CPU (bench/README.md).
  */
 const shells = new WeakMap<Config, Map<string, [string, string]>>();
 
@@ -68,8 +68,9 @@ function shellOf(config: Config, lang: Lang, guardian: boolean, clientName: stri
 
 /**
  * The verification page, with its first attempt in it (the body `prepare` would answer), so the start button
- * works without a request of the page's own. Its markup is in its language; app.js takes both languages' texts
- * from static/messages.js (generated from the same messages) and switches language without a reload.
+ * works without a request of the page's own. Its markup is in its language; app.js takes the texts of that language
+ * from static/messages-{lang}.js (generated from the same messages), and the other's when the person switches,
+ * without a reload.
  */
 export function renderPage(config: Config, lang: Lang, attempt: object, runs: { authorization?: PageAuthorization; consent?: string } = {}) {
   const { authorization, consent } = runs;
@@ -153,7 +154,7 @@ function pageMarkup(config: Config, lang: Lang, guardian: boolean, clientName: s
 </main>
 <script type="application/json" id="page-config">${raw(CONFIG_SLOT)}</script>
 ${sms ? html`<link rel="modulepreload" href="/sms.js">` : ""}
-<link rel="modulepreload" href="/messages.js">
+<link rel="modulepreload" href="/messages-${lang}.js">
 <link rel="modulepreload" href="/window-mode.js">
 <link rel="modulepreload" href="${config.provider.page.script}">
 <script type="module" src="/app.js"></script>

@@ -124,7 +124,7 @@ describe("the verification page", () => {
       const config = configOf(html);
       expect(config.lang).toBe(lang);
       expect(config.messages).toBeUndefined();
-      expect(html).toContain('<link rel="modulepreload" href="/messages.js">');
+      expect(html).toContain(`<link rel="modulepreload" href="/messages-${lang}.js">`);
       expect(html).toContain(`<h1 data-text="title">${MESSAGES[lang as Lang].title}</h1>`);
       pages.push(config.attempt.merchant_uid);
     }

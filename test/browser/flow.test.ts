@@ -20,7 +20,7 @@ describe("the verification page in Chromium (sandbox)", () => {
         "GET /",
         "GET /app.css",
         "GET /app.js",
-        "GET /messages.js",
+        "GET /messages-en.js",
         "GET /window-mode.js",
         "GET /providers/iamport.js",
         "GET /sandbox/iamport.js",
@@ -134,8 +134,9 @@ describe("the verification page in Chromium (sandbox)", () => {
   it("switches language without losing what it shows", async () => {
     const { context, page } = await desktopPage("ko");
     expect(await page.getByTestId("start-verification").textContent()).toBe("본인인증 시작");
+    // The other language's texts are fetched on the first switch.
     await page.getByRole("button", { name: "English" }).click();
-    expect(await page.getByTestId("start-verification").textContent()).toBe("Verify with my phone");
+    await expect.poll(() => page.getByTestId("start-verification").textContent()).toBe("Verify with my phone");
     expect(await page.locator("html").getAttribute("lang")).toBe("en");
     await context.close();
   });

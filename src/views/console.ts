@@ -122,9 +122,21 @@ function dayChart(perDay: [string, Split][]) {
 <p class="ticks" aria-hidden="true"><span>${first.slice(5)}</span><span>max ${max}</span><span>${last.slice(5)}</span></p>`;
 }
 
-/** A table in a region that scrolls sideways on a narrow screen (focusable, so a keyboard can scroll it). */
-const scroll = (label: string, table: HtmlEscapedString | Promise<HtmlEscapedString>) =>
-  html`<div class="scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
+type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+/** A column's header: its text (`#` first: a number, aligned to the end), or null for a column without one. */
+type Column = string | null;
+
+/**
+ * A table in a region that scrolls sideways on a narrow screen (focusable, so a keyboard can scroll it) — or, with no
+ * rows, the sentence that says so.
+ */
+function table(label: string, columns: Column[], rows: Html[], none: Html | string = "") {
+  if (rows.length === 0) return none;
+  const head = columns.map((c) =>
+    c === null ? html`<td></td>` : c.startsWith("#") ? html`<th scope="col" class="n">${c.slice(1)}</th>` : html`<th scope="col">${c}</th>`,
+  );
+  return html`<div class="scroll" role="region" aria-label="${label}" tabindex="0"><table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
+}
 
 export function renderConsole(v: ConsoleView) {
   const t = v.texts;
@@ -133,18 +145,20 @@ export function renderConsole(v: ConsoleView) {
   const s = tally(v);
   const all = s.total.ok + s.total.refused;
   const legend = html`<p class="legend" aria-hidden="true"><span class="key ok"></span> ${t.succeeded} <span class="key refused"></span> ${t.refused}</p>`;
-  const splitRows = (rows: [string, Split][], label: (key: string) => string, kind: string) => {
+  const noData = html`<p>${t.no_data}</p>`;
+  /** Rows of succeeded and refused counts, their rate and a bar, under a column named `head`. */
+  const splitTable = (label: string, head: string, rows: [string, Split][], name: (key: string) => string, kind: string) => {
     const max = Math.max(0, ...rows.map(([, r]) => r.ok + r.refused));
-    return rows.map(
-      ([key, r]) =>
-        html`<tr data-${kind}="${key}"><th scope="row">${label(key)}</th><td class="n">${r.ok}</td><td class="n">${r.refused}</td><td class="n">${percent(r.ok, r.ok + r.refused)}</td><td class="bar-cell">${bar(r, max)}</td></tr>`,
+    return table(
+      label,
+      [head, `#${t.succeeded}`, `#${t.refused}`, `#${t.rate}`, null],
+      rows.map(
+        ([key, r]) =>
+          html`<tr data-${kind}="${key}"><th scope="row">${name(key)}</th><td class="n">${r.ok}</td><td class="n">${r.refused}</td><td class="n">${percent(r.ok, r.ok + r.refused)}</td><td class="bar-cell">${bar(r, max)}</td></tr>`,
+      ),
+      noData,
     );
   };
-  const splitTable = (label: string, head: string, rows: ReturnType<typeof splitRows>) =>
-    scroll(
-      label,
-      html`<table><thead><tr><th scope="col">${head}</th><th scope="col" class="n">${t.succeeded}</th><th scope="col" class="n">${t.refused}</th><th scope="col" class="n">${t.rate}</th><td></td></tr></thead><tbody>${rows}</tbody></table>`,
-    );
   const outcomeMax = Math.max(0, ...s.byOutcome.map(([, n]) => n));
   const errorMax = Math.max(0, ...s.byError.map(([, e]) => e.count));
   const grants = new Map(v.overview.grantsByClient.map((g) => [g.clientId, g.grants]));
@@ -184,54 +198,44 @@ ${dayChart(s.perDay)}
 </section>
 
 <section aria-labelledby="outcomes"><h2 id="outcomes">${t.by_outcome}</h2>
-${
-  s.byOutcome.length === 0
-    ? html`<p>${t.no_data}</p>`
-    : scroll(
-        t.by_outcome,
-        html`<table><thead><tr><th scope="col">${t.outcome}</th><th scope="col" class="n">${t.count}</th><td></td></tr></thead><tbody>${s.byOutcome.map(
-          ([outcome, n]) =>
-            html`<tr data-outcome="${outcome}"><th scope="row">${t.outcomes[outcome] ?? outcome} <code>${outcome}</code></th><td class="n">${n}</td><td class="bar-cell">${bar(SUCCESSES.has(outcome) ? { ok: n, refused: 0 } : { ok: 0, refused: n }, outcomeMax)}</td></tr>`,
-        )}</tbody></table>`,
-      )
-}
+${table(
+  t.by_outcome,
+  [t.outcome, `#${t.count}`, null],
+  s.byOutcome.map(
+    ([outcome, n]) =>
+      html`<tr data-outcome="${outcome}"><th scope="row">${t.outcomes[outcome] ?? outcome} <code>${outcome}</code></th><td class="n">${n}</td><td class="bar-cell">${bar(SUCCESSES.has(outcome) ? { ok: n, refused: 0 } : { ok: 0, refused: n }, outcomeMax)}</td></tr>`,
+  ),
+  noData,
+)}
 </section>
 
 <section aria-labelledby="errors"><h2 id="errors">${t.by_error}</h2>
-${
-  s.byError.length === 0
-    ? html`<p>${t.no_data}</p>`
-    : scroll(
-        t.by_error,
-        html`<table><thead><tr><th scope="col">${t.code}</th><th scope="col" class="n">${t.count}</th><th scope="col">${t.meaning}</th><th scope="col">${t.pg_codes}</th></tr></thead><tbody>${s.byError.map(
-          ([code, e]) =>
-            html`<tr data-error="${code}"><th scope="row"><code>${code}</code>${bar({ ok: 0, refused: e.count }, errorMax)}</th><td class="n">${e.count}</td><td>${code in ERRORS ? t.help[code as ErrorCode] : ""}</td><td>${[...e.pgCodes].map(([pg, n]) => html`<code>${pg}</code> ${n} `)}</td></tr>`,
-        )}</tbody></table>`,
-      )
-}
+${table(
+  t.by_error,
+  [t.code, `#${t.count}`, t.meaning, t.pg_codes],
+  s.byError.map(
+    ([code, e]) =>
+      html`<tr data-error="${code}"><th scope="row"><code>${code}</code>${bar({ ok: 0, refused: e.count }, errorMax)}</th><td class="n">${e.count}</td><td>${code in ERRORS ? t.help[code as ErrorCode] : ""}</td><td>${[...e.pgCodes].map(([pg, n]) => html`<code>${pg}</code> ${n} `)}</td></tr>`,
+  ),
+  noData,
+)}
 </section>
 
 <section aria-labelledby="by-client"><h2 id="by-client">${t.by_client}</h2>
-${s.byClient.length === 0 ? html`<p>${t.no_data}</p>` : splitTable(t.by_client, t.client, splitRows(s.byClient, clientLabel, "client"))}
+${splitTable(t.by_client, t.client, s.byClient, clientLabel, "client")}
 </section>
 
 <section aria-labelledby="by-provider"><h2 id="by-provider">${t.by_provider}</h2>
-${
-  s.byProvider.length === 0
-    ? html`<p>${t.no_data}</p>`
-    : splitTable(
-        t.by_provider,
-        `${t.provider} · ${t.pg}`,
-        splitRows(
-          s.byProvider,
-          (key) => {
-            const [provider, pg] = key.split("\u0000");
-            return `${provider} · ${pg || t.pg_any}`;
-          },
-          "provider",
-        ),
-      )
-}
+${splitTable(
+  t.by_provider,
+  `${t.provider} · ${t.pg}`,
+  s.byProvider,
+  (key) => {
+    const [provider, pg] = key.split("\u0000");
+    return `${provider} · ${pg || t.pg_any}`;
+  },
+  "provider",
+)}
 </section>
 
 <section aria-labelledby="config"><h2 id="config">${t.config}</h2>
@@ -243,58 +247,46 @@ ${v.problems.length === 0 ? html`<p data-config="ok">${t.config_ok}</p>` : html`
 <p data-rotation-left="${previousAccounts}">${previousAccounts === 0 ? t.rotation_done : t.rotation_left.replace("{n}", String(previousAccounts))}</p>
 <p>${t.key_id} (${t.current}): <code>${v.currentKeyId}</code></p>
 <h3>${t.signing_keys}</h3>
-${
-  v.signingKeys.length === 0
-    ? html`<p>${t.no_signing_keys}</p>`
-    : scroll(
-        t.signing_keys,
-        html`<table><thead><tr><th scope="col">${t.kid}</th><th scope="col">${t.alg}</th><td></td></tr></thead><tbody>${v.signingKeys.map(
-          (k) => html`<tr><th scope="row"><code>${k.kid}</code></th><td>${k.alg}</td><td>${k.current ? t.current : t.previous}</td></tr>`,
-        )}</tbody></table>`,
-      )
-}
+${table(
+  t.signing_keys,
+  [t.kid, t.alg, null],
+  v.signingKeys.map((k) => html`<tr><th scope="row"><code>${k.kid}</code></th><td>${k.alg}</td><td>${k.current ? t.current : t.previous}</td></tr>`),
+  html`<p>${t.no_signing_keys}</p>`,
+)}
 </section>
 
 <section aria-labelledby="webhooks"><h2 id="webhooks">${t.webhooks}</h2>
-${
-  deliveries.size === 0
-    ? html`<p data-webhooks="none">${t.no_webhooks}</p>`
-    : scroll(
-        t.webhooks,
-        html`<table><thead><tr><th scope="col">${t.client}</th><th scope="col" class="n">${t.pending}</th><th scope="col" class="n">${t.failed}</th></tr></thead><tbody>${[
-          ...deliveries,
-        ].map(
-          ([client, d]) =>
-            html`<tr data-deliveries="${client}"><th scope="row">${client}</th><td class="n">${d.pending}</td><td class="n">${d.failed}</td></tr>`,
-        )}</tbody></table>`,
-      )
-}
-${
-  v.overview.failed.length === 0
-    ? ""
-    : html`<h3>${t.failed_events}</h3>${scroll(
-        t.failed_events,
-        html`<table><thead><tr><th scope="col">${t.event}</th><th scope="col">${t.client}</th><th scope="col">${t.type}</th><th scope="col" class="n">${t.tries}</th><th scope="col">${t.last_status}</th><th scope="col">${t.last_try}</th><td></td></tr></thead><tbody>${v.overview.failed.map(
-          (e) =>
-            html`<tr data-event="${e.id}"><th scope="row"><code>${e.id}</code></th><td>${e.clientId}</td><td>${e.type}</td><td class="n">${e.tries}</td><td>${e.lastStatus ? e.lastStatus : t.no_answer}</td><td>${e.lastTryAt === null ? "–" : kst(v.lang, e.lastTryAt)}</td>
+${table(
+  t.webhooks,
+  [t.client, `#${t.pending}`, `#${t.failed}`],
+  [...deliveries].map(
+    ([client, d]) =>
+      html`<tr data-deliveries="${client}"><th scope="row">${client}</th><td class="n">${d.pending}</td><td class="n">${d.failed}</td></tr>`,
+  ),
+  html`<p data-webhooks="none">${t.no_webhooks}</p>`,
+)}
+${v.overview.failed.length === 0 ? "" : html`<h3>${t.failed_events}</h3>`}
+${table(
+  t.failed_events,
+  [t.event, t.client, t.type, `#${t.tries}`, t.last_status, t.last_try, null],
+  v.overview.failed.map(
+    (e) =>
+      html`<tr data-event="${e.id}"><th scope="row"><code>${e.id}</code></th><td>${e.clientId}</td><td>${e.type}</td><td class="n">${e.tries}</td><td>${e.lastStatus ? e.lastStatus : t.no_answer}</td><td>${e.lastTryAt === null ? "–" : kst(v.lang, e.lastTryAt)}</td>
 <td><form method="post" action="/admin/events/${e.id}/redeliver${q}"><button type="submit" class="small" aria-label="${t.redeliver} ${e.id}">${t.redeliver}</button></form></td></tr>`,
-        )}</tbody></table>`,
-      )}`
-}
+  ),
+)}
 </section>
 
 <section aria-labelledby="clients"><h2 id="clients">${t.clients}</h2>
-${
-  v.clients.length === 0
-    ? html`<p>${t.no_clients}</p>`
-    : scroll(
-        t.clients,
-        html`<table><thead><tr><th scope="col">${t.client}</th><th scope="col">${t.client_type}</th><th scope="col">${t.subject}</th><th scope="col">${t.webhook}</th><th scope="col" class="n">${t.grants}</th></tr></thead><tbody>${v.clients.map(
-          (c) =>
-            html`<tr data-client="${c.id}"><th scope="row">${c.id}${c.name !== c.id ? html` <span class="muted">${c.name}</span>` : ""}</th><td>${c.confidential ? t.confidential : t.public}</td><td>${c.subjectType}</td><td>${c.webhook ? t.yes : t.no}</td><td class="n" data-grants>${grants.get(c.id) ?? 0}</td></tr>`,
-        )}</tbody></table>`,
-      )
-}
+${table(
+  t.clients,
+  [t.client, t.client_type, t.subject, t.webhook, `#${t.grants}`],
+  v.clients.map(
+    (c) =>
+      html`<tr data-client="${c.id}"><th scope="row">${c.id}${c.name !== c.id ? html` <span class="muted">${c.name}</span>` : ""}</th><td>${c.confidential ? t.confidential : t.public}</td><td>${c.subjectType}</td><td>${c.webhook ? t.yes : t.no}</td><td class="n" data-grants>${grants.get(c.id) ?? 0}</td></tr>`,
+  ),
+  html`<p>${t.no_clients}</p>`,
+)}
 </section>
 
 <section aria-labelledby="erase"><h2 id="erase">${t.erase}</h2>
@@ -313,17 +305,15 @@ ${
 </section>
 
 <section aria-labelledby="audit"><h2 id="audit">${t.audit}</h2>
-${
-  v.overview.audit.length === 0
-    ? html`<p>${t.no_audit}</p>`
-    : scroll(
-        t.audit,
-        html`<table><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.who}</th><th scope="col">${t.action}</th><th scope="col">${t.target}</th><th scope="col">${t.result}</th></tr></thead><tbody>${v.overview.audit.map(
-          (a) =>
-            html`<tr data-audit="${a.action}"><th scope="row">${kst(v.lang, a.at)}</th><td>${a.actor}</td><td>${t.actions[a.action]}</td><td><code>${a.target}</code></td><td>${t.results[a.result as "done"] ?? a.result}</td></tr>`,
-        )}</tbody></table>`,
-      )
-}
+${table(
+  t.audit,
+  [t.when, t.who, t.action, t.target, t.result],
+  v.overview.audit.map(
+    (a) =>
+      html`<tr data-audit="${a.action}"><th scope="row">${kst(v.lang, a.at)}</th><td>${a.actor}</td><td>${t.actions[a.action]}</td><td><code>${a.target}</code></td><td>${t.results[a.result as "done"] ?? a.result}</td></tr>`,
+  ),
+  html`<p>${t.no_audit}</p>`,
+)}
 </section>
 </main>
 </body>

@@ -19,22 +19,34 @@ const userRow = (id: string) =>
     .first<{ identity_key: string | null; site_identity_key: string | null; key_id: string | null }>();
 
 describe("identity keys: CI or DI", () => {
-  it("a person seen with a DI only (Danal without CI in the contract) is one user, and gains the CI when it comes", async () => {
+  /** A person seen first with a DI only (Danal without the CI in the contract), then with both keys. */
+  async function diOnlyThenBoth(tag: string) {
     const h = harness();
     const b = h.browser();
-    const first = await answer(await b.verify({ imp_uid: (await b.certified(only.di("DI-dionly"))).imp_uid }), V1Verification);
+    const verified = async (fields: object) => answer(await b.verify({ imp_uid: (await b.certified(fields)).imp_uid }), V1Verification);
+    const first = await verified(only.di(`DI-${tag}`));
+    const stored = await userRow(first.user.id);
+    const again = await verified(only.di(`DI-${tag}`));
+    const both = await verified({ unique_key: `CI-${tag}`, unique_in_site: `DI-${tag}` });
+    return { first, stored, again, both, verified };
+  }
+
+  it("a person seen with a DI only is stored by the DI's key alone, and found again by it", async () => {
+    const { first, stored, again } = await diOnlyThenBoth("dionly-a");
     expect(first.outcome).toBe("new_user");
-    expect(await userRow(first.user.id)).toMatchObject({ identity_key: null, site_identity_key: await diKey("DI-dionly") });
-    const again = await answer(await b.verify({ imp_uid: (await b.certified(only.di("DI-dionly"))).imp_uid }), V1Verification);
+    expect(stored).toMatchObject({ identity_key: null, site_identity_key: await diKey("DI-dionly-a") });
     expect([again.outcome, again.user.id]).toEqual(["existing_user", first.user.id]);
-    const both = await answer(
-      await b.verify({ imp_uid: (await b.certified({ unique_key: "CI-dionly", unique_in_site: "DI-dionly" })).imp_uid }),
-      V1Verification,
-    );
+  });
+
+  it("that person gains the CI's key when a result carries both", async () => {
+    const { first, both } = await diOnlyThenBoth("dionly-b");
     expect([both.outcome, both.user.id]).toEqual(["existing_user", first.user.id]);
-    expect(await userRow(first.user.id)).toMatchObject({ identity_key: await ciKey("CI-dionly"), site_identity_key: await diKey("DI-dionly") });
-    // Now a CI alone (KG Inicis never gives a DI) finds the same person.
-    const inicis = await answer(await b.verify({ imp_uid: (await b.certified(only.ci("CI-dionly"))).imp_uid }), V1Verification);
+    expect(await userRow(first.user.id)).toMatchObject({ identity_key: await ciKey("CI-dionly-b"), site_identity_key: await diKey("DI-dionly-b") });
+  });
+
+  it("then a CI alone (KG Inicis never gives a DI) finds the same person", async () => {
+    const { first, verified } = await diOnlyThenBoth("dionly-c");
+    const inicis = await verified(only.ci("CI-dionly-c"));
     expect([inicis.outcome, inicis.user.id]).toEqual(["existing_user", first.user.id]);
   });
 
@@ -127,27 +139,42 @@ describe("rotating IDENTITY_HMAC_KEY", () => {
   const OLD = "-1dzPGWFPnLdvqT10W_h_QHF15WXFie-61KEfCdzYw8";
   const NEW = "H2k9vQpWmZ7xRt3LbN8cYf4JdG6sKu1AeTo5iXyVhPw";
 
-  it("finds a person stored under the previous key and rewrites their keys under the new one; old attempt ids still verify", async () => {
+  /** A person stored under OLD; the attempt this browser started before the rotation; the app after it. */
+  async function rotated(tag: string) {
     const before = harness({ IDENTITY_HMAC_KEY: OLD });
     const b = before.browser();
     const first = await answer(
-      await b.verify({ imp_uid: (await b.certified({ unique_key: "CI-rot", unique_in_site: "DI-rot" })).imp_uid }),
+      await b.verify({ imp_uid: (await b.certified({ unique_key: `CI-${tag}`, unique_in_site: `DI-${tag}` })).imp_uid }),
       V1Verification,
     );
-    expect(await userRow(first.user.id)).toMatchObject({ identity_key: await ciKey("CI-rot", OLD), key_id: await keyIdOf(OLD) });
     // An attempt minted (and a cookie bound) before the rotation.
-    const pending = await b.certified({ unique_key: "CI-rot", unique_in_site: "DI-rot" });
-
+    const pending = await b.certified({ unique_key: `CI-${tag}`, unique_in_site: `DI-${tag}` });
     const after = harness({ IDENTITY_HMAC_KEY: NEW, IDENTITY_HMAC_PREVIOUS_KEYS: OLD });
     const sameBrowser = after.browser();
     sameBrowser.cookie = b.cookie;
     after.stub.certify({ ...pending, imp_uid: pending.imp_uid });
     const res = await sameBrowser.verify({ imp_uid: pending.imp_uid, merchant_uid: pending.merchant_uid });
+    return { first, res };
+  }
+
+  it("stores a person's keys under the key in use, with its fingerprint", async () => {
+    const h = harness({ IDENTITY_HMAC_KEY: OLD });
+    const b = h.browser();
+    const first = await answer(await b.verify({ imp_uid: (await b.certified({ unique_key: "CI-rot-0" })).imp_uid }), V1Verification);
+    expect(await userRow(first.user.id)).toMatchObject({ identity_key: await ciKey("CI-rot-0", OLD), key_id: await keyIdOf(OLD) });
+  });
+
+  it("after a rotation, an attempt id minted before it still verifies, and finds the person stored under the previous key", async () => {
+    const { first, res } = await rotated("rot-a");
     const again = await answer(res, V1Verification);
     expect([again.outcome, again.user.id]).toEqual(["existing_user", first.user.id]);
+  });
+
+  it("after a rotation, that verification rewrites the person's keys under the new key", async () => {
+    const { first } = await rotated("rot-b");
     expect(await userRow(first.user.id)).toEqual({
-      identity_key: await ciKey("CI-rot", NEW),
-      site_identity_key: await diKey("DI-rot", NEW),
+      identity_key: await ciKey("CI-rot-b", NEW),
+      site_identity_key: await diKey("DI-rot-b", NEW),
       key_id: await keyIdOf(NEW),
     });
   });

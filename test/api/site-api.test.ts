@@ -39,7 +39,7 @@ async function everything(): Promise<string> {
 }
 
 describe("site API: users", () => {
-  it("looks a user up; an unknown or malformed id is 404 or 400", async () => {
+  it("looks a user up: the person, with this client's times", async () => {
     const { call, person } = site();
     const { body } = await person({ name: "윤하늘", birthday: "1993-09-09", gender: "female" });
     const res = await call("GET", body.user.id);
@@ -60,9 +60,15 @@ describe("site API: users", () => {
     const { user } = (await (await call("GET", body.user.id)).json()) as { user: User };
     expect(Date.parse(user.created_at)).toBeGreaterThanOrEqual(Date.parse(body.user.created_at));
     expect(Date.parse(user.last_verified_at!)).toBeGreaterThanOrEqual(Date.parse(body.verification.certified_at));
-    const unknown = await call("GET", "usr_00000000000000000000000000000000");
+  });
+
+  it("an unknown id is 404 user_not_found", async () => {
+    const unknown = await site().call("GET", "usr_00000000000000000000000000000000");
     expect([unknown.status, await errorOf(unknown)]).toEqual([404, "user_not_found"]);
-    const malformed = await call("GET", "1 OR 1=1");
+  });
+
+  it("a malformed id is 400 invalid_request", async () => {
+    const malformed = await site().call("GET", "1 OR 1=1");
     expect([malformed.status, await errorOf(malformed)]).toEqual([400, "invalid_request"]);
   });
 
@@ -81,7 +87,7 @@ describe("site API: users", () => {
 });
 
 describe("site API: withdrawal", () => {
-  it("deletes the person's name, gender, birthday and identity keys from every table at once; again is 404", async () => {
+  it("deletes the person's name, gender, birthday and identity keys from every table at once", async () => {
     const { call, person } = site();
     const { body } = await person({ unique_key: "CI-leaving", unique_in_site: "DI-leaving", name: "탈퇴할사람", birthday: "1977-07-17" });
     const keys = await env.DB.prepare("SELECT identity_key, site_identity_key FROM users WHERE id = ?")
@@ -91,6 +97,12 @@ describe("site API: withdrawal", () => {
     expect([res.status, await res.json()]).toEqual([200, { deleted: true, id: body.user.id, account_deleted: true }]);
     const all = await everything();
     for (const trace of ["탈퇴할사람", "1977-07-17", keys!.identity_key, keys!.site_identity_key, body.user.id]) expect(all).not.toContain(trace);
+  });
+
+  it("a deleted person is 404 to a second DELETE and to GET", async () => {
+    const { call, person } = site();
+    const { body } = await person({ unique_key: "CI-leaving-twice" });
+    expect((await call("DELETE", body.user.id)).status).toBe(200);
     const again = await call("DELETE", body.user.id);
     expect([again.status, await errorOf(again)]).toEqual([404, "user_not_found"]);
     expect((await call("GET", body.user.id)).status).toBe(404);
@@ -105,20 +117,32 @@ describe("site API: withdrawal", () => {
     expect(again.body.user.id).not.toBe(first.body.user.id);
   });
 
-  it("with a cooldown, keeps only the HMAC of the CI, refuses the person meanwhile, and lets them back after it", async () => {
-    const { h, call, person } = site({ REJOIN_COOLDOWN_DAYS: "30" });
-    const first = await person({ unique_key: "CI-cooldown", name: "쉬는사람" });
+  /** A person who withdrew under a 30-day cooldown: the site, and the HMAC of their CI. */
+  async function withdrawn(ci: string) {
+    const s = site({ REJOIN_COOLDOWN_DAYS: "30" });
+    const first = await s.person({ unique_key: ci, name: "쉬는사람" });
     const key = (await env.DB.prepare("SELECT identity_key FROM users WHERE id = ?").bind(first.body.user.id).first<{ identity_key: string }>())!
       .identity_key;
-    await call("DELETE", first.body.user.id);
+    await s.call("DELETE", first.body.user.id);
+    return { ...s, key };
+  }
+
+  it("with a cooldown, keeps only the HMAC of the CI and when the cooldown ends", async () => {
+    const { key } = await withdrawn("CI-cooldown-kept");
     const kept = await env.DB.prepare("SELECT * FROM withdrawals WHERE identity_key = ?").bind(key).all();
     expect(kept.results).toEqual([{ identity_key: key, until: expect.any(Number) }]);
     expect(await everything()).not.toContain("쉬는사람");
+  });
 
-    const refused = await relyingParty(h, "shop").signIn(h.browser(), { unique_key: "CI-cooldown" });
+  it("with a cooldown, refuses the person meanwhile and stores nothing of them", async () => {
+    const { h, key } = await withdrawn("CI-cooldown-refused");
+    const refused = await relyingParty(h, "shop").signIn(h.browser(), { unique_key: "CI-cooldown-refused" });
     expect(refused.status).toBe(403);
     expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE identity_key = ?").bind(key).first("n")).toBe(0);
+  });
 
+  it("with a cooldown, lets the person back once the daily cron removed the ended cooldown", async () => {
+    const { person, key } = await withdrawn("CI-cooldown-back");
     // 31 days later the daily cron removes the ended cooldown, and the person can sign up again.
     vi.useFakeTimers({ now: Date.now() + 31 * 86_400_000, toFake: ["Date"] });
     try {
@@ -127,7 +151,7 @@ describe("site API: withdrawal", () => {
       vi.useRealTimers();
     }
     expect((await env.DB.prepare("SELECT * FROM withdrawals WHERE identity_key = ?").bind(key).all()).results).toEqual([]);
-    const back = await person({ unique_key: "CI-cooldown" });
+    const back = await person({ unique_key: "CI-cooldown-back" });
     expect(back.body.outcome).toBe("new_user");
   });
 

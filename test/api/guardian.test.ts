@@ -63,87 +63,121 @@ function site(extra: Record<string, string> = {}) {
 }
 
 describe("guardian consent: a child under 14", () => {
-  it("gets 202 with the guardian's link; nothing is active until a guardian consents, then the child's page moves on", async () => {
-    const { child, guardian, status } = site();
-    const kid = await child();
+  it("a child gets 202 with the guardian's link, which carries nothing of the child and lasts a day", async () => {
+    const kid = await site().child();
     expect(kid.body.outcome).toBe("guardian_required");
     expect(kid.body.user).toMatchObject({ name: CHILD.name, birthday: CHILD.birthday, status: "pending_guardian" });
     expect(kid.body.guardian.consent_url.startsWith(`${vars.PUBLIC_URL}/guardian/`)).toBe(true);
-    // The link carries nothing of the child.
     expect(kid.body.guardian.consent_url).not.toContain(kid.body.user.id);
     const deadline = Date.parse(kid.body.guardian.expires_at) - Date.now();
     expect(deadline).toBeGreaterThan(86_400_000 - 60_000);
     expect(deadline).toBeLessThanOrEqual(86_400_000);
+  });
+
+  it("until a guardian consents, the child's page is pending, and a repeat answers the same 202 with the same link", async () => {
+    const { child, status } = site();
+    const kid = await child();
     expect(await status(kid.b)).toBe("pending_guardian");
-    // A repeat answers the same 202 with the same link.
     const again = await kid.b.verify({ imp_uid: kid.cert.imp_uid, merchant_uid: kid.cert.merchant_uid });
     expect(again.status).toBe(202);
     expect((await answer(again, GuardianRequiredResponse)).guardian).toEqual(kid.body.guardian);
+  });
 
-    const { res } = await guardian(kid.path);
+  /** A child verified, then a guardian consented on their own phone: the child's side and the guardian's answer. */
+  async function consented() {
+    const s = site();
+    const kid = await s.child();
+    const { res } = await s.guardian(kid.path);
     expect(res.status).toBe(200);
-    const given = (await res.json()) as Record<string, unknown>;
+    return { ...s, kid, given: (await res.json()) as Record<string, unknown> };
+  }
+
+  it("the guardian's answer says they consented, and nothing about the child; no account is made for the guardian", async () => {
+    const { given } = await consented();
     expect(given).toMatchObject({ outcome: "guardian_consented", guardian_consent: { consented_at: expect.any(String) } });
-    // The guardian learns nothing about the child, and no account is made for the guardian.
     expect(JSON.stringify(given)).not.toContain(CHILD.name);
     expect(given.user).toBeUndefined();
     expect(await rows(`SELECT id FROM users WHERE name = '${PARENT.name}'`)).toEqual([]);
-    // The record: the child, an HMAC of the guardian's key, the time — never the guardian's name or birthday.
+  });
+
+  it("the consent's record keeps the child, an HMAC of the guardian's key and the time — never the guardian's name or birthday", async () => {
+    const { kid } = await consented();
     const [record] = (await rows(`SELECT * FROM guardian_consents WHERE user_id = '${kid.body.user.id}'`)) as Record<string, unknown>[];
     expect(Object.keys(record!).sort()).toEqual(["consented_at", "guardian_key", "user_id"]);
     expect(record!.guardian_key).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(await rows("SELECT * FROM guardian_consents"))).not.toMatch(/김서연|1984/);
+  });
 
-    // The child's page asks, and sends its result again: now a new account, with the consent.
+  it("then the child's page moves on: its result sent again is a new account, with the guardian's consent", async () => {
+    const { kid, given, status } = await consented();
     expect(await status(kid.b)).toBe("active");
     const done = await kid.b.verify({ imp_uid: kid.cert.imp_uid, merchant_uid: kid.cert.merchant_uid });
     expect(done.status).toBe(200);
     expect(await done.json()).toMatchObject({
       outcome: "new_user",
       user: { id: kid.body.user.id },
-      guardian_consent: { consented_at: given.guardian_consent && (given.guardian_consent as { consented_at: string }).consented_at },
+      guardian_consent: { consented_at: (given.guardian_consent as { consented_at: string }).consented_at },
     });
   });
 
-  it("inside an OIDC authorization: no code until consent; then a code, and the claims and the site API say a guardian consented", async () => {
-    const { h, guardian } = site();
-    const rp = relyingParty(h, "shop");
-    const b = h.browser();
+  /** A child verified inside the shop's authorization: the 202's body, before any guardian. */
+  async function childOfShop() {
+    const s = site();
+    const rp = relyingParty(s.h, "shop");
+    const b = s.h.browser();
     const started = await rp.authorize(b);
     const { attempt } = await rp.attemptOf(started.res);
     const { merchant_uid } = v.parse(iamportSchemas.prepare, attempt);
-    const cert = h.stub.certify({ merchant_uid, ...CHILD });
+    const cert = s.h.stub.certify({ merchant_uid, ...CHILD });
     const pending = await b.verify({ imp_uid: cert.imp_uid, merchant_uid });
     expect(pending.status).toBe(202);
     const body = await answer(pending, GuardianRequiredResponse);
+    /** The guardian consents; the child's page sends its result again: the answer, with `redirect_to`. */
+    const afterConsent = async () => {
+      expect((await s.guardian(new URL(body.guardian.consent_url).pathname)).res.status).toBe(200);
+      const done = await b.verify({ imp_uid: cert.imp_uid, merchant_uid });
+      expect(done.status).toBe(200);
+      const answered = (await done.json()) as { redirect_to: string; guardian_consent: { consented_at: string } };
+      const code = new URL(answered.redirect_to).searchParams.get("code")!;
+      return { ...answered, code, again: () => b.verify({ imp_uid: cert.imp_uid, merchant_uid }) };
+    };
+    return { ...s, rp, started, body, afterConsent };
+  }
+
+  it("inside an OIDC authorization, a pending child gets no code, no grant, and the site cannot see them", async () => {
+    const { rp, body } = await childOfShop();
     expect(JSON.stringify(body)).not.toContain("redirect_to");
     expect(await rows("SELECT * FROM oidc_codes")).toEqual([]);
     expect(await rows("SELECT * FROM grants")).toEqual([]);
-    // The site cannot see a pending child.
     expect((await rp.site("GET", body.user.id)).status).toBe(404);
+  });
 
-    expect((await guardian(new URL(body.guardian.consent_url).pathname)).res.status).toBe(200);
-    const done = await b.verify({ imp_uid: cert.imp_uid, merchant_uid });
-    expect(done.status).toBe(200);
-    const { redirect_to, guardian_consent } = (await done.json()) as { redirect_to: string; guardian_consent: { consented_at: string } };
-    const redirect = new URL(redirect_to);
-    expect(redirect.searchParams.get("state")).toBe(started.state);
-    // A repeat never mints a second code.
-    const repeat = (await (await b.verify({ imp_uid: cert.imp_uid, merchant_uid })).json()) as { redirect_to: string };
-    expect(repeat.redirect_to).toBe(redirect_to);
+  it("once the guardian consented, the child's page goes on to the site with a code and its state; a repeat mints no second code", async () => {
+    const { started, afterConsent } = await childOfShop();
+    const consentedChild = await afterConsent();
+    expect(new URL(consentedChild.redirect_to).searchParams.get("state")).toBe(started.state);
+    const repeat = (await (await consentedChild.again()).json()) as { redirect_to: string };
+    expect(repeat.redirect_to).toBe(consentedChild.redirect_to);
     expect(await rows("SELECT code_hash FROM oidc_codes")).toHaveLength(1);
+  });
 
-    const tokens = await answer(await rp.token({ code: redirect.searchParams.get("code")!, code_verifier: started.verifier }), TokenResponse);
+  it("the ID token, userinfo and the site API say a guardian consented; discovery names the claim", async () => {
+    const { h, rp, started, body, afterConsent } = await childOfShop();
+    const { code, guardian_consent } = await afterConsent();
+    const tokens = await answer(await rp.token({ code, code_verifier: started.verifier }), TokenResponse);
     expect(claimsOfJwt(tokens.id_token)).toMatchObject({ sub: body.user.id, guardian_consent, outcome: "new_user" });
-    // Discovery names every claim the token carries, guardian_consent among them.
     const discovery = (await (await h.request("/.well-known/openid-configuration")).json()) as { claims_supported: string[] };
     expect(Object.keys(claimsOfJwt(tokens.id_token)).filter((claim) => !discovery.claims_supported.includes(claim))).toEqual([]);
     const info = await h.request("/userinfo", { headers: { Authorization: `Bearer ${tokens.access_token}` } });
     expect(await info.json()).toMatchObject({ guardian_consent });
     const user = (await (await rp.site("GET", body.user.id)).json()) as { user: { guardian_consent: unknown } };
     expect(user.user.guardian_consent).toEqual(guardian_consent);
+  });
 
-    // Withdrawing the child deletes the consent record with the account.
+  it("withdrawing the child deletes the guardian's consent record with the account", async () => {
+    const { rp, started, body, afterConsent } = await childOfShop();
+    const { code } = await afterConsent();
+    await answer(await rp.token({ code, code_verifier: started.verifier }), TokenResponse);
     expect((await rp.site("DELETE", body.user.id)).status).toBe(200);
     expect(await rows("SELECT * FROM guardian_consents")).toEqual([]);
   });

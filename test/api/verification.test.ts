@@ -8,13 +8,23 @@ import { harness, ORIGIN } from "../support/harness";
 import { errorOf } from "../support/http";
 
 describe("POST /certifications — the happy path", () => {
-  it("creates a new user, then recognises the same person as an existing user", async () => {
+  /** A person verifies for the first time (`first`), then again in another browser (`second`). */
+  async function twice(ci: string) {
     const h = harness();
     const first = h.browser();
-    const cert = await first.certified({ name: "김하나", gender: "female", birthday: "1991-04-05", unique_key: "CI-kim" });
+    const cert = await first.certified({ name: "김하나", gender: "female", birthday: "1991-04-05", unique_key: ci });
     const res = await first.verify({ imp_uid: cert.imp_uid, merchant_uid: cert.merchant_uid });
     expect(res.status).toBe(200);
     const body = await answer(res, V1Verification);
+    const again = h.browser();
+    const second = await again.certified({ name: "김하나", birthday: "1991-04-05", unique_key: ci });
+    const res2 = await again.verify({ imp_uid: second.imp_uid });
+    expect(res2.status).toBe(200);
+    return { cert, body, second, body2: await answer(res2, V1Verification) };
+  }
+
+  it("creates a new user: the person and the verification, in V1's names", async () => {
+    const { cert, body } = await twice("CI-kim-a");
     expect(body).toEqual({
       outcome: "new_user",
       user: {
@@ -32,15 +42,19 @@ describe("POST /certifications — the happy path", () => {
         certified_at: new Date(cert.certified_at * 1000).toISOString(),
       },
     });
+    expect(Math.abs(Date.parse(body.user.created_at) - Date.now())).toBeLessThan(60_000);
+  });
 
-    const again = h.browser();
-    const second = await again.certified({ name: "김하나", birthday: "1991-04-05", unique_key: "CI-kim" });
-    const res2 = await again.verify({ imp_uid: second.imp_uid });
-    expect(res2.status).toBe(200);
-    const body2 = await answer(res2, V1Verification);
+  it("recognises the same person as an existing user: the same id and the account's own creation time", async () => {
+    const { body, body2 } = await twice("CI-kim-b");
     expect(body2.outcome).toBe("existing_user");
     expect(body2.user.id).toBe(body.user.id);
     expect(body2.user.created_at).toBe(body.user.created_at); // the account's creation, not this attempt's
+    expect(await count("users", "identity_key = ?", await hmacHex(env.IDENTITY_HMAC_KEY, "CI-kim-b"))).toBe(1);
+  });
+
+  it("stores each attempt with its result and what it came to", async () => {
+    const { cert, second } = await twice("CI-kim-c");
     const outcomes = await env.DB.prepare("SELECT merchant_uid, imp_uid, outcome FROM attempts WHERE merchant_uid IN (?, ?)")
       .bind(cert.merchant_uid, second.merchant_uid)
       .all<{ merchant_uid: string; imp_uid: string; outcome: string }>();
@@ -48,8 +62,6 @@ describe("POST /certifications — the happy path", () => {
       [cert.merchant_uid!]: [cert.imp_uid, "new_user"],
       [second.merchant_uid!]: [second.imp_uid, "existing_user"],
     });
-    expect(Math.abs(Date.parse(body.user.created_at) - Date.now())).toBeLessThan(60_000);
-    expect(await count("users", "identity_key = ?", await hmacHex(env.IDENTITY_HMAC_KEY, "CI-kim"))).toBe(1);
   });
 
   it("stores only keyed hashes of CI and DI", async () => {
@@ -385,11 +397,15 @@ describe("POST /certifications — bad input changes nothing", () => {
 });
 
 describe("POST /certifications/prepare", () => {
-  it("issues an unguessable merchant_uid bound to an HttpOnly cookie", async () => {
+  const prepared = async () => {
     const h = harness({ IMP_CHANNEL_KEY: "channel-key-1", IMP_COMPANY: "example.com" });
     const res = await h.request("/certifications/prepare", { method: "POST", headers: { Origin: ORIGIN } });
     expect(res.status).toBe(201);
-    const body = await answer(res, iamportSchemas.prepare);
+    return { res, body: await answer(res, iamportSchemas.prepare) };
+  };
+
+  it("issues an unguessable merchant_uid with what the SDK needs", async () => {
+    const { body } = await prepared();
     expect(body).toEqual({
       provider: "v1",
       merchant_uid: expect.stringMatching(/^[A-Za-z0-9]{40}$/),
@@ -397,15 +413,22 @@ describe("POST /certifications/prepare", () => {
       imp_code: "imp12345678",
       params: { channelKey: "channel-key-1", company: "example.com" },
     });
+  });
+
+  it("the attempt lasts SESSION_TTL_SECONDS, rounded up to the second", async () => {
+    const { body } = await prepared();
     const expiresIn = Date.parse(body.expires_at) - Date.now();
     expect(expiresIn).toBeGreaterThan(890_000);
-    expect(expiresIn).toBeLessThanOrEqual(901_000); // rounded up to the second
-    const cookie = res.headers.get("Set-Cookie")!;
+    expect(expiresIn).toBeLessThanOrEqual(901_000);
+  });
+
+  it("binds it to an HttpOnly, SameSite=Lax cookie for the whole site (not Secure on http://localhost)", async () => {
+    const cookie = (await prepared()).res.headers.get("Set-Cookie")!;
     expect(cookie).toMatch(/^imp_browser=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{22};/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(cookie).toMatch(/Path=\/;/);
-    expect(cookie).not.toMatch(/Secure/); // http://localhost
+    expect(cookie).not.toMatch(/Secure/);
   });
 
   it("marks the cookie Secure on any other origin", async () => {

@@ -265,22 +265,37 @@ describe("OIDC: the whole flow", () => {
     expect(redirect.searchParams.get("code")).toBe(first.code);
   });
 
-  it("popup mode: the page gets redirect_to with code, state and iss; the token endpoint gives an ID token that verifies", async () => {
+  /** A sign-in in popup mode, its code exchanged: what the page got, the tokens, the ID token verified with jose. */
+  async function signedInWithTokens() {
     const h = harness(vars);
     const rp = relyingParty(h);
     const signed = await rp.signIn(h.browser(), { name: "김하나", birthday: "1990-01-02", gender: "female" });
+    expect(signed.status).toBe(200);
+    const tokens = await rp.tokens(signed.code, signed.verifier);
+    const jwks = createLocalJWKSet(await answer(await h.request("/.well-known/jwks.json"), JwksResponse));
+    const { payload, protectedHeader } = await jwtVerify(tokens.id_token, jwks, { issuer: ORIGIN, audience: "shop" });
+    return { h, signed, tokens, payload, protectedHeader };
+  }
+
+  it("popup mode: the page gets redirect_to with code, state and iss, and nothing of the person", async () => {
+    const h = harness(vars);
+    const signed = await relyingParty(h).signIn(h.browser(), { name: "김하나", birthday: "1990-01-02", gender: "female" });
     expect(signed.status).toBe(200);
     expect([...signed.redirect!.searchParams.keys()].sort()).toEqual(["code", "iss", "state"]);
     expect(signed.redirect!.searchParams.get("state")).toBe(signed.state);
     expect(signed.redirect!.searchParams.get("iss")).toBe(ORIGIN);
     expect(signed.body!.redirect_to).not.toMatch(/김하나|1990/);
+  });
 
-    const tokens = await rp.tokens(signed.code, signed.verifier);
+  it("the token endpoint gives a Bearer token and an RS256 ID token (the default) that verifies against the JWKS", async () => {
+    const { tokens, protectedHeader } = await signedInWithTokens();
     expect(tokens.token_type).toBe("Bearer");
-    const jwks = createLocalJWKSet(await answer(await h.request("/.well-known/jwks.json"), JwksResponse));
-    const { payload, protectedHeader } = await jwtVerify(tokens.id_token, jwks, { issuer: ORIGIN, audience: "shop" });
     // RS256, the default for a client that names no algorithm (OpenID Connect Registration §2).
     expect(protectedHeader).toMatchObject({ alg: "RS256", kid: "test-rsa-1" });
+  });
+
+  it("the ID token carries the person, the outcome, auth_time and verified_claims", async () => {
+    const { signed, payload } = await signedInWithTokens();
     expect(payload).toMatchObject({
       sub: signed.body!.user.id,
       nonce: signed.nonce,
@@ -295,11 +310,19 @@ describe("OIDC: the whole flow", () => {
         claims: { name: "김하나", birthdate: "1990-01-02", gender: "female" },
       },
     });
-    // Never the provider's id, the CI, the DI or the phone (compared by value: random ids may hold any letters).
+  });
+
+  it("the ID token never carries the provider's id, the CI, the DI or the phone", async () => {
+    const { signed, payload } = await signedInWithTokens();
+    // Compared by value: random ids may hold any letters.
     for (const secret of [signed.cert.imp_uid, signed.cert.unique_key, signed.cert.unique_in_site]) {
       if (secret) expect(JSON.stringify(payload)).not.toContain(secret);
     }
     expect(Object.keys(payload).filter((k) => ["ci", "di", "phone", "imp_uid"].includes(k))).toEqual([]);
+  });
+
+  it("userinfo answers the person's claims for the access token", async () => {
+    const { h, signed, tokens } = await signedInWithTokens();
     const info = await h.request("/userinfo", { headers: { Authorization: `Bearer ${tokens.access_token}` } });
     expect(info.status).toBe(200);
     expect(await answer(info, UserinfoResponse)).toMatchObject({ sub: signed.body!.user.id, name: "김하나", birthdate: "1990-01-02" });

@@ -318,7 +318,8 @@ describe("in-page SMS: what is kept, and where it is offered", () => {
 });
 
 describe("the sandbox's V2 API flow, as PortOne answers it", () => {
-  it("send, resend and confirm with PortOne's errors: already sent, already verified, not sent, max transactions, the PG's refusal", async () => {
+  /** The V2 simulator's API flow, called as PortOne's API is: [status, error type or "ok"]. */
+  function portoneFlow() {
     const h = harness({ IMP_MODE: "sandbox", PORTONE_VERSION: "v2" });
     const call = async (id: string, action: string, body: object) => {
       const res = await h.request(`/identity-verifications/${id}/${action}`, {
@@ -336,20 +337,45 @@ describe("the sandbox's V2 API flow, as PortOne answers it", () => {
       operator: "SKT",
       method: "SMS",
     };
+    const codeSent = async () => ((await (await h.request(`/sandbox/sms?phone=${phone}`)).json()) as { code: string }).code;
+    return { call, send, codeSent };
+  }
+
+  it("PortOne's flow: confirm or resend before a send is IDENTITY_VERIFICATION_NOT_SENT", async () => {
+    const { call } = portoneFlow();
     const id = "sandboxflow0000000000000000000000000001";
     expect(await call(id, "confirm", { otp: "000000" })).toEqual([404, "IDENTITY_VERIFICATION_NOT_SENT"]);
     expect(await call(id, "resend", {})).toEqual([404, "IDENTITY_VERIFICATION_NOT_SENT"]);
+  });
+
+  it("PortOne's flow: a send without the visitor's address is INVALID_REQUEST, another channel CHANNEL_NOT_FOUND", async () => {
+    const { call, send } = portoneFlow();
+    const id = "sandboxflow0000000000000000000000000003";
     expect(await call(id, "send", { ...send, customer: { ...send.customer, ipAddress: undefined } })).toEqual([400, "INVALID_REQUEST"]);
     expect(await call(id, "send", { ...send, channelKey: "channel-key-other" })).toEqual([404, "CHANNEL_NOT_FOUND"]);
+  });
+
+  it("PortOne's flow: a second send is ALREADY_SENT, a wrong code the PG's refusal (PG_PROVIDER)", async () => {
+    const { call, send } = portoneFlow();
+    const id = "sandboxflow0000000000000000000000000004";
     expect(await call(id, "send", send)).toEqual([200, "ok"]);
     expect(await call(id, "send", send)).toEqual([409, "IDENTITY_VERIFICATION_ALREADY_SENT"]);
     expect(await call(id, "confirm", { otp: "000000" })).toEqual([502, "PG_PROVIDER"]);
+  });
+
+  it("PortOne's flow: resend, then the code sent confirms; after it confirm and send are ALREADY_VERIFIED", async () => {
+    const { call, send, codeSent } = portoneFlow();
+    const id = "sandboxflow0000000000000000000000000005";
+    expect(await call(id, "send", send)).toEqual([200, "ok"]);
     expect(await call(id, "resend", {})).toEqual([200, "ok"]);
-    const code = ((await (await h.request(`/sandbox/sms?phone=${phone}`)).json()) as { code: string }).code;
+    const code = await codeSent();
     expect(await call(id, "confirm", { otp: code })).toEqual([200, "ok"]);
     expect(await call(id, "confirm", { otp: code })).toEqual([409, "IDENTITY_VERIFICATION_ALREADY_VERIFIED"]);
     expect(await call(id, "send", send)).toEqual([409, "IDENTITY_VERIFICATION_ALREADY_VERIFIED"]);
-    // Codes that expired unconfirmed: a new send each time, until PortOne's cap.
+  });
+
+  it("PortOne's flow: codes that expired unconfirmed allow a new send each, until MAX_TRANSACTION_COUNT_REACHED", async () => {
+    const { call, send } = portoneFlow();
     const capped = "sandboxflow0000000000000000000000000002";
     vi.useFakeTimers({ toFake: ["Date"] });
     const answers: unknown[] = [];

@@ -59,31 +59,53 @@ describe("sandbox REST API", () => {
     expect(await res.json()).toEqual({ code: -1, message: "인증결과가 존재하지 않습니다.", response: null });
   });
 
-  it("OTP request → the record exists uncertified → confirm → certified: true; then GET and DELETE", async () => {
-    const { h, api, json, getToken } = sandbox();
-    const { access_token: token } = await getToken();
+  /** An OTP requested for `person`: the simulator, the token, the new imp_uid and the code its SMS carries. */
+  async function requested(merchantUid: string) {
+    const s = sandbox();
+    const { access_token: token } = await s.getToken();
+    const res = await s.api("/certifications/otp/request", s.json({ ...person, merchant_uid: merchantUid }, token));
+    expect(res.status).toBe(200);
+    const impUid = ((await res.json()) as ImpEnvelope<{ imp_uid: string }>).response.imp_uid;
+    const sms = (await (await s.h.request(`/sandbox/window/sms/${impUid}`)).json()) as { otp: string };
     const auth = { headers: { Authorization: `Bearer ${token}` } };
-    const requested = await api("/certifications/otp/request", json({ ...person, merchant_uid: "mid_x" }, token));
-    expect(requested.status).toBe(200);
-    const impUid = ((await requested.json()) as ImpEnvelope<{ imp_uid: string }>).response.imp_uid;
-    expect(impUid).toMatch(/^imp_\d{12}$/);
+    const confirm = (otp: string) => s.api(`/certifications/otp/confirm/${impUid}`, s.json({ otp }, token));
+    return { ...s, token, auth, impUid, otp: sms.otp, confirm };
+  }
 
+  it("an OTP request makes a record at once, uncertified, with the person's birthday and gender", async () => {
+    const { api, auth, impUid } = await requested("mid_x");
+    expect(impUid).toMatch(/^imp_\d{12}$/);
     const pending = ((await (await api(`/certifications/${impUid}`, auth)).json()) as ImpEnvelope<SandboxCert>).response;
     expect(pending).toMatchObject({ imp_uid: impUid, merchant_uid: "mid_x", certified: false, birthday: "1995-07-07", gender: "female" });
+  });
 
-    const wrong = await api(`/certifications/otp/confirm/${impUid}`, json({ otp: "000000x" }, token));
-    expect(wrong.status).toBe(400);
-    const sms = (await (await h.request(`/sandbox/window/sms/${impUid}`)).json()) as { otp: string };
-    const confirmed = await api(`/certifications/otp/confirm/${impUid}`, json({ otp: sms.otp }, token));
+  it("a wrong code is 400 and certifies nothing", async () => {
+    const { api, auth, impUid, confirm } = await requested("mid_wrong");
+    expect((await confirm("000000x")).status).toBe(400);
+    expect(((await (await api(`/certifications/${impUid}`, auth)).json()) as ImpEnvelope<SandboxCert>).response.certified).toBe(false);
+  });
+
+  it("the code from the SMS certifies the record as Danal's results are: CI, DI, certified_at, birth at 00:00 KST", async () => {
+    const { otp, confirm } = await requested("mid_ok");
+    const confirmed = await confirm(otp);
     expect(confirmed.status).toBe(200);
     const record = ((await confirmed.json()) as ImpEnvelope<SandboxCert>).response;
     expect(record).toMatchObject({ certified: true, pg_provider: "danal", foreigner: false });
     expect(record.unique_key).toHaveLength(88);
     expect(record.unique_in_site).toHaveLength(64);
     expect(record.certified_at).toBeGreaterThan(0);
-    expect(record.birth).toBe(Date.UTC(1995, 6, 6, 15) / 1000); // 00:00 KST
-    expect((await api(`/certifications/otp/confirm/${impUid}`, json({ otp: sms.otp }, token))).status).toBe(400);
+    expect(record.birth).toBe(Date.UTC(1995, 6, 6, 15) / 1000);
+  });
 
+  it("a code confirms once: the second confirm is 400", async () => {
+    const { otp, confirm } = await requested("mid_twice");
+    expect((await confirm(otp)).status).toBe(200);
+    expect((await confirm(otp)).status).toBe(400);
+  });
+
+  it("DELETE removes the record: then GET is 404", async () => {
+    const { api, auth, impUid, otp, confirm } = await requested("mid_delete");
+    await confirm(otp);
     const deleted = await api(`/certifications/${impUid}`, { method: "DELETE", ...auth });
     expect(deleted.status).toBe(200);
     expect((await api(`/certifications/${impUid}`, auth)).status).toBe(404);

@@ -435,7 +435,8 @@ describe("OIDC: /token", () => {
     expect([revoked.status, revoked.headers.get("WWW-Authenticate")]).toEqual([401, 'Bearer error="invalid_token"']);
   });
 
-  it("refuses a wrong verifier, another redirect_uri, another client's code, an expired code — and the right exchange still works after", async () => {
+  /** A signed-in person's code, and an exchange of it with `form` changed: [status, error]. */
+  async function exchange() {
     const h = harness(vars);
     const rp = relyingParty(h);
     const signed = await rp.signIn(h.browser());
@@ -443,15 +444,37 @@ describe("OIDC: /token", () => {
       const r = await rp.token({ code: signed.code, code_verifier: signed.verifier, ...form }, options);
       return [r.status, ((await r.json()) as { error: string }).error];
     };
+    return { h, rp, signed, grant };
+  }
+
+  it("refuses a wrong or malformed code_verifier: invalid_grant", async () => {
+    const { grant } = await exchange();
     expect(await grant({ code_verifier: randomText() })).toEqual([400, "invalid_grant"]);
     expect(await grant({ code_verifier: "short" })).toEqual([400, "invalid_grant"]);
+  });
+
+  it("refuses another redirect_uri, an altered code, another client's code: invalid_grant", async () => {
+    const { signed, grant } = await exchange();
     expect(await grant({ redirect_uri: "https://shop.example/other" })).toEqual([400, "invalid_grant"]);
     expect(await grant({ code: `${signed.code}x` })).toEqual([400, "invalid_grant"]);
     expect(await grant({}, { client: "app", secret: "app-client-secret-of-at-least-32-chars!" })).toEqual([400, "invalid_grant"]);
+  });
+
+  it("refuses another grant type (unsupported_grant_type) and an empty code (invalid_request)", async () => {
+    const { grant } = await exchange();
     expect(await grant({ grant_type: "refresh_token" })).toEqual([400, "unsupported_grant_type"]);
     expect(await grant({ code: "" })).toEqual([400, "invalid_request"]);
-    expect((await rp.token({ code: signed.code, code_verifier: signed.verifier })).status).toBe(200);
+  });
 
+  it("after refused attempts, the right exchange still works", async () => {
+    const { rp, signed, grant } = await exchange();
+    await grant({ code_verifier: randomText() });
+    await grant({ redirect_uri: "https://shop.example/other" });
+    expect((await rp.token({ code: signed.code, code_verifier: signed.verifier })).status).toBe(200);
+  });
+
+  it("refuses a code past its 60 seconds: invalid_grant", async () => {
+    const { h, rp } = await exchange();
     const late = await rp.signIn(h.browser());
     vi.useFakeTimers({ now: Date.now() + 61_000, toFake: ["Date"] });
     try {

@@ -233,7 +233,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { guideServer } = await import("./servers.ts");
   const guide = await guideServer("sqlite");
   try {
-    console.log(JSON.stringify(await measureIsolate(guide, 200, 2), null, 2));
+    const { top, ...figures } = await measureIsolate(guide, 400, 4);
+    console.log(JSON.stringify(figures, null, 2));
   } finally {
     await guide.stop();
     await guide.stubServer.close();

@@ -39,18 +39,29 @@ function sandboxV2() {
 }
 
 describe("sandbox PortOne V2 REST API", () => {
-  it("GET /identity-verifications/{id}: PortOne auth, 404 with a V2 error body, READY then VERIFIED", async () => {
-    const { get, window } = sandboxV2();
+  it("GET /identity-verifications/{id} of an unknown id: 404 with a V2 error body", async () => {
+    const { get } = sandboxV2();
     expect(await (await get("nothing")).json()).toEqual({ type: "IDENTITY_VERIFICATION_NOT_FOUND", message: expect.any(String) });
-    const unauthorized = await get("nothing", "wrong");
-    expect([unauthorized.status, ((await unauthorized.json()) as { type: string }).type]).toEqual([401, "UNAUTHORIZED"]);
+  });
 
-    const { confirm } = await window("sandboxAttempt1");
+  it("GET /identity-verifications/{id} without PortOne's auth: 401 UNAUTHORIZED", async () => {
+    const unauthorized = await sandboxV2().get("nothing", "wrong");
+    expect([unauthorized.status, ((await unauthorized.json()) as { type: string }).type]).toEqual([401, "UNAUTHORIZED"]);
+  });
+
+  it("a verification under way is READY, with the requested customer and no verified one", async () => {
+    const { get, window } = sandboxV2();
+    await window("sandboxAttempt1");
     const ready = (await (await get("sandboxAttempt1")).json()) as SandboxIdentityVerification;
     expect(ready).toMatchObject({ status: "READY", id: "sandboxAttempt1", version: "V2", requestedCustomer: { name: "정샌드" } });
     expect(ready.verifiedCustomer).toBeUndefined();
+  });
+
+  it("once confirmed it is VERIFIED on the configured channel, with the customer, a CI and verifiedAt", async () => {
+    const { get, window } = sandboxV2();
+    const { confirm } = await window("sandboxAttempt5");
     expect((await confirm()).status).toBe(200);
-    const verified = (await (await get("sandboxAttempt1")).json()) as SandboxIdentityVerification;
+    const verified = (await (await get("sandboxAttempt5")).json()) as SandboxIdentityVerification;
     expect(verified).toMatchObject({
       status: "VERIFIED",
       channel: { key: env.PORTONE_CHANNEL_KEY }, // the configured channel when set, else the sandbox's

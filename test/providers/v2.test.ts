@@ -22,13 +22,18 @@ describe("PortOne V2: prepare and verify", () => {
     });
   });
 
-  it("verifies with exactly one call to PortOne, with its auth, and recognises the person again", async () => {
+  /** A person verified under V2: the harness, the browser, the id and the answer's body. */
+  async function verifiedOnce(ci: string) {
     const h = harness(V2);
     const b = h.browser();
-    const id = await b.verifiedV2({ ci: "CI-v2-kim", name: "김하나", birthDate: "1991-04-05", gender: "FEMALE" });
+    const id = await b.verifiedV2({ ci, name: "김하나", birthDate: "1991-04-05", gender: "FEMALE" });
     const res = await b.verify({ identity_verification_id: id });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as Body;
+    return { h, b, id, body: (await res.json()) as Body };
+  }
+
+  it("verifies: a new user, in V2's names", async () => {
+    const { id, body } = await verifiedOnce("CI-v2-kim-a");
     expect(body).toEqual({
       outcome: "new_user",
       user: {
@@ -41,14 +46,24 @@ describe("PortOne V2: prepare and verify", () => {
       },
       verification: { provider: "v2", identity_verification_id: id, certified_at: expect.any(String) },
     });
+  });
+
+  it("with exactly one call to PortOne, with its auth and the store, and no token", async () => {
+    const { h } = await verifiedOnce("CI-v2-kim-b");
     expect(h.portone.calls.getIdentityVerification).toBe(1);
     expect(h.portone.requests[0]).toEqual({ authorization: `PortOne ${env.PORTONE_API_SECRET}`, storeId: "store-test-0001" });
     expect(h.stub.calls.getToken).toBe(0);
+  });
 
-    // The same request again (a double click) gets the same body; a new attempt of the same person is existing_user.
+  it("the same request again (a double click) gets the same body", async () => {
+    const { b, id, body } = await verifiedOnce("CI-v2-kim-c");
     const again = await b.verify({ identity_verification_id: id });
     expect(await again.json()).toEqual(body);
-    const next = await b.verifiedV2({ ci: "CI-v2-kim", name: "김하나", birthDate: "1991-04-05" });
+  });
+
+  it("a new attempt of the same person is existing_user, the same account", async () => {
+    const { b, body } = await verifiedOnce("CI-v2-kim-d");
+    const next = await b.verifiedV2({ ci: "CI-v2-kim-d", name: "김하나", birthDate: "1991-04-05" });
     const existing = (await (await b.verify({ identity_verification_id: next })).json()) as Body;
     expect([existing.outcome, existing.user.id]).toEqual(["existing_user", body.user.id]);
   });

@@ -1,7 +1,7 @@
 import { count, desc, eq, gt, gte, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import { seoulDay } from "../lib/dates";
 import type { Db } from "./client";
-import { eventIdPrefix } from "./events";
+import { eventIdPrefix, requeueStatement } from "./events";
 import { value } from "./prepared";
 import { attempts, auditLog, codes, dailyCounts, events, grants, guardianConsents, users, withdrawals } from "./schema";
 
@@ -137,11 +137,7 @@ export async function overview(db: Db, o: { since: string; currentKeyId: string;
  */
 export async function redeliverEvent(db: Db, id: string, actor: string, now: number): Promise<{ id: string; tries: number } | null> {
   const [rows] = await db.batch([
-    db
-      .update(events)
-      .set({ status: "pending", tries: 0, nextTryAt: now, claimedUntil: null })
-      .where(eq(events.id, id))
-      .returning({ id: events.id, tries: events.tries }),
+    requeueStatement(db, eq(events.id, id), now),
     db.insert(auditLog).select(
       sql`SELECT NULL, ${now}, ${actor}, 'redeliver', ${id},
                    CASE WHEN EXISTS (SELECT 1 FROM ${events} WHERE ${events.id} = ${id}) THEN 'done' ELSE 'not_found' END`,

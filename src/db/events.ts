@@ -118,13 +118,17 @@ export function clientEvents(db: Db, clientId: string, after: string | undefined
  * failed event gets its full set of tries again). Null: not this client's, or unknown.
  */
 export async function requeueEvent(db: Db, clientId: string, id: string, now: number): Promise<{ id: string; tries: number } | null> {
-  const [row] = await db
-    .update(events)
-    .set({ status: "pending", tries: 0, nextTryAt: now, claimedUntil: null })
-    .where(and(eq(events.id, id), eq(events.clientId, clientId)))
-    .returning({ id: events.id, tries: events.tries });
+  const [row] = await requeueStatement(db, and(eq(events.id, id), eq(events.clientId, clientId))!, now);
   return row ?? null;
 }
+
+/** An event handed out again (a client's redeliver, an operator's): pending, due now, its tries starting over. */
+export const requeueStatement = (db: Db, which: SQL, now: number) =>
+  db
+    .update(events)
+    .set({ status: "pending", tries: 0, nextTryAt: now, claimedUntil: null })
+    .where(which)
+    .returning({ id: events.id, tries: events.tries });
 
 /** How long a delivery holds its event: longer than the receiver's timeout. */
 const CLAIM_MS = 30_000;

@@ -233,13 +233,15 @@ describe("console: counting", () => {
     expect(await rows("SELECT provider, pg FROM daily_counts")).toEqual([{ provider: "v2", pg: "danal" }]);
   });
 
-  it("a PG code that is not a code (a message, anything long) is left out", async () => {
+  it("a PG code that is not a code (a message, a birth date, a phone number) is left out", async () => {
     const { h } = site({ PORTONE_VERSION: "v2" });
-    const b = h.browser();
-    const attempt = await b.prepareV2();
-    h.portone.pending(attempt.identity_verification_id, "FAILED", { failure: { pgCode: "홍길동 010-1234-5678" } });
-    expect((await b.verify({ identity_verification_id: attempt.identity_verification_id })).status).toBe(422);
-    expect(await counts()).toEqual({ not_certified: 1 });
+    for (const pgCode of ["홍길동 010-1234-5678", "900101", "01012345678"]) {
+      const b = h.browser();
+      const attempt = await b.prepareV2();
+      h.portone.pending(attempt.identity_verification_id, "FAILED", { failure: { pgCode } });
+      expect((await b.verify({ identity_verification_id: attempt.identity_verification_id })).status).toBe(422);
+    }
+    expect(await counts()).toEqual({ not_certified: 3 });
   });
 
   it("a child waiting for a guardian, and the guardian's consent, are counted as such", async () => {

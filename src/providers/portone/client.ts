@@ -141,11 +141,12 @@ export class PortOneClient implements ResultSource {
 }
 
 /**
- * A FAILED result's `failure.pgCode`, when it looks like a code (letters, digits, `-`, `_`; at most 20): the console
+ * A FAILED result's `failure.pgCode`, when it looks like a code (letters, digits, `-`, `_`; at most 5, so never a
+ * birth date, an OTP, a phone or resident number that a PG might have put there): the console
  * counts refusals by it. Anything else the PG put there (a message, something longer) is left out.
  */
 function pgCodeOf(record: IdentityVerification): { pgCode?: string } {
   const failure = record.status === "FAILED" && isRecord(record.failure) ? record.failure : null;
   const code = str(failure?.pgCode);
-  return code && /^[A-Za-z0-9_-]{1,20}$/.test(code) ? { pgCode: code } : {};
+  return code && /^[A-Za-z0-9_-]{1,5}$/.test(code) ? { pgCode: code } : {};
 }
